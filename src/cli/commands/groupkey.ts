@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+
+/** Registers the `groupkey` commands (filled in by the owning work item). */
+export function register(_program: Command, _ctx: CliContext): void {}

@@ -1,0 +1,33 @@
+/** Writing to stdout/stderr from commands: the only place that touches the streams. */
+import { once } from 'node:events';
+import { stringify as toYaml } from 'yaml';
+
+/** Writes to stdout, waiting for the stream to drain when it is full (back-pressure). */
+export async function writeStdout(data: Uint8Array | string): Promise<void> {
+  if (!process.stdout.write(data)) await once(process.stdout, 'drain');
+}
+
+/** Prints one line (adds `\n`) to stdout. */
+export async function printLine(line: string): Promise<void> {
+  await writeStdout(line + '\n');
+}
+
+/** Prints a value as one JSON document on stdout. */
+export async function printJson(value: unknown): Promise<void> {
+  await writeStdout(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Prints a value as YAML on stdout. */
+export async function printYaml(value: unknown): Promise<void> {
+  await writeStdout(toYaml(value));
+}
+
+/** A warning on stderr: `hbs2: warning: …`. */
+export function warn(message: string): void {
+  process.stderr.write(`hbs2: warning: ${message}\n`);
+}
+
+/** An informational line on stderr (never mixed into results). */
+export function info(message: string): void {
+  process.stderr.write(`hbs2: ${message}\n`);
+}

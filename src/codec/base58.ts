@@ -1,0 +1,134 @@
+/**
+ * Base58 with Bitcoin's alphabet, byte-identical to the `bs58` package.
+ *
+ * `bs58` is quadratic; group key files reach megabytes of base58. Inputs above a small
+ * threshold therefore go through BigInt with divide and conquer over powers of 58, which
+ * V8 multiplies and divides subquadratically. Small inputs use `bs58` itself.
+ */
+import bs58 from 'bs58';
+import { FormatError } from '../errors.js';
+
+/** The Bitcoin base58 alphabet used by hbs2. */
+export const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+const DIGIT_OF = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE58_ALPHABET.length; i++) DIGIT_OF[BASE58_ALPHABET.charCodeAt(i)] = i;
+
+/** Below this many bytes/characters the plain quadratic algorithm is faster. */
+const SMALL = 512;
+/** Digits per leaf chunk: 58^9 < 2^53, so a chunk fits a JS number exactly. */
+const CHUNK_DIGITS = 9;
+const CHUNK_BASE = 58 ** CHUNK_DIGITS;
+
+/** powers[k] = 58^(9·2^k), built on demand. */
+const powers: bigint[] = [BigInt(CHUNK_BASE)];
+function power(k: number): bigint {
+  while (powers.length <= k) {
+    const last = powers[powers.length - 1]!;
+    powers.push(last * last);
+  }
+  return powers[k]!;
+}
+
+/** Encodes bytes as base58 text. */
+export function encodeBase58(bytes: Uint8Array): string {
+  if (bytes.length < SMALL) return bs58.encode(bytes);
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  const rest = bytes.subarray(zeros);
+  const prefix = '1'.repeat(zeros);
+  if (rest.length === 0) return prefix;
+  const n = BigInt('0x' + Buffer.from(rest.buffer, rest.byteOffset, rest.length).toString('hex'));
+  let k = 0;
+  while (power(k) <= n) k++;
+  const parts: string[] = [];
+  emitDigits(n, k - 1, parts);
+  const digits = parts.join('');
+  let skip = 0;
+  while (skip < digits.length - 1 && digits[skip] === '1') skip++;
+  return prefix + digits.slice(skip);
+}
+
+/** Below this level, chunks are converted with plain number arithmetic on 16-bit limbs. */
+const LEAF_LEVEL = 3;
+const LIMB_DIVISOR = 58 ** 4;
+
+/** Appends exactly 9·2^(k+1) digits of n (n < 58^(9·2^(k+1))), most significant first. */
+function emitDigits(n: bigint, k: number, out: string[]): void {
+  if (k < LEAF_LEVEL) {
+    out.push(leafDigits(n, CHUNK_DIGITS << (k + 1)));
+    return;
+  }
+  const p = power(k);
+  const q = n / p;
+  // A multiplication is cheaper than a second division for the remainder.
+  emitDigits(q, k - 1, out);
+  emitDigits(n - q * p, k - 1, out);
+}
+
+/** Exactly `digits` base58 digits of a small bigint, by schoolbook division on limbs. */
+function leafDigits(n: bigint, digits: number): string {
+  let hex = n.toString(16);
+  hex = '0'.repeat((4 - (hex.length % 4)) % 4) + hex;
+  const limbs: number[] = [];
+  for (let i = 0; i < hex.length; i += 4) limbs.push(parseInt(hex.slice(i, i + 4), 16));
+  const chars = new Array<string>(digits).fill('1');
+  let pos = digits;
+  let start = 0;
+  while (pos > 0 && start < limbs.length) {
+    // Divide the limb array by 58^4 in place; the remainder gives four digits.
+    let rem = 0;
+    for (let i = start; i < limbs.length; i++) {
+      const cur = rem * 65536 + limbs[i]!;
+      const q = Math.floor(cur / LIMB_DIVISOR);
+      limbs[i] = q;
+      rem = cur - q * LIMB_DIVISOR;
+    }
+    while (start < limbs.length && limbs[start] === 0) start++;
+    for (let j = 0; j < 4 && pos > 0; j++) {
+      chars[--pos] = BASE58_ALPHABET[rem % 58]!;
+      rem = Math.floor(rem / 58);
+    }
+  }
+  return chars.join('');
+}
+
+/**
+ * Decodes base58 text. A character outside the alphabet is a FormatError naming the
+ * character's position (not the text, which may be a secret key).
+ */
+export function decodeBase58(text: string, what = 'base58 text'): Uint8Array {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || DIGIT_OF[c] === -1) {
+      const shown = c >= 0x21 && c < 0x7f ? `'${text[i]}'` : `U+${c.toString(16).padStart(4, '0')}`;
+      throw new FormatError(`${what}: invalid base58 character ${shown} at position ${i + 1}`);
+    }
+  }
+  if (text.length < SMALL) return bs58.decode(text);
+  let zeros = 0;
+  while (zeros < text.length && text[zeros] === '1') zeros++;
+  const rest = text.slice(zeros);
+  if (rest.length === 0) return new Uint8Array(zeros);
+  // Left-pad with zero digits to a whole number of chunks, then combine pairs bottom-up.
+  const padded = '1'.repeat((CHUNK_DIGITS - (rest.length % CHUNK_DIGITS)) % CHUNK_DIGITS) + rest;
+  let level: bigint[] = [];
+  for (let i = 0; i < padded.length; i += CHUNK_DIGITS) {
+    let v = 0;
+    for (let j = i; j < i + CHUNK_DIGITS; j++) v = v * 58 + DIGIT_OF[padded.charCodeAt(j)]!;
+    level.push(BigInt(v));
+  }
+  for (let k = 0; level.length > 1; k++) {
+    if (level.length % 2 === 1) level.unshift(0n);
+    const p = power(k);
+    const next: bigint[] = new Array(level.length / 2);
+    for (let i = 0; i < next.length; i++) next[i] = level[2 * i]! * p + level[2 * i + 1]!;
+    level = next;
+  }
+  let hex = level[0]!.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  const body = Buffer.from(hex, 'hex');
+  const out = new Uint8Array(zeros + body.length);
+  out.set(body, zeros);
+  return out;
+}

@@ -1,0 +1,4 @@
+export * from './cbor.js';
+export * from './hbs2.js';
+export * from './base58.js';
+export * from './armor.js';

@@ -1,0 +1,102 @@
+/**
+ * Backend selection and the derived constructions (HMAC, HKDF, nonces) that both
+ * backends share, so the two can only differ in the primitives themselves.
+ */
+import { Hbs2Error, IntegrityError } from '../errors.js';
+import { jsCrypto } from './js.js';
+import { loadNativeCrypto } from './native.js';
+import type { CryptoProvider } from './provider.js';
+
+export type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
+export { jsCrypto } from './js.js';
+export { loadNativeCrypto } from './native.js';
+
+let selected: CryptoProvider | undefined;
+
+/**
+ * Chooses the backend: `native` (libsodium) when it loads, else `js`. Passing a name
+ * forces that backend; asking for `native` where it cannot load is an error.
+ */
+export function selectCrypto(name?: 'js' | 'native'): CryptoProvider {
+  if (name === 'js') selected = jsCrypto;
+  else if (name === 'native') {
+    const n = loadNativeCrypto();
+    if (!n) throw new Hbs2Error('the native crypto backend (sodium-native) is not available');
+    selected = n;
+  } else selected = loadNativeCrypto() ?? jsCrypto;
+  return selected;
+}
+
+/** The backend in use (selected on first use). */
+export function crypto(): CryptoProvider {
+  return selected ?? selectCrypto();
+}
+
+const BLOCK = 128;
+
+/**
+ * HMAC with BLAKE2b-256 and a 128-byte block, as cryptonite computes it
+ * (spec keys-and-groupkeys §6.1).
+ */
+export function hmacBlake2b256(
+  key: Uint8Array,
+  message: Uint8Array,
+  c: CryptoProvider = crypto(),
+): Uint8Array {
+  let k = key.length > BLOCK ? c.blake2b256(key) : key;
+  const padded = new Uint8Array(BLOCK);
+  padded.set(k);
+  k = padded;
+  const inner = new Uint8Array(BLOCK + message.length);
+  const outer = new Uint8Array(BLOCK + 32);
+  for (let i = 0; i < BLOCK; i++) {
+    inner[i] = k[i]! ^ 0x36;
+    outer[i] = k[i]! ^ 0x5c;
+  }
+  inner.set(message, BLOCK);
+  outer.set(c.blake2b256(inner), BLOCK);
+  return c.blake2b256(outer);
+}
+
+/**
+ * HKDF-Expand to 32 bytes with HMAC-BLAKE2b-256 and no extract step:
+ * HMAC(prk, info ‖ 01). This is hbs2's per-tree key `key0` (spec §6.1).
+ */
+export function hkdfExpand32(
+  prk: Uint8Array,
+  info: Uint8Array,
+  c: CryptoProvider = crypto(),
+): Uint8Array {
+  const msg = new Uint8Array(info.length + 1);
+  msg.set(info);
+  msg[info.length] = 1;
+  return hmacBlake2b256(prk, msg, c);
+}
+
+/** hbs2 `nonceFrom(bytes)`: the first 24 bytes, zero-padded (spec §6.2). */
+export function nonceFromBytes(bytes: Uint8Array): Uint8Array {
+  const n = new Uint8Array(24);
+  n.set(bytes.subarray(0, 24));
+  return n;
+}
+
+/** hbs2 `nonceFrom(n0, counter)`: XOR of the big-endian counter into the last 8 bytes. */
+export function nonceWithCounter(nonce0: Uint8Array, counter: bigint): Uint8Array {
+  const n = new Uint8Array(nonce0);
+  const view = new DataView(n.buffer);
+  view.setBigUint64(16, view.getBigUint64(16) ^ BigInt.asUintN(64, counter));
+  return n;
+}
+
+/** Opens a secretbox or throws an IntegrityError naming `what`. */
+export function openSecretbox(
+  box: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+  what: string,
+  c: CryptoProvider = crypto(),
+): Uint8Array {
+  const m = c.secretboxOpen(box, nonce, key);
+  if (!m) throw new IntegrityError(`${what}: decryption failed (MAC does not verify)`);
+  return m;
+}

@@ -1,0 +1,53 @@
+/** Portable backend: tweetnacl + @noble/hashes. */
+import nacl from 'tweetnacl';
+import { blake2b } from '@noble/hashes/blake2.js';
+import type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
+
+const SEAL_OVERHEAD = 32 + 16;
+
+function sealNonce(epk: Uint8Array, pk: Uint8Array): Uint8Array {
+  const input = new Uint8Array(64);
+  input.set(epk, 0);
+  input.set(pk, 32);
+  return blake2b(input, { dkLen: 24 });
+}
+
+/** The tweetnacl + noble backend. */
+export const jsCrypto: CryptoProvider = {
+  name: 'js',
+  blake2b256: (data) => blake2b(data, { dkLen: 32 }),
+  blake2b256Stream(): IncrementalHash {
+    const h = blake2b.create({ dkLen: 32 });
+    const wrapper: IncrementalHash = {
+      update(data) {
+        h.update(data);
+        return wrapper;
+      },
+      digest: () => h.digest(),
+    };
+    return wrapper;
+  },
+  blake2b: (data, outLen) => blake2b(data, { dkLen: outLen }),
+  secretbox: (m, n, k) => nacl.secretbox(m, n, k),
+  secretboxOpen: (b, n, k) => nacl.secretbox.open(b, n, k),
+  boxKeyPair: (): KeyPair => nacl.box.keyPair(),
+  boxKeyPairFromSecret: (sk) => nacl.box.keyPair.fromSecretKey(sk),
+  sealedBox(message, pk) {
+    const eph = nacl.box.keyPair();
+    const boxed = nacl.box(message, sealNonce(eph.publicKey, pk), pk, eph.secretKey);
+    const out = new Uint8Array(32 + boxed.length);
+    out.set(eph.publicKey, 0);
+    out.set(boxed, 32);
+    return out;
+  },
+  sealedBoxOpen(sealed, pk, sk) {
+    if (sealed.length < SEAL_OVERHEAD) return null;
+    const epk = sealed.subarray(0, 32);
+    return nacl.box.open(sealed.subarray(32), sealNonce(epk, pk), epk, sk);
+  },
+  signKeyPairFromSeed: (seed) => nacl.sign.keyPair.fromSeed(seed),
+  sign: (m, sk) => nacl.sign.detached(m, sk),
+  verify: (m, sig, pk) =>
+    sig.length === 64 && pk.length === 32 && nacl.sign.detached.verify(m, sig, pk),
+  randomBytes: (n) => nacl.randomBytes(n),
+};

@@ -1,0 +1,116 @@
+/**
+ * File helpers shared by the library: atomic replacement (temp file in the same
+ * directory, fsync, rename, fsync the directory) and reads with typed errors.
+ */
+import { promises as fs, constants as fsc } from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { FormatError, Hbs2Error, NotFoundError, UsageError } from './errors.js';
+
+/** Prefix of every temp file the toolkit creates; fsck recognises and cleans these. */
+export const TEMP_PREFIX = '.hbs2-tmp-';
+
+/** A unique temp file name beside `target`. */
+export function tempPathFor(target: string): string {
+  return path.join(
+    path.dirname(target),
+    `${TEMP_PREFIX}${path.basename(target)}.${randomBytes(6).toString('hex')}`,
+  );
+}
+
+/** fsyncs a directory so a rename inside it is durable. Errors are ignored where unsupported. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(dir, fsc.O_RDONLY);
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse to fsync directories; durability is then best effort.
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Options for {@link atomicWriteFile}. */
+export interface AtomicWriteOptions {
+  /** File mode for the new file (e.g. 0o600 for secrets). */
+  mode?: number;
+  /** Refuse to replace an existing file. */
+  exclusive?: boolean;
+  /** Skip the directory fsync (callers that batch it themselves). */
+  skipDirSync?: boolean;
+}
+
+/**
+ * Replaces `target` atomically: a kill at any moment leaves the old file or the new one,
+ * never a torn one.
+ */
+export async function atomicWriteFile(
+  target: string,
+  data: Uint8Array | string,
+  opts: AtomicWriteOptions = {},
+): Promise<void> {
+  const tmp = tempPathFor(target);
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(tmp, 'wx', opts.mode ?? 0o644);
+    await fh.writeFile(data);
+    if (opts.mode !== undefined) await fh.chmod(opts.mode);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    if (opts.exclusive) {
+      // link() fails if the target exists, which rename() would silently replace.
+      await fs.link(tmp, target);
+      await fs.unlink(tmp);
+    } else {
+      await fs.rename(tmp, target);
+    }
+    if (!opts.skipDirSync) await fsyncDir(path.dirname(target));
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await fs.unlink(tmp).catch(() => undefined);
+    throw fileError(e, target);
+  }
+}
+
+/** Turns a Node file-system error into the toolkit's typed error for `file`. */
+export function fileError(e: unknown, file: string): Error {
+  if (e instanceof Hbs2Error) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new NotFoundError(`${file}: no such file or directory`);
+    case 'EISDIR':
+      return new UsageError(`${file}: is a directory`);
+    case 'ENOTDIR':
+      return new NotFoundError(`${file}: a path component is not a directory`);
+    case 'EACCES':
+    case 'EPERM':
+      return new UsageError(`${file}: permission denied`);
+    case 'EEXIST':
+      return new UsageError(`${file}: already exists`, { hint: 'use --force to overwrite' });
+    case 'ENOSPC':
+      return new Hbs2Error(`${file}: no space left on device`);
+    case 'EROFS':
+      return new UsageError(`${file}: read-only file system`);
+    default:
+      return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/**
+ * Reads a whole file with typed errors: missing → NotFoundError, directory → UsageError,
+ * larger than `maxBytes` → FormatError.
+ */
+export async function readFileChecked(file: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
+  try {
+    const st = await fs.stat(file);
+    if (st.isDirectory()) throw new UsageError(`${file}: is a directory, expected a file`);
+    if (st.size > maxBytes)
+      throw new FormatError(`${file}: file too large (${st.size} bytes, limit ${maxBytes})`);
+    return await fs.readFile(file);
+  } catch (e) {
+    throw fileError(e, file);
+  }
+}
