@@ -100,3 +100,12 @@ export function openSecretbox(
   if (!m) throw new IntegrityError(`${what}: decryption failed (MAC does not verify)`);
   return m;
 }
+
+/** The 16-byte SipHash key of the two Word64 halves hbs2 uses: LE64(k0) ‖ LE64(k1). */
+export function sipKey(k0: bigint, k1: bigint): Uint8Array {
+  const key = new Uint8Array(16);
+  const v = new DataView(key.buffer);
+  v.setBigUint64(0, BigInt.asUintN(64, k0), true);
+  v.setBigUint64(8, BigInt.asUintN(64, k1), true);
+  return key;
+}

@@ -1,6 +1,7 @@
 /** Portable backend: tweetnacl + @noble/hashes. */
 import nacl from 'tweetnacl';
 import { blake2b } from '@noble/hashes/blake2.js';
+import SipHash from 'siphash';
 import type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
 
 const SEAL_OVERHEAD = 32 + 16;
@@ -49,5 +50,16 @@ export const jsCrypto: CryptoProvider = {
   sign: (m, sk) => nacl.sign.detached(m, sk),
   verify: (m, sig, pk) =>
     sig.length === 64 && pk.length === 32 && nacl.sign.detached.verify(m, sig, pk),
+  sipHash24(key, message) {
+    const k = new DataView(key.buffer, key.byteOffset, 16);
+    const words = [
+      k.getUint32(0, true),
+      k.getUint32(4, true),
+      k.getUint32(8, true),
+      k.getUint32(12, true),
+    ];
+    const { h, l } = SipHash.hash(words, message);
+    return (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
+  },
   randomBytes: (n) => nacl.randomBytes(n),
 };

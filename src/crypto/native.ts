@@ -22,6 +22,7 @@ interface Sodium {
   crypto_sign_detached(sig: Uint8Array, m: Uint8Array, sk: Uint8Array): void;
   crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
   randombytes_buf(buf: Uint8Array): void;
+  crypto_shorthash(out: Uint8Array, input: Uint8Array, key: Uint8Array): void;
 }
 
 /** sodium-native rejects views of SharedArrayBuffer; copy those into plain memory. */
@@ -103,6 +104,11 @@ function makeNative(s: Sodium): CryptoProvider {
     verify(m, sig, pk) {
       if (sig.length !== 64 || pk.length !== 32) return false;
       return s.crypto_sign_verify_detached(plain(sig), plain(m), plain(pk));
+    },
+    sipHash24(key, message) {
+      const out = new Uint8Array(8);
+      s.crypto_shorthash(out, plain(message), plain(key));
+      return new DataView(out.buffer).getBigUint64(0, true);
     },
     randomBytes(n) {
       const out = new Uint8Array(n);

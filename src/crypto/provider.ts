@@ -47,6 +47,11 @@ export interface CryptoProvider {
   sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
   /** Verifies a detached Ed25519 signature. */
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
+  /**
+   * SipHash-2-4 with a 16-byte key (LE64(k0) ‖ LE64(k1), as Haskell's `memory` package
+   * builds it) returning the 64-bit output as an unsigned bigint.
+   */
+  sipHash24(key: Uint8Array, message: Uint8Array): bigint;
   /** Cryptographically secure random bytes. */
   randomBytes(n: number): Uint8Array;
 }
