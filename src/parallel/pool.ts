@@ -1,0 +1,108 @@
+/**
+ * A small worker-thread pool for block work. Each worker owns the buffers it is sent
+ * (they are transferred, never shared: sodium-native rejects SharedArrayBuffer views).
+ * Small inputs never start it: {@link BlockRunner.inline} runs jobs on the main thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { crypto } from '../crypto/index.js';
+import { Hbs2Error, IntegrityError } from '../errors.js';
+import { runBlockJob, type BlockJob, type BlockResult } from './jobs.js';
+
+/** Something that runs block jobs, in a pool or inline. */
+export interface BlockRunner {
+  /** Runs a job; the job's `data` buffer may be transferred and must not be reused. */
+  run(job: BlockJob): Promise<BlockResult>;
+  /** How many jobs are worth keeping in flight. */
+  readonly parallelism: number;
+  close(): Promise<void>;
+}
+
+/** Runs jobs on the calling thread (for small inputs, and as the reference). */
+export function inlineRunner(): BlockRunner {
+  const c = crypto();
+  return {
+    parallelism: 1,
+    run: async (job) => runBlockJob(job, c),
+    close: async () => undefined,
+  };
+}
+
+interface Pending {
+  resolve: (r: BlockResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** A pool of `size` workers (default: available parallelism) using the current backend. */
+export function workerPool(size = availableParallelism()): BlockRunner {
+  const backend = crypto().name;
+  const workers: Worker[] = [];
+  const load: number[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  const url = new URL('./worker.js', import.meta.url);
+  for (let i = 0; i < size; i++) {
+    const w = new Worker(url, { workerData: { backend } });
+    w.unref();
+    w.on(
+      'message',
+      (msg: {
+        id: number;
+        block?: Uint8Array;
+        hash?: Uint8Array;
+        error?: string;
+        integrity?: boolean;
+      }) => {
+        load[i]!--;
+        const p = pending.get(msg.id);
+        if (!p) return;
+        pending.delete(msg.id);
+        if (msg.error !== undefined)
+          p.reject(msg.integrity ? new IntegrityError(msg.error) : new Hbs2Error(msg.error));
+        else p.resolve({ block: msg.block!, hash: msg.hash! });
+      },
+    );
+    w.on('error', (e) => {
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    });
+    workers.push(w);
+    load.push(0);
+  }
+  return {
+    parallelism: size,
+    run(job) {
+      // Least-loaded worker; ties go to the lowest index.
+      let best = 0;
+      for (let i = 1; i < workers.length; i++) if (load[i]! < load[best]!) best = i;
+      const id = nextId++;
+      const data = ownBuffer(job.data);
+      const sent = { ...job, data } as BlockJob;
+      return new Promise<BlockResult>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        load[best]!++;
+        workers[best]!.postMessage({ id, job: sent }, [data.buffer as ArrayBuffer]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** A view that owns its whole ArrayBuffer, so it can be transferred. */
+function ownBuffer(a: Uint8Array): Uint8Array {
+  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer)
+    return a;
+  return new Uint8Array(a);
+}
+
+/** Bytes above which starting a pool pays for itself. */
+export const POOL_THRESHOLD = 4 * 262_144;
+
+/** A pool for large inputs, the inline runner for small or unknown-small ones. */
+export function runnerFor(expectedBytes: number | undefined): BlockRunner {
+  if (expectedBytes !== undefined && expectedBytes < POOL_THRESHOLD) return inlineRunner();
+  if (availableParallelism() < 2) return inlineRunner();
+  return workerPool();
+}
