@@ -1,0 +1,41 @@
+/** Group key files: `# hbs2 symmetric group key file v2` + base58 lines (spec §5.5). */
+import {
+  CREDENTIALS_HEADER,
+  GROUPKEY_V2_HEADER,
+  formatArmored,
+  parseArmored,
+} from '../codec/armor.js';
+import { decodeBase58 } from '../codec/base58.js';
+import { FormatError } from '../errors.js';
+import { decodeGroupKey, encodeGroupKey, type GroupKey } from './model.js';
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * The file text hbs2 writes: the v2 header, then base58 of the CBOR in 60-character
+ * lines; no blank line, no "keep it private" (the file is public). Always the v2
+ * encoding (a v1 key gains the `02 83 80 80 80` tail, as when hbs2 rewrites it); a decoded
+ * v2 key re-encodes to exactly the bytes it was read from.
+ */
+export function formatGroupKeyFile(gk: GroupKey): string {
+  return formatArmored([GROUPKEY_V2_HEADER], false, encodeGroupKey(gk));
+}
+
+/**
+ * Parses a group key file the way hbs2's `parseGroupKey` does: comment (`#`) and empty
+ * lines dropped, the rest base58 of the CBOR sequence. Both headers (v1 and v2) and a
+ * bare base58 string are accepted; there is no raw-CBOR fallback. Every failure is a
+ * FormatError naming `what`.
+ */
+export function parseGroupKeyFile(data: Uint8Array | string, what = 'group key'): GroupKey {
+  const text = typeof data === 'string' ? data : textDecoder.decode(data);
+  const armored = parseArmored(text, what);
+  if (armored.comments.some((c) => c === CREDENTIALS_HEADER[0]))
+    throw new FormatError(`${what}: is a keyring (credentials) file, not a group key file`);
+  return decodeGroupKey(armored.bytes, what);
+}
+
+/** Decodes a group key given as one base58 string (hbs2's `fromStringMay`). */
+export function parseGroupKeyBase58(text: string, what = 'group key'): GroupKey {
+  return decodeGroupKey(decodeBase58(text.trim(), what), what);
+}

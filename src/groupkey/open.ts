@@ -1,0 +1,85 @@
+/** Finding the group secret with keyring entries (hbs2's `findSecretDefault`, spec §5.3). */
+import { encodeBase58 } from '../codec/base58.js';
+import { crypto, type CryptoProvider } from '../crypto/index.js';
+import { FormatError, IntegrityError, NoMatchingKeyError } from '../errors.js';
+import type { Keyring, KeyringEntry } from '../keyring/keyring.js';
+import { bytesKey, type GroupKey, type GroupKeyRecipient } from './model.js';
+import { decodeSealedSecret, groupKeyId } from './secret.js';
+
+/** A keyring to try, with the path it came from (for messages). */
+export interface KeyringSource {
+  path?: string;
+  keyring: Keyring;
+}
+
+/** What opened a group key. */
+export interface OpenedGroupKey {
+  /** The 32-byte group secret. */
+  secret: Uint8Array;
+  /** The group key id computed from the secret. */
+  id: Uint8Array;
+  /** The keyring entry whose secret key opened it. */
+  entry: KeyringEntry;
+  /** Path of the keyring holding that entry, when given. */
+  keyringPath: string | undefined;
+}
+
+/**
+ * Opens a group key: tries every entry of every keyring in order (exact public key
+ * lookup, then `crypto_box_seal_open`) and returns the first secret found. When the key
+ * carries an id, it must match the secret (IntegrityError otherwise).
+ *
+ * Throws NoMatchingKeyError (listing the base58 public keys tried) when no entry is a
+ * recipient, IntegrityError when an entry is a recipient but its box does not open (a
+ * corrupt key), and FormatError when a box opens to something that is not a secret.
+ */
+export function openGroupKey(
+  gk: GroupKey,
+  keyrings: readonly KeyringSource[],
+  c: CryptoProvider = crypto(),
+): OpenedGroupKey {
+  const byKey = new Map<string, GroupKeyRecipient>();
+  for (const r of gk.recipients) byKey.set(bytesKey(r.publicKey), r);
+  const tried: string[] = [];
+  let corrupt: string | undefined;
+  for (const { path, keyring } of keyrings) {
+    for (const entry of keyring.entries) {
+      const pkText = encodeBase58(entry.publicKey);
+      tried.push(pkText);
+      const rec = byKey.get(bytesKey(entry.publicKey));
+      if (!rec) continue;
+      const plaintext = c.sealedBoxOpen(rec.sealed, entry.publicKey, entry.secretKey);
+      if (!plaintext) {
+        corrupt ??= pkText;
+        continue;
+      }
+      let secret: Uint8Array;
+      try {
+        secret = decodeSealedSecret(plaintext);
+      } catch {
+        throw new FormatError(
+          `group key: the box sealed to ${pkText} does not hold a 32-byte secret`,
+        );
+      }
+      const id = groupKeyId(secret, c);
+      if (gk.id && bytesKey(gk.id) !== bytesKey(id))
+        throw new IntegrityError(
+          `group key id ${encodeBase58(gk.id)} does not match its secret (whose id is ${encodeBase58(id)})`,
+        );
+      return { secret, id, entry, keyringPath: path };
+    }
+  }
+  if (corrupt !== undefined)
+    throw new IntegrityError(
+      `group key: the box sealed to ${corrupt} does not open (the group key or the keyring is corrupt)`,
+    );
+  if (tried.length === 0)
+    throw new NoMatchingKeyError(
+      'no keyring entry opens the group key (no encryption keys given)',
+      [],
+      {
+        hint: 'pass a keyring with -k',
+      },
+    );
+  throw new NoMatchingKeyError('no keyring entry opens the group key', tried);
+}

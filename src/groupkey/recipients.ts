@@ -1,0 +1,185 @@
+/**
+ * Recipient sources for new group keys: recipients files (one base58 curve25519 public
+ * key per line, age-style) and keyring files (their encryption public keys).
+ *
+ * Detection lives in {@link detectRecipientsSource} and the readers in
+ * {@link RECIPIENT_SOURCE_READERS}: to support another kind of source (sigils, ACBs), add
+ * a reader there. Errors name the source and line, never the line's text — a user may
+ * point us at a file holding secret keys by mistake.
+ */
+import { decodeBase58 } from '../codec/base58.js';
+import { CREDENTIALS_HEADER } from '../codec/armor.js';
+import { FormatError } from '../errors.js';
+import { parseKeyringFile } from '../keyring/keyring.js';
+import { bytesKey } from './model.js';
+
+/** Largest recipients source accepted. */
+export const MAX_RECIPIENTS_FILE_BYTES = 16 * 1024 * 1024;
+/** Longest line accepted in a recipients file. */
+export const MAX_RECIPIENTS_LINE_BYTES = 8 * 1024;
+
+/** Public keys read from one source, each once, in order of first appearance. */
+export interface RecipientsRead {
+  keys: Uint8Array[];
+  /** Where each key came from (`file:line` or `file: keyring entry n`), parallel to `keys`. */
+  origins: string[];
+  /** Messages about duplicates, each `<origin>: duplicate recipient`. */
+  warnings: string[];
+}
+
+/** The kinds of recipient sources the toolkit understands. */
+export type RecipientSourceKind = 'keyring' | 'recipients-list';
+
+/** Reads one kind of source; `read` may assume `detect` said yes. */
+export interface RecipientSourceReader {
+  kind: RecipientSourceKind;
+  read(name: string, data: Uint8Array, text: string): RecipientsRead;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+const BASE58_WORD = /^[1-9A-HJ-NP-Za-km-z]+$/;
+const MEMBER_FORM = /^(?:\(\s*member\s+"([^"]*)"\s*\)|member\s+"([^"]*)")\s*(?:;.*)?$/;
+const KEY_WITH_COMMENT = /^(\S+)(?:\s+[#;].*)?$/;
+
+/** Accumulates keys once each, recording duplicates as warnings. */
+class KeyCollector implements RecipientsRead {
+  keys: Uint8Array[] = [];
+  origins: string[] = [];
+  warnings: string[] = [];
+  private seen = new Set<string>();
+
+  add(key: Uint8Array, origin: string): void {
+    const k = bytesKey(key);
+    if (this.seen.has(k)) {
+      this.warnings.push(`${origin}: duplicate recipient`);
+      return;
+    }
+    this.seen.add(k);
+    this.keys.push(key);
+    this.origins.push(origin);
+  }
+}
+
+/** Parses one line's key token; null when it is not a 32-byte base58 key. */
+function decodeKeyToken(token: string): Uint8Array | null {
+  // Check the alphabet first: decodeBase58's own error would quote a character of the line.
+  if (!BASE58_WORD.test(token) || token.length > 64) return null;
+  const key = decodeBase58(token);
+  return key.length === 32 ? key : null;
+}
+
+/**
+ * Parses a recipients list: one base58 curve25519 public key per line; blank lines,
+ * `#`/`;` comment lines, trailing `# …`/`; …` comments after whitespace, CRLF,
+ * surrounding spaces, and hbs2's `member "KEY"` / `(member "KEY")` lines.
+ * Any other line is a FormatError `<name>:<line>: not a curve25519 public key`.
+ */
+export function parseRecipientsText(name: string, text: string): RecipientsRead {
+  const out = new KeyCollector();
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const where = `${name}:${i + 1}`;
+    const raw = lines[i]!;
+    if (raw.length > MAX_RECIPIENTS_LINE_BYTES)
+      throw new FormatError(`${where}: line longer than ${MAX_RECIPIENTS_LINE_BYTES} bytes`);
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const member = MEMBER_FORM.exec(line);
+    const token = member ? (member[1] ?? member[2] ?? '') : KEY_WITH_COMMENT.exec(line)?.[1];
+    const key = token === undefined ? null : decodeKeyToken(token);
+    if (!key) throw new FormatError(`${where}: not a curve25519 public key`);
+    out.add(key, where);
+  }
+  return out;
+}
+
+/** The encryption public keys of a keyring file (never its secrets). */
+function readKeyringSource(name: string, data: Uint8Array): RecipientsRead {
+  const keyring = parseKeyringFile(data, name);
+  const out = new KeyCollector();
+  keyring.entries.forEach((e, i) =>
+    out.add(new Uint8Array(e.publicKey), `${name}: keyring entry ${i + 1}`),
+  );
+  return out;
+}
+
+/** The readers, by kind. Add new source kinds here and in {@link detectRecipientsSource}. */
+export const RECIPIENT_SOURCE_READERS: Record<RecipientSourceKind, RecipientSourceReader> = {
+  keyring: { kind: 'keyring', read: (name, data) => readKeyringSource(name, data) },
+  'recipients-list': {
+    kind: 'recipients-list',
+    read: (name, _data, text) => parseRecipientsText(name, text),
+  },
+};
+
+function firstContentLine(text: string): string | undefined {
+  for (const l of text.split('\n', 64)) {
+    const t = l.trim();
+    if (t !== '' && !t.startsWith('#')) return t;
+  }
+  return undefined;
+}
+
+/**
+ * Decides what kind of source `data` is:
+ * * a keyring when it starts with the credentials header, or when it looks like a
+ *   headerless credentials file (raw CBOR, or base58 lines longer than any public key)
+ *   and parses as one;
+ * * otherwise a recipients list.
+ */
+export function detectRecipientsSource(
+  name: string,
+  data: Uint8Array,
+  text: string,
+): RecipientSourceKind {
+  const start = text.replace(/^\uFEFF/, '').trimStart();
+  if (start.startsWith(CREDENTIALS_HEADER[0]!)) return 'keyring';
+  const first = data[0];
+  const rawCbor = first !== undefined && (first & 0xe0) === 0x80;
+  const line = firstContentLine(text);
+  const longBase58 = line !== undefined && line.length > 50 && BASE58_WORD.test(line);
+  if (rawCbor || longBase58) {
+    try {
+      parseKeyringFile(data, name);
+      return 'keyring';
+    } catch {
+      // Not a keyring after all: read it as a recipients list, whose errors name the line.
+    }
+  }
+  return 'recipients-list';
+}
+
+/**
+ * Reads the recipients one source contributes. Sources over 16 MiB are refused.
+ * Throws FormatError for anything malformed.
+ */
+export function readRecipientsSource(name: string, data: Uint8Array): RecipientsRead {
+  if (data.length > MAX_RECIPIENTS_FILE_BYTES)
+    throw new FormatError(`${name}: larger than ${MAX_RECIPIENTS_FILE_BYTES} bytes`);
+  const text = textDecoder.decode(data);
+  const kind = detectRecipientsSource(name, data, text);
+  return RECIPIENT_SOURCE_READERS[kind].read(name, data, text);
+}
+
+/**
+ * Reads several sources and merges them: each key once (later repeats are warnings),
+ * in order of first appearance. No recipients at all is a FormatError.
+ */
+export function collectRecipients(
+  sources: ReadonlyArray<{ name: string; data: Uint8Array }>,
+): RecipientsRead {
+  const all = new KeyCollector();
+  for (const { name, data } of sources) {
+    const one = readRecipientsSource(name, data);
+    all.warnings.push(...one.warnings);
+    one.keys.forEach((k, i) => all.add(k, one.origins[i]!));
+  }
+  if (all.keys.length === 0)
+    throw new FormatError(
+      `no recipients found in ${sources.map((s) => s.name).join(', ') || 'the input'}`,
+      {
+        hint: 'give a recipients file (one base58 curve25519 public key per line) or a keyring file',
+      },
+    );
+  return all;
+}
