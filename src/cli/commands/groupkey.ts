@@ -1,5 +1,205 @@
+/**
+ * Group key commands (spec/cli.md "Group keys"): `groupkey-new` (aliases `groupkey new`,
+ * `groupkey gen`, `groupkey from-keys`), `groupkey dump`, `groupkey check`,
+ * `groupkey merge`.
+ */
 import type { Command } from 'commander';
+import { encodeBase58 } from '../../codec/base58.js';
+import { FormatError, UsageError } from '../../errors.js';
+import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
+import {
+  collectRecipients,
+  formatGroupKeyDump,
+  formatGroupKeyFile,
+  generateGroupKey,
+  mergeGroupKeys,
+  MAX_RECIPIENTS_FILE_BYTES,
+  openGroupKey,
+  parseGroupKeyFile,
+  summarizeGroupKey,
+  type GroupKey,
+  type KeyringSource,
+} from '../../groupkey/index.js';
+import { parseKeyringFile } from '../../keyring/keyring.js';
 import type { CliContext } from '../context.js';
+import { info, printJson, printLine, printYaml, warn, writeStdout } from '../output.js';
+import { resolveKeyringPaths } from '../settings.js';
 
-/** Registers the `groupkey` commands (filled in by the owning work item). */
-export function register(_program: Command, _ctx: CliContext): void {}
+/** Largest group key file read (a 16 MiB recipients list makes about 20 MiB of text). */
+const MAX_GROUPKEY_FILE_BYTES = 64 * 1024 * 1024;
+/** How stdin is named in messages. */
+const STDIN_NAME = '<stdin>';
+
+/** Reads all of stdin, refusing more than `maxBytes`. */
+async function readStdin(maxBytes: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    total += b.length;
+    if (total > maxBytes)
+      throw new FormatError(`${STDIN_NAME}: input larger than ${maxBytes} bytes`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads the named inputs (`-` = stdin, at most once) as `{name, data}`. */
+async function readInputs(
+  names: readonly string[],
+  maxBytes: number,
+): Promise<Array<{ name: string; data: Uint8Array }>> {
+  if (names.filter((n) => n === '-').length > 1)
+    throw new UsageError("'-' (stdin) may be given only once");
+  const out: Array<{ name: string; data: Uint8Array }> = [];
+  for (const name of names) {
+    if (name === '-') out.push({ name: STDIN_NAME, data: await readStdin(maxBytes) });
+    else out.push({ name, data: await readFileChecked(name, maxBytes) });
+  }
+  return out;
+}
+
+async function readGroupKey(file: string): Promise<GroupKey> {
+  const [input] = await readInputs([file], MAX_GROUPKEY_FILE_BYTES);
+  return parseGroupKeyFile(input!.data, input!.name);
+}
+
+/** Loads keyring files; errors name the file, never its content. */
+async function loadKeyrings(paths: readonly string[]): Promise<KeyringSource[]> {
+  const out: KeyringSource[] = [];
+  for (const p of paths)
+    out.push({ path: p, keyring: parseKeyringFile(await readFileChecked(p, 16 * 1024 * 1024), p) });
+  return out;
+}
+
+/** Writes a group key file to `-o FILE` (atomically) or stdout. */
+async function emitGroupKey(gk: GroupKey, output: string | undefined): Promise<void> {
+  const text = formatGroupKeyFile(gk);
+  if (output === undefined || output === '-') await writeStdout(text);
+  else {
+    await atomicWriteFile(output, text);
+    info(
+      `wrote ${output}: ${gk.recipients.length} recipient(s), group key id ${gk.id ? encodeBase58(gk.id) : '(none)'}`,
+    );
+  }
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+async function groupkeyNew(pubs: string[], opts: { output?: string }): Promise<void> {
+  const sources = await readInputs(pubs.length === 0 ? ['-'] : pubs, MAX_RECIPIENTS_FILE_BYTES);
+  const recipients = collectRecipients(sources);
+  for (const w of recipients.warnings) warn(w);
+  const { groupKey } = generateGroupKey(recipients.keys);
+  await emitGroupKey(groupKey, opts.output);
+}
+
+const RECIPIENTS_HELP = `
+Each PUBS is a recipients file or '-' (stdin, the default): one base58 curve25519
+public key per line; blank lines, '#'/';' comments (also after a key) and hbs2's
+'member "KEY"' lines are accepted. A keyring file contributes all its encryption
+public keys. Duplicates are counted once (with a warning).`;
+
+function addNewOptions(c: Command): Command {
+  return c
+    .argument('[pubs...]', "recipients files, keyring files, or '-' for stdin")
+    .option('-o, --output <file>', 'write the group key file here (default: stdout)')
+    .addHelpText('after', RECIPIENTS_HELP)
+    .action((pubs: string[], opts: { output?: string }) => groupkeyNew(pubs, opts));
+}
+
+/** Registers `groupkey-new` and the `groupkey` command group. */
+export function register(program: Command, ctx: CliContext): void {
+  addNewOptions(
+    program
+      .command('groupkey-new')
+      .description('create a group key: a new random secret sealed to every recipient'),
+  ).addHelpText(
+    'after',
+    '\nExample:\n  hbs2 keyring pubs alice.key bob.key > team.txt && hbs2 groupkey-new team.txt -o team.gk',
+  );
+
+  const gk = program
+    .command('groupkey')
+    .description('create, inspect, check and merge hbs2 symmetric group keys')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 groupkey new team.txt -o team.gk && hbs2 groupkey dump team.gk',
+    );
+
+  addNewOptions(
+    gk
+      .command('new')
+      .aliases(['gen', 'from-keys'])
+      .description('create a group key (same as groupkey-new)'),
+  ).addHelpText(
+    'after',
+    '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey new - -o team.gk',
+  );
+
+  gk.command('dump')
+    .description("print a group key's id, scheme, timestamp and members (v1 and v2 files)")
+    .argument('[file]', "group key file, or '-' for stdin", '-')
+    .option('--json', 'print {"version","id","scheme","timestamp","members"} as JSON')
+    .option('--yaml', 'print the same fields as YAML')
+    .addHelpText('after', '\nExample:\n  hbs2 groupkey dump team.gk --json')
+    .action(async (file: string, opts: { json?: boolean; yaml?: boolean }) => {
+      if (opts.json && opts.yaml) throw new UsageError('--json and --yaml are mutually exclusive');
+      const key = await readGroupKey(file);
+      if (opts.json) await printJson(summarizeGroupKey(key));
+      else if (opts.yaml) await printYaml(summarizeGroupKey(key));
+      else await printLine(formatGroupKeyDump(key));
+    });
+
+  gk.command('check')
+    .description('show which keyring entry opens a group key and verify the group key id')
+    .argument('<file>', "group key file, or '-' for stdin")
+    .option(
+      '-k, --keyring <file>',
+      'keyring to try (repeatable; default: the config keyrings)',
+      collect,
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExits 5 when no entry of the keyrings opens the group key.\n\nExample:\n  hbs2 groupkey check -k alice.key team.gk',
+    )
+    .action(async (file: string, opts: { keyring?: string[]; json?: boolean }) => {
+      const paths = await resolveKeyringPaths(ctx, opts.keyring);
+      if (paths.length === 0)
+        throw new UsageError('no keyring given', { hint: 'pass one with -k KEYRING' });
+      const key = await readGroupKey(file);
+      const opened = openGroupKey(key, await loadKeyrings(paths));
+      const result = {
+        publicKey: encodeBase58(opened.entry.publicKey),
+        keyId: opened.entry.description,
+        keyring: opened.keyringPath ?? null,
+        groupKeyId: encodeBase58(opened.id),
+        idChecked: key.id !== null,
+      };
+      if (opts.json) return printJson(result);
+      await printLine(
+        `opened-by:    ${result.publicKey}${result.keyId ? `  ${result.keyId}` : ''}`,
+      );
+      await printLine(`keyring:      ${result.keyring ?? ''}`);
+      await printLine(
+        `group-key-id: ${result.groupKeyId} (${result.idChecked ? 'matches the secret' : 'not stored in the key: unchecked'})`,
+      );
+    });
+
+  gk.command('merge')
+    .description('union of the recipients of group keys holding the same secret (same id)')
+    .argument('<files...>', 'group key files')
+    .option('-o, --output <file>', 'write the merged group key file here (default: stdout)')
+    .addHelpText(
+      'after',
+      '\nKeys with different group key ids hold different secrets and are refused (exit 3).\n\nExample:\n  hbs2 groupkey merge team-a.gk team-b.gk -o team.gk',
+    )
+    .action(async (files: string[], opts: { output?: string }) => {
+      const keys: GroupKey[] = [];
+      for (const f of files) keys.push(await readGroupKey(f));
+      await emitGroupKey(mergeGroupKeys(keys, files), opts.output);
+    });
+}

@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeBase58 } from '../../src/codec/base58.js';
+import { formatKeyringFile, generateKeyring, type Keyring } from '../../src/keyring/keyring.js';
+import { formatGroupKeyFile, generateGroupKey } from '../../src/groupkey/index.js';
+
+const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
+let dir: string;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI in the test's temp dir with its own store and config home. */
+function hbs2(args: string[], input?: string): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    input: input ?? '',
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      HBS2_STORE: path.join(dir, 'store'),
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+    },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function writeKeyring(name: string, k: Keyring): string {
+  fs.writeFileSync(path.join(dir, name), formatKeyringFile(k));
+  return name;
+}
+
+const pub = (k: Keyring): string => encodeBase58(k.entries[0]!.publicKey);
+
+let alice: Keyring, bob: Keyring, carol: Keyring, dave: Keyring;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
+  [alice, bob, carol, dave] = [1, 1, 1, 1].map((n) => generateKeyring(n)) as [
+    Keyring,
+    Keyring,
+    Keyring,
+    Keyring,
+  ];
+  writeKeyring('alice.key', alice);
+  writeKeyring('bob.key', bob);
+  writeKeyring('carol.key', carol);
+  writeKeyring('dave.key', dave);
+});
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('groupkey-new', () => {
+  it('reads a mixed recipients file and each member can open the key; others get exit 5', () => {
+    const text = [
+      '# my team',
+      '',
+      pub(alice),
+      '   ; indented comment',
+      `member "${pub(bob)}"`,
+      `${pub(carol)}   # carol`,
+      pub(alice),
+      '',
+    ].join('\r\n');
+    fs.writeFileSync(path.join(dir, 'team.txt'), text);
+    const r = hbs2(['groupkey-new', 'team.txt', '-o', 'team.gk']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('hbs2: warning: team.txt:7: duplicate recipient');
+    const file = fs.readFileSync(path.join(dir, 'team.gk'), 'utf8');
+    expect(file.split('\n')[0]).toBe('# hbs2 symmetric group key file v2');
+    expect(file.split('\n')[1]).toHaveLength(60);
+    expect(file).not.toMatch(/private/);
+
+    const dump = hbs2(['groupkey', 'dump', 'team.gk', '--json']);
+    expect(dump.status).toBe(0);
+    const j = JSON.parse(dump.stdout) as {
+      version: number;
+      members: string[];
+      id: string;
+      scheme: string;
+    };
+    expect(j.version).toBe(2);
+    expect(j.scheme).toBe('basic1');
+    expect([...j.members].sort()).toEqual([pub(alice), pub(bob), pub(carol)].sort());
+
+    for (const k of ['alice.key', 'bob.key', 'carol.key']) {
+      const c = hbs2(['groupkey', 'check', '-k', k, 'team.gk']);
+      expect(c.status).toBe(0);
+      expect(c.stdout).toContain(`keyring:      ${k}`);
+      expect(c.stdout).toContain(`group-key-id: ${j.id} (matches the secret)`);
+    }
+    const none = hbs2(['groupkey', 'check', '-k', 'dave.key', 'team.gk']);
+    expect(none.status).toBe(5);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe(
+      `hbs2: error: no keyring entry opens the group key\nhbs2: hint: keys tried: ${pub(dave)}\n`,
+    );
+  });
+
+  it('two keyring files as PUBS make a two-member key, printed to stdout', () => {
+    const r = hbs2(['groupkey-new', 'alice.key', 'bob.key']);
+    expect(r.status).toBe(0);
+    fs.writeFileSync(path.join(dir, 'ab.gk'), r.stdout);
+    const d = hbs2(['groupkey', 'dump', 'ab.gk']);
+    expect(d.status).toBe(0);
+    const lines = d.stdout.split('\n');
+    expect(lines[0]).toBe('; fancy group key');
+    expect(lines[2]).toBe('group-key-id-scheme basic1');
+    expect(lines[4]).toBe('');
+    expect(lines.slice(5, 7).sort()).toEqual(
+      [`member "${pub(alice)}"`, `member "${pub(bob)}"`].sort(),
+    );
+    expect(d.stdout.endsWith('"\n')).toBe(true);
+  });
+
+  it('reads a key from stdin with `-`, and with no PUBS; aliases work', () => {
+    for (const args of [
+      ['groupkey-new', '-'],
+      ['groupkey-new'],
+      ['groupkey', 'gen', '-'],
+      ['groupkey', 'from-keys'],
+      ['groupkey', 'new'],
+    ]) {
+      const r = hbs2(args, pub(alice));
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout.startsWith('# hbs2 symmetric group key file v2\n')).toBe(true);
+      fs.writeFileSync(path.join(dir, 'stdin.gk'), r.stdout);
+      expect(hbs2(['groupkey', 'check', '-k', 'alice.key', 'stdin.gk']).status).toBe(0);
+    }
+  });
+
+  it('a bad third line exits 3 naming the line without echoing it', () => {
+    // A 64-byte signing secret pasted by mistake: refused, and never echoed.
+    const secretish = encodeBase58(alice.signSecretKey);
+    fs.writeFileSync(path.join(dir, 'bad.txt'), `${pub(alice)}\n# ok\n${secretish}\n${pub(bob)}\n`);
+    const r = hbs2(['groupkey-new', 'bad.txt', '-o', 'bad.gk']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe('hbs2: error: bad.txt:3: not a curve25519 public key\n');
+    expect(r.stderr).not.toContain(secretish);
+    expect(fs.existsSync(path.join(dir, 'bad.gk'))).toBe(false);
+  });
+
+  it('an all-comment file exits 3', () => {
+    fs.writeFileSync(path.join(dir, 'empty.txt'), '# nobody\n; here\n\n');
+    const r = hbs2(['groupkey-new', 'empty.txt']);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^hbs2: error: no recipients found in empty\.txt\n/);
+  });
+
+  it('a missing file exits 6', () => {
+    expect(hbs2(['groupkey-new', 'nope.txt']).status).toBe(6);
+  });
+});
+
+describe('groupkey merge', () => {
+  it('merges keys with the same secret into the union', () => {
+    const secret = new Uint8Array(32).fill(42);
+    const a = generateGroupKey([alice.entries[0]!.publicKey, bob.entries[0]!.publicKey], {
+      secret,
+    });
+    const b = generateGroupKey([carol.entries[0]!.publicKey], { secret });
+    fs.writeFileSync(path.join(dir, 'm1.gk'), formatGroupKeyFile(a.groupKey));
+    fs.writeFileSync(path.join(dir, 'm2.gk'), formatGroupKeyFile(b.groupKey));
+    const r = hbs2(['groupkey', 'merge', 'm1.gk', 'm2.gk', '-o', 'merged.gk']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(hbs2(['groupkey', 'dump', '--json', 'merged.gk']).stdout) as {
+      members: string[];
+      id: string;
+    };
+    expect(j.members).toEqual([pub(alice), pub(bob), pub(carol)]);
+    expect(j.id).toBe(encodeBase58(a.groupKey.id!));
+    for (const k of ['alice.key', 'carol.key'])
+      expect(hbs2(['groupkey', 'check', '-k', k, 'merged.gk']).status).toBe(0);
+  });
+
+  it('refuses keys with different secrets (exit 3) and leaves no output', () => {
+    fs.writeFileSync(
+      path.join(dir, 'x1.gk'),
+      formatGroupKeyFile(generateGroupKey([alice.entries[0]!.publicKey]).groupKey),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'x2.gk'),
+      formatGroupKeyFile(generateGroupKey([bob.entries[0]!.publicKey]).groupKey),
+    );
+    const r = hbs2(['groupkey', 'merge', 'x1.gk', 'x2.gk', '-o', 'x.gk']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^hbs2: error: x2\.gk holds a different secret than x1\.gk/);
+    expect(fs.existsSync(path.join(dir, 'x.gk'))).toBe(false);
+  });
+});
+
+describe('groupkey dump / check edge cases', () => {
+  it('dump of a non-group-key file exits 3; --yaml works', () => {
+    fs.writeFileSync(path.join(dir, 'junk.gk'), '# hbs2 symmetric group key file v2\nabc\n');
+    expect(hbs2(['groupkey', 'dump', 'junk.gk']).status).toBe(3);
+    fs.writeFileSync(
+      path.join(dir, 'y.gk'),
+      formatGroupKeyFile(
+        generateGroupKey([alice.entries[0]!.publicKey], { timestamp: 7 }).groupKey,
+      ),
+    );
+    const y = hbs2(['groupkey', 'dump', '--yaml', 'y.gk']);
+    expect(y.status).toBe(0);
+    expect(y.stdout).toContain('timestamp: 7\n');
+    expect(y.stdout).toContain(`- ${pub(alice)}`);
+  });
+
+  it('check without a keyring is a usage error; check --json reports the entry', () => {
+    fs.writeFileSync(
+      path.join(dir, 'c.gk'),
+      formatGroupKeyFile(generateGroupKey([bob.entries[0]!.publicKey]).groupKey),
+    );
+    expect(hbs2(['groupkey', 'check', 'c.gk']).status).toBe(2);
+    const r = hbs2(['groupkey', 'check', '--json', '-k', 'alice.key', '-k', 'bob.key', 'c.gk']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      publicKey: pub(bob),
+      keyring: 'bob.key',
+      idChecked: true,
+    });
+  });
+
+  it('every command has --help with an example', () => {
+    for (const args of [
+      ['groupkey-new'],
+      ['groupkey'],
+      ['groupkey', 'new'],
+      ['groupkey', 'dump'],
+      ['groupkey', 'check'],
+      ['groupkey', 'merge'],
+    ]) {
+      const r = hbs2([...args, '--help']);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toContain('Example:\n  hbs2 ');
+    }
+  });
+});
