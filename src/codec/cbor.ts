@@ -12,7 +12,9 @@ export const MAX_CBOR_DEPTH = 256;
 
 const TWO_64 = 1n << 64n;
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text: by default TextDecoder silently drops it,
+// so a Text starting with a BOM would not round-trip (Haskell's decodeUtf8 keeps it).
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Appends CBOR items to a growable buffer, always using the shortest head. */
 export class CborWriter {
