@@ -75,11 +75,7 @@ export function openGroupKey(
     );
   if (tried.length === 0)
     throw new NoMatchingKeyError(
-      'no keyring entry opens the group key (no encryption keys given)',
-      [],
-      {
-        hint: 'pass a keyring with -k',
-      },
+      'no keyring entry opens the group key (the keyrings hold no encryption keys)',
     );
   throw new NoMatchingKeyError('no keyring entry opens the group key', tried);
 }

@@ -89,6 +89,11 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 async function groupkeyNew(pubs: string[], opts: { output?: string }): Promise<void> {
+  // Waiting silently for a terminal to type keys into helps nobody: say what is expected.
+  if (pubs.length === 0 && process.stdin.isTTY)
+    throw new UsageError('no recipients given', {
+      hint: "pass recipients files or keyring files, or pipe public keys into '-'",
+    });
   const sources = await readInputs(pubs.length === 0 ? ['-'] : pubs, MAX_RECIPIENTS_FILE_BYTES);
   const recipients = collectRecipients(sources);
   for (const w of recipients.warnings) warn(w);
