@@ -30,7 +30,10 @@ export const jsCrypto: CryptoProvider = {
   },
   blake2b: (data, outLen) => blake2b(data, { dkLen: outLen }),
   secretbox: (m, n, k) => nacl.secretbox(m, n, k),
-  secretboxOpen: (b, n, k) => nacl.secretbox.open(b, n, k),
+  // tweetnacl throws a plain Error for a wrong nonce/key size; libsodium's backend returns
+  // null. Keys decoded from files are not length-checked by hbs2, so both must say null.
+  secretboxOpen: (b, n, k) =>
+    n.length === 24 && k.length === 32 ? nacl.secretbox.open(b, n, k) : null,
   boxKeyPair: (): KeyPair => nacl.box.keyPair(),
   boxKeyPairFromSecret: (sk) => nacl.box.keyPair.fromSecretKey(sk),
   sealedBox(message, pk) {
@@ -42,7 +45,7 @@ export const jsCrypto: CryptoProvider = {
     return out;
   },
   sealedBoxOpen(sealed, pk, sk) {
-    if (sealed.length < SEAL_OVERHEAD) return null;
+    if (sealed.length < SEAL_OVERHEAD || pk.length !== 32 || sk.length !== 32) return null;
     const epk = sealed.subarray(0, 32);
     return nacl.box.open(sealed.subarray(32), sealNonce(epk, pk), epk, sk);
   },

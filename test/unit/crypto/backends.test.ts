@@ -192,6 +192,43 @@ describe.skipIf(!both)('js and native backends agree', () => {
   });
 });
 
+describe('boxes that cannot open give null on every backend (never an exception)', () => {
+  const backends = [jsCrypto, ...(both ? [n] : [])];
+  it.each(backends.map((b) => [b.name, b] as const))(
+    '%s: wrong key, nonce and box sizes',
+    (_name, p) => {
+      const sizes = [0, 1, 23, 24, 25, 31, 32, 33, 64];
+      for (const ns of sizes)
+        for (const ks of sizes) {
+          const box = new Uint8Array(40);
+          if (ns === 24 && ks === 32) continue;
+          expect(
+            p.secretboxOpen(box, new Uint8Array(ns), new Uint8Array(ks)),
+            `${ns}/${ks}`,
+          ).toBeNull();
+        }
+      for (const len of [0, 15, 16, 47, 48, 100])
+        expect(
+          p.secretboxOpen(new Uint8Array(len), new Uint8Array(24), new Uint8Array(32)),
+        ).toBeNull();
+      const kp = p.boxKeyPairFromSecret(new Uint8Array(32).fill(3));
+      const sealed = p.sealedBox(new Uint8Array([1, 2, 3]), kp.publicKey);
+      for (const pks of sizes)
+        for (const sks of sizes) {
+          if (pks === 32 && sks === 32) continue;
+          const pk = new Uint8Array(pks);
+          pk.set(kp.publicKey.subarray(0, pks));
+          const sk = new Uint8Array(sks);
+          sk.set(kp.secretKey.subarray(0, sks));
+          expect(p.sealedBoxOpen(sealed, pk, sk), `${pks}/${sks}`).toBeNull();
+        }
+      for (const len of [0, 31, 32, 47])
+        expect(p.sealedBoxOpen(sealed.subarray(0, len), kp.publicKey, kp.secretKey)).toBeNull();
+      expect(Array.from(p.sealedBoxOpen(sealed, kp.publicKey, kp.secretKey)!)).toEqual([1, 2, 3]);
+    },
+  );
+});
+
 describe('backend selection', () => {
   it('selectCrypto("js") and ("native") pick the named backend; crypto() returns it', () => {
     try {
