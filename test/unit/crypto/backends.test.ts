@@ -15,6 +15,7 @@ import {
   jsCrypto,
   loadNativeCrypto,
   selectCrypto,
+  sipKey,
   type CryptoProvider,
 } from '../../../src/crypto/index.js';
 
@@ -116,6 +117,21 @@ describe.skipIf(!both)('js and native backends agree', () => {
         expect(hex(n.blake2b256(m))).toBe(hex(jsCrypto.blake2b256(m)));
         expect(hex(n.blake2b(m, 24))).toBe(hex(jsCrypto.blake2b(m, 24)));
       }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('SipHash-2-4 of random messages and keys', () => {
+    fc.assert(
+      fc.property(
+        message,
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        (m, k0, k1) => {
+          const key = sipKey(k0, k1);
+          expect(n.sipHash24(key, m)).toBe(jsCrypto.sipHash24(key, m));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -12,6 +12,7 @@ import {
   nonceFromBytes,
   nonceWithCounter,
   openSecretbox,
+  sipKey,
   type CryptoProvider,
 } from '../../../src/crypto/index.js';
 import { CborWriter } from '../../../src/codec/cbor.js';
@@ -192,6 +193,13 @@ describe.each(backends)('%s backend', (name, c) => {
       const seed = hkdfExpand32(prk, salt, p);
       expect(hex(seed), v.source).toBe(v.seedHex);
       expect(hex(p.signKeyPairFromSeed(seed).publicKey)).toBe(v.publicKeyHex);
+    }
+  });
+
+  it.skipIf(skip)('SipHash-2-4 with the key LE64(k0) ‖ LE64(k1)', () => {
+    for (const v of V.sipHash24) {
+      const key = sipKey(BigInt(v.k0), BigInt(v.k1));
+      expect(p.sipHash24(key, input(v)).toString(), v.source).toBe(v.value);
     }
   });
 
