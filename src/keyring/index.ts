@@ -1,1 +1,3 @@
 export * from './keyring.js';
+export * from './ops.js';
+export * from './load.js';

@@ -1,5 +1,146 @@
+/**
+ * `hbs2 config init|show`: writes the commented default config, and prints the effective
+ * settings with where each one came from (flag, environment, config file, default).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { DEFAULT_CONFIG_TEXT, readConfigFile, type LoadedConfig } from '../../config/config.js';
+import { atomicWriteFile, fileError } from '../../fsutil.js';
+import { refuseExisting } from '../keyrings.js';
+import { defaultConfigPath, defaultStorePath, type CliContext } from '../context.js';
+import { info, printJson, printLine, printYaml } from '../output.js';
 
-/** Registers the `config` commands (filled in by the owning work item). */
-export function register(_program: Command, _ctx: CliContext): void {}
+/** Where a setting's value came from. */
+type Source = 'flag' | 'env' | 'config' | 'default';
+
+/** One effective setting. */
+interface Setting<T> {
+  value: T;
+  source: Source;
+  /** The flag, variable or `file:line` that set it. */
+  origin: string;
+}
+
+/** The `config show --json` document. */
+interface EffectiveConfig {
+  configFile: { path: string; exists: boolean; source: Source; origin: string };
+  store: Setting<string>;
+  keyrings: Setting<string[]>;
+  progress: Setting<string>;
+}
+
+/** Registers `config init` and `config show`. */
+export function register(program: Command, ctx: CliContext): void {
+  const config = program
+    .command('config')
+    .description('the toolkit config file (store location, keyrings, progress)')
+    .addHelpText('after', '\nExample:\n  hbs2 config init && hbs2 config show');
+
+  config
+    .command('init')
+    .description('write a commented default config file')
+    .option('--force', 'replace an existing config file')
+    .addHelpText(
+      'after',
+      '\nThe file is $XDG_CONFIG_HOME/hbs2/toolkit.yaml unless --config FILE is given.\n\nExample:\n  hbs2 config init',
+    )
+    .action(async (opts: { force?: boolean }) => {
+      const file = configFile(ctx).path;
+      try {
+        await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      } catch (e) {
+        throw fileError(e, path.dirname(file));
+      }
+      if (!opts.force) await refuseExisting(file);
+      await atomicWriteFile(file, DEFAULT_CONFIG_TEXT, { mode: 0o644, exclusive: !opts.force });
+      info(`wrote ${file}`);
+    });
+
+  config
+    .command('show')
+    .description('print the effective settings and where each one came from')
+    .option('-p, --prefix <dir>', 'store directory, as other commands accept it')
+    .option('--no-progress', 'as other commands accept it')
+    .option('--json', 'print one JSON document')
+    .option('--yaml', 'print YAML')
+    .addHelpText(
+      'after',
+      "\nStore: -p/--prefix, else $HBS2_STORE, else the config's store, else $XDG_DATA_HOME/hbs2.\n\nExample:\n  hbs2 config show --json",
+    )
+    .action(
+      async (opts: { prefix?: string; progress: boolean; json?: boolean; yaml?: boolean }) => {
+        const eff = await effectiveConfig(ctx, opts);
+        if (opts.json) await printJson(eff);
+        else if (opts.yaml) await printYaml(eff);
+        else for (const line of formatEffective(eff)) await printLine(line);
+      },
+    );
+}
+
+/** The config file in use and why. */
+function configFile(ctx: CliContext): { path: string; source: Source; origin: string } {
+  if (ctx.configPath) return { path: ctx.configPath, source: 'flag', origin: '--config' };
+  if (ctx.env.XDG_CONFIG_HOME)
+    return { path: defaultConfigPath(ctx.env), source: 'env', origin: 'XDG_CONFIG_HOME' };
+  return { path: defaultConfigPath(ctx.env), source: 'default', origin: '$HOME/.config' };
+}
+
+/** Resolves every setting with its source, in the order commands use. */
+async function effectiveConfig(
+  ctx: CliContext,
+  opts: { prefix?: string; progress: boolean },
+): Promise<EffectiveConfig> {
+  const cf = configFile(ctx);
+  const loaded: LoadedConfig = await readConfigFile(cf.path, { home: ctx.env.HOME || undefined });
+  const at = (key: 'store' | 'keyrings' | 'progress'): string =>
+    `${loaded.path}:${loaded.lines[key] ?? 0}`;
+
+  let store: Setting<string>;
+  if (opts.prefix) store = { value: opts.prefix, source: 'flag', origin: '--prefix' };
+  else if (ctx.env.HBS2_STORE)
+    store = { value: ctx.env.HBS2_STORE, source: 'env', origin: 'HBS2_STORE' };
+  else if (loaded.config.store !== undefined)
+    store = { value: loaded.config.store, source: 'config', origin: at('store') };
+  else
+    store = {
+      value: defaultStorePath(ctx.env),
+      source: 'default',
+      origin: ctx.env.XDG_DATA_HOME ? '$XDG_DATA_HOME/hbs2' : '~/.local/share/hbs2',
+    };
+
+  const keyrings: Setting<string[]> =
+    loaded.lines.keyrings !== undefined
+      ? { value: loaded.config.keyrings, source: 'config', origin: at('keyrings') }
+      : { value: [], source: 'default', origin: 'built-in' };
+
+  let progress: Setting<string>;
+  if (!opts.progress) progress = { value: 'never', source: 'flag', origin: '--no-progress' };
+  else if (loaded.lines.progress !== undefined)
+    progress = { value: loaded.config.progress, source: 'config', origin: at('progress') };
+  else progress = { value: 'auto', source: 'default', origin: 'built-in' };
+
+  return {
+    configFile: { path: loaded.path, exists: loaded.exists, source: cf.source, origin: cf.origin },
+    store,
+    keyrings,
+    progress,
+  };
+}
+
+/** Text form: `key: value  # source (origin)`, readable as YAML too. */
+function formatEffective(e: EffectiveConfig): string[] {
+  const note = (s: { source: Source; origin: string }): string =>
+    s.source === 'config' ? `config ${s.origin}` : `${s.source} (${s.origin})`;
+  const lines = [
+    `config: ${e.configFile.path}  # ${e.configFile.exists ? 'found' : 'not found, defaults used'}`,
+    `store: ${e.store.value}  # ${note(e.store)}`,
+  ];
+  if (e.keyrings.value.length === 0) lines.push(`keyrings: []  # ${note(e.keyrings)}`);
+  else {
+    lines.push(`keyrings:  # ${note(e.keyrings)}`);
+    for (const k of e.keyrings.value) lines.push(`  - ${k}`);
+  }
+  lines.push(`progress: ${e.progress.value}  # ${note(e.progress)}`);
+  return lines;
+}

@@ -1,5 +1,284 @@
+/**
+ * Keyring (credentials file) commands: `keyring new|add-new|list|del|pubs|find`,
+ * `show-peer-key`, and hbs2's top-level spellings (`keyring-new`, `keyring-list`,
+ * `keyring-key-add`, `keyring-key-del`).
+ */
+import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
+import { encodeBase58 } from '../../codec/base58.js';
+import { FormatError, Hbs2Error, NotFoundError, UsageError } from '../../errors.js';
+import { atomicWriteFile, fileError } from '../../fsutil.js';
+import {
+  formatKeyringFile,
+  generateKeyring,
+  MAX_KEYRING_ENTRIES,
+  parseKeyringFile,
+  type Keyring,
+} from '../../keyring/keyring.js';
+import { expandPaths, MAX_KEYRING_FILE_BYTES, readKeyringFile } from '../../keyring/load.js';
+import {
+  addEntry,
+  formatKeyringListing,
+  formatPubsLines,
+  hasSignKey,
+  parseKeyArgument,
+  removeEntry,
+  summarizeKeyring,
+} from '../../keyring/ops.js';
 import type { CliContext } from '../context.js';
+import { loadKeyringFile, refuseExisting } from '../keyrings.js';
+import { info, printJson, printLine, printYaml, writeStdout } from '../output.js';
 
-/** Registers the `keyring` commands (filled in by the owning work item). */
-export function register(_program: Command, _ctx: CliContext): void {}
+/** Mode of every keyring file the toolkit writes. */
+const SECRET_MODE = 0o600;
+
+/** Registers the keyring commands and hbs2's top-level aliases. */
+export function register(program: Command, _ctx: CliContext): void {
+  const keyring = program
+    .command('keyring')
+    .description('create, inspect and edit hbs2 credentials (keyring) files')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 keyring new -o alice.key && hbs2 keyring list alice.key',
+    );
+
+  addNewCommand(keyring.command('new'));
+  addAddCommand(keyring.command('add-new').alias('add'));
+  addListCommand(keyring.command('list'));
+  addDelCommand(keyring.command('del'));
+  addPubsCommand(keyring.command('pubs'));
+  addFindCommand(keyring.command('find'));
+
+  addNewCommand(program.command('keyring-new'));
+  addListCommand(program.command('keyring-list'));
+  addAddCommand(program.command('keyring-key-add'));
+  addDelCommand(program.command('keyring-key-del'));
+  addShowPeerKeyCommand(program.command('show-peer-key'));
+}
+
+// ---------------------------------------------------------------------------------------
+// keyring new
+
+function addNewCommand(cmd: Command): void {
+  cmd
+    .description('new keyring: one ed25519 signing key pair and N curve25519 encryption key pairs')
+    .option('-n, --number <N>', 'number of encryption key pairs', '1')
+    .option('-o, --output <file>', 'write the keyring to FILE (mode 0600) instead of stdout')
+    .option('--force', 'replace an existing output file')
+    .addHelpText(
+      'after',
+      '\nWithout -o the file text is printed; redirect it into a file only you can read.\n\nExample:\n  hbs2 keyring new -n 2 -o alice.key',
+    )
+    .action(async (opts: { number: string; output?: string; force?: boolean }) => {
+      const n = parseCount(opts.number, '-n/--number');
+      const text = formatKeyringFile(generateKeyring(n));
+      if (opts.output === undefined || opts.output === '-') {
+        await writeStdout(text);
+        return;
+      }
+      if (!opts.force) await refuseExisting(opts.output);
+      await atomicWriteFile(opts.output, text, { mode: SECRET_MODE, exclusive: !opts.force });
+    });
+}
+
+/** Parses a non-negative entry count argument. */
+function parseCount(text: string, arg: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${arg}: expected a number, got '${text}'`);
+  const n = Number(text.trim());
+  if (n > MAX_KEYRING_ENTRIES)
+    throw new UsageError(`${arg}: at most ${MAX_KEYRING_ENTRIES} keys, got ${n}`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// keyring add-new
+
+function addAddCommand(cmd: Command): void {
+  cmd
+    .description('append a new curve25519 encryption key pair to a keyring (in place)')
+    .argument('<file>', 'keyring file')
+    .option('-n, --name <key-id>', 'key id stored in the entry description (must be unique)')
+    .option('--stdout', 'print the new keyring text instead of rewriting FILE')
+    .addHelpText(
+      'after',
+      '\nPrints the new public key. FILE is replaced atomically and keeps mode 0600.\n\nExample:\n  hbs2 keyring add-new -n laptop alice.key',
+    )
+    .action(async (file: string, opts: { name?: string; stdout?: boolean }) => {
+      const loaded = opts.stdout ? await loadKeyringFile(file) : await readKeyringFile(file);
+      const { keyring, entry } = addEntry(loaded.keyring, opts.name ?? null);
+      const pub = encodeBase58(entry.publicKey);
+      if (opts.stdout) {
+        await writeStdout(formatKeyringFile(keyring));
+        info(`new public key ${pub}`);
+        return;
+      }
+      await rewriteKeyring(file, keyring);
+      await printLine(pub);
+    });
+}
+
+/**
+ * Replaces a keyring file in place, atomically, with mode 0600. A symlink is followed so
+ * the link itself stays a link.
+ */
+async function rewriteKeyring(file: string, k: Keyring): Promise<void> {
+  let target: string;
+  try {
+    target = await fs.realpath(file);
+  } catch (e) {
+    throw fileError(e, file);
+  }
+  await atomicWriteFile(target, formatKeyringFile(k), { mode: SECRET_MODE });
+}
+
+// ---------------------------------------------------------------------------------------
+// keyring list
+
+function addListCommand(cmd: Command): void {
+  cmd
+    .description('print the signing key and the encryption public keys (never secret keys)')
+    .argument('<file>', 'keyring file')
+    .option('--json', 'print {"signKey", "entries": [{"id", "type", "publicKey"}]}')
+    .option('--yaml', 'print the same document as YAML')
+    .addHelpText(
+      'after',
+      "\nText layout is hbs2's: 'sign-key:  KEY' then 'pub-key:   KEY' per entry, plus\ntwo spaces and the key id when the entry has one.\n\nExample:\n  hbs2 keyring list --json alice.key",
+    )
+    .action(async (file: string, opts: { json?: boolean; yaml?: boolean }) => {
+      const { keyring } = await loadKeyringFile(file);
+      if (opts.json) await printJson(summarizeKeyring(keyring));
+      else if (opts.yaml) await printYaml(summarizeKeyring(keyring));
+      else await writeStdout(formatKeyringListing(keyring));
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// keyring del
+
+function addDelCommand(cmd: Command): void {
+  cmd
+    .description('remove an encryption key pair from a keyring (in place)')
+    .argument('<args...>', 'FILE (with -n), or PUB-KEY FILE as in hbs2')
+    .option(
+      '-n, --name <key-id>',
+      'entry to remove: its key id, its public key, or a unique public-key prefix (>= 6 chars)',
+    )
+    .option('--stdout', 'print the new keyring text instead of rewriting FILE')
+    .addHelpText(
+      'after',
+      '\nUnknown entry: exit 6; ambiguous prefix: exit 2; the file is then left untouched.\n\nExample:\n  hbs2 keyring del -n laptop alice.key',
+    )
+    .action(async (args: string[], opts: { name?: string; stdout?: boolean }) => {
+      let selector: string;
+      let file: string;
+      if (opts.name !== undefined) {
+        if (args.length !== 1) throw new UsageError('expected exactly one FILE after -n KEY-ID');
+        selector = opts.name;
+        file = args[0]!;
+      } else {
+        if (args.length !== 2)
+          throw new UsageError('expected -n KEY-ID FILE, or PUB-KEY FILE', {
+            hint: 'example: hbs2 keyring del -n laptop alice.key',
+          });
+        selector = args[0]!;
+        file = args[1]!;
+      }
+      const loaded = opts.stdout ? await loadKeyringFile(file) : await readKeyringFile(file);
+      const { keyring, removed } = removeEntry(loaded.keyring, selector);
+      const pub = encodeBase58(removed[0]!.publicKey);
+      if (opts.stdout) {
+        await writeStdout(formatKeyringFile(keyring));
+        info(`removed public key ${pub}`);
+        return;
+      }
+      await rewriteKeyring(file, keyring);
+      info(`removed public key ${pub} from ${file}`);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// keyring pubs
+
+function addPubsCommand(cmd: Command): void {
+  cmd
+    .description('print the encryption public keys, one per line (a recipients file)')
+    .argument('<files...>', 'keyring files')
+    .addHelpText(
+      'after',
+      '\nEach key is followed by "  # KEY-ID" when the entry has an id.\n\nExample:\n  hbs2 keyring pubs alice.key bob.key > team.txt',
+    )
+    .action(async (files: string[]) => {
+      for (const file of files) {
+        const { keyring } = await loadKeyringFile(file);
+        for (const line of formatPubsLines(keyring)) await printLine(line);
+      }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// keyring find
+
+function addFindCommand(cmd: Command): void {
+  cmd
+    .description('print the paths of keyring files whose signing key is SIGN-KEY')
+    .requiredOption('-s, --sign-key <key>', 'base58 signing public key to look for')
+    .argument('<paths...>', 'keyring files, directories (their files) or globs')
+    .addHelpText(
+      'after',
+      '\nFiles that are not keyrings are skipped. Exit 6 when none matches.\n\nExample:\n  hbs2 keyring find -s "$(hbs2 show-peer-key alice.key)" ~/keys \'*.key\'',
+    )
+    .action(async (paths: string[], opts: { signKey: string }) => {
+      const signKey = parseKeyArgument(opts.signKey, '-s/--sign-key');
+      let found = 0;
+      for (const p of await expandPaths(paths)) {
+        let k: Keyring;
+        try {
+          k = (await readKeyringFile(p.path)).keyring;
+        } catch (e) {
+          // A search skips what it cannot read, as hbs2 does.
+          if (e instanceof Hbs2Error) continue;
+          throw e;
+        }
+        if (hasSignKey(k, signKey)) {
+          found++;
+          await printLine(p.path);
+        }
+      }
+      if (found === 0)
+        throw new NotFoundError(`no keyring with signing key ${encodeBase58(signKey)} found`);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// show-peer-key
+
+function addShowPeerKeyCommand(cmd: Command): void {
+  cmd
+    .description("print a keyring's base58 signing public key")
+    .argument('[file]', "keyring file; stdin when omitted or '-'")
+    .addHelpText('after', '\nExample:\n  hbs2 show-peer-key alice.key')
+    .action(async (file: string | undefined) => {
+      let k: Keyring;
+      if (file === undefined || file === '-') k = parseKeyringFile(await readStdin(), '<stdin>');
+      else k = (await loadKeyringFile(file)).keyring;
+      await printLine(encodeBase58(k.signPublicKey));
+    });
+}
+
+/** Reads all of stdin, bounded like a keyring file. */
+async function readStdin(): Promise<Uint8Array> {
+  if (process.stdin.isTTY)
+    throw new UsageError('no keyring file given and stdin is a terminal', {
+      hint: 'pass FILE or pipe a keyring into stdin',
+    });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_KEYRING_FILE_BYTES)
+      throw new FormatError(`<stdin>: input too large (limit ${MAX_KEYRING_FILE_BYTES} bytes)`);
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}

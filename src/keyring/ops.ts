@@ -1,0 +1,188 @@
+/**
+ * Pure operations on a decoded keyring: adding an entry under a key id, choosing the
+ * entry a user means by id or public key, removing it. Nothing here touches files;
+ * every function returns a new value and leaves its input as it was.
+ */
+import { decodeBase58, encodeBase58 } from '../codec/base58.js';
+import { FormatError, NotFoundError, UsageError } from '../errors.js';
+import { generateEntry, type Keyring, type KeyringEntry } from './keyring.js';
+
+/** Shortest public-key prefix accepted as a selector (shorter ones match too easily). */
+export const MIN_PUBKEY_PREFIX = 6;
+
+/** Longest key id accepted; ids are labels, not documents. */
+export const MAX_KEY_ID_LENGTH = 256;
+
+/**
+ * Checks a key id given by a user: non-empty, bounded, no control characters (they would
+ * break the one-line-per-entry listings) and no leading/trailing spaces (invisible there).
+ * Throws UsageError otherwise.
+ */
+export function validateKeyId(id: string): void {
+  if (id.length === 0) throw new UsageError('key id must not be empty');
+  if (id.length > MAX_KEY_ID_LENGTH)
+    throw new UsageError(
+      `key id is too long (${id.length} characters, limit ${MAX_KEY_ID_LENGTH})`,
+    );
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(id))
+    throw new UsageError('key id must not contain control characters');
+  if (id.trim() !== id) throw new UsageError('key id must not start or end with spaces');
+}
+
+/** The result of {@link addEntry}. */
+export interface AddResult {
+  keyring: Keyring;
+  /** The entry that was appended. */
+  entry: KeyringEntry;
+}
+
+/**
+ * Appends `entry` (a fresh curve25519 pair when omitted) labelled `keyId`. A key id
+ * already used by another entry is a UsageError, since later selection by id would be
+ * ambiguous.
+ */
+export function addEntry(k: Keyring, keyId: string | null, entry?: KeyringEntry): AddResult {
+  if (keyId !== null) {
+    validateKeyId(keyId);
+    if (k.entries.some((e) => e.description === keyId))
+      throw new UsageError(`key id '${keyId}' is already used in this keyring`, {
+        hint: 'choose another id with -n, or delete the old entry first',
+      });
+  }
+  const added: KeyringEntry = entry ? { ...entry, description: keyId } : generateEntry(keyId);
+  return { keyring: { ...k, entries: [...k.entries, added] }, entry: added };
+}
+
+/** How a selector matched in {@link selectEntries}. */
+export type MatchKind = 'id' | 'public-key' | 'prefix';
+
+/** The result of {@link selectEntries}: the indexes of the chosen entries. */
+export interface Selection {
+  kind: MatchKind;
+  /** Indexes into `entries`; several only when they hold the same public key (duplicates). */
+  indexes: number[];
+}
+
+/**
+ * Finds the entry a selector names, in this order: an entry whose key id equals it; an
+ * entry whose base58 public key equals it; the entry whose public key starts with it
+ * (at least {@link MIN_PUBKEY_PREFIX} characters, and only one distinct key may match).
+ * Unknown → NotFoundError; ambiguous → UsageError.
+ */
+export function selectEntries(k: Keyring, selector: string): Selection {
+  if (selector.length === 0) throw new UsageError('empty key id or public key');
+  const byId = indexesWhere(k, (e) => e.description === selector);
+  if (byId.length === 1) return { kind: 'id', indexes: byId };
+  if (byId.length > 1)
+    throw new UsageError(`key id '${selector}' names ${byId.length} entries`, {
+      hint: 'select the entry by its public key instead',
+    });
+  const pubs = k.entries.map((e) => encodeBase58(e.publicKey));
+  const exact = indexesWhere(k, (_e, i) => pubs[i] === selector);
+  if (exact.length > 0) return { kind: 'public-key', indexes: exact };
+  if (selector.length >= MIN_PUBKEY_PREFIX) {
+    const prefixed = indexesWhere(k, (_e, i) => pubs[i]!.startsWith(selector));
+    const distinct = new Set(prefixed.map((i) => pubs[i]));
+    if (distinct.size > 1)
+      throw new UsageError(`'${selector}' is a prefix of ${distinct.size} public keys`, {
+        hint: 'give more characters of the public key',
+      });
+    if (prefixed.length > 0) return { kind: 'prefix', indexes: prefixed };
+  }
+  throw new NotFoundError(`no entry with key id or public key '${selector}' in the keyring`, {
+    hint:
+      selector.length < MIN_PUBKEY_PREFIX
+        ? `public key prefixes need at least ${MIN_PUBKEY_PREFIX} characters`
+        : "see the entries with 'hbs2 keyring list FILE'",
+  });
+}
+
+function indexesWhere(k: Keyring, pred: (e: KeyringEntry, i: number) => boolean): number[] {
+  const out: number[] = [];
+  k.entries.forEach((e, i) => {
+    if (pred(e, i)) out.push(i);
+  });
+  return out;
+}
+
+/** The result of {@link removeEntry}. */
+export interface RemoveResult {
+  keyring: Keyring;
+  /** The removed entries (more than one only for exact duplicates of a public key). */
+  removed: KeyringEntry[];
+  kind: MatchKind;
+}
+
+/** Removes the entry named by `selector` (see {@link selectEntries}). */
+export function removeEntry(k: Keyring, selector: string): RemoveResult {
+  const sel = selectEntries(k, selector);
+  const drop = new Set(sel.indexes);
+  return {
+    keyring: { ...k, entries: k.entries.filter((_e, i) => !drop.has(i)) },
+    removed: k.entries.filter((_e, i) => drop.has(i)),
+    kind: sel.kind,
+  };
+}
+
+/** True when the keyring's signing public key equals `signKey`. */
+export function hasSignKey(k: Keyring, signKey: Uint8Array): boolean {
+  if (k.signPublicKey.length !== signKey.length) return false;
+  return k.signPublicKey.every((b, i) => b === signKey[i]);
+}
+
+/**
+ * Decodes a base58 key argument of exactly 32 bytes; FormatError naming `argName`
+ * otherwise (the text itself is public, but is not echoed to keep messages short).
+ */
+export function parseKeyArgument(text: string, argName: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeBase58(text.trim(), argName);
+  } catch {
+    throw new FormatError(`${argName}: not a base58 key`);
+  }
+  if (bytes.length !== 32)
+    throw new FormatError(`${argName}: key must be 32 bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+/** The public, printable view of a keyring (never secret keys). */
+export interface KeyringSummary {
+  signKey: string;
+  entries: Array<{ id: string | null; type: 'curve25519'; publicKey: string }>;
+}
+
+/** Builds the `keyring list --json` document. */
+export function summarizeKeyring(k: Keyring): KeyringSummary {
+  return {
+    signKey: encodeBase58(k.signPublicKey),
+    entries: k.entries.map((e) => ({
+      id: e.description,
+      type: e.type,
+      publicKey: encodeBase58(e.publicKey),
+    })),
+  };
+}
+
+/**
+ * hbs2's `keyring list` text: `sign-key:  <b58>`, then one `pub-key:   <b58>` line per
+ * entry, each followed by two spaces and the key id when set. As in hbs2, an empty
+ * keyring prints one extra empty line (the empty entry list still follows a line break).
+ */
+export function formatKeyringListing(k: Keyring): string {
+  const s = summarizeKeyring(k);
+  const lines = [`sign-key:  ${s.signKey}`];
+  for (const e of s.entries)
+    lines.push(`pub-key:   ${e.publicKey}${e.id !== null ? `  ${e.id}` : ''}`);
+  if (s.entries.length === 0) lines.push('');
+  return lines.join('\n') + '\n';
+}
+
+/** `keyring pubs` lines: one public key per entry, `  # <key-id>` appended when set. */
+export function formatPubsLines(k: Keyring): string[] {
+  return k.entries.map((e) => {
+    const pub = encodeBase58(e.publicKey);
+    return e.description !== null ? `${pub}  # ${e.description}` : pub;
+  });
+}
