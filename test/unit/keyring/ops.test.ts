@@ -55,6 +55,7 @@ describe('addEntry', () => {
   it('property: add then remove by id restores the exact bytes', () => {
     fc.assert(
       fc.property(fc.nat(3), fc.string({ minLength: 1, maxLength: 20 }), (n, id) => {
+        // eslint-disable-next-line no-control-regex
         fc.pre(id.trim() === id && !/[\u0000-\u001f\u007f]/.test(id));
         const k = generateKeyring(n);
         const text = formatKeyringFile(k);
