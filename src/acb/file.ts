@@ -1,0 +1,33 @@
+/**
+ * ACB files: the raw CBOR hbs2's `acb-gen` wrote, or the toolkit's base58 text form with
+ * the header line `# hbs2 acb file`.
+ */
+import { ACB_HEADER, formatArmored, parseArmored } from '../codec/armor.js';
+import { decodeAcb, encodeAcb } from './codec.js';
+import type { Acb } from './model.js';
+
+/** The base58 text form: `# hbs2 acb file`, then base58 in 60-character lines. */
+export function formatAcbText(acb: Acb): string {
+  return formatArmored([ACB_HEADER], false, encodeAcb(acb));
+}
+
+/** First byte of every ACB record (`86`: an array of six items). */
+const RAW_ACB_FIRST_BYTE = 0x86;
+
+/**
+ * Reads an ACB file in either form. Raw CBOR is recognised by its first byte, which can
+ * never start the text form (that starts with `#` or a base58 character).
+ */
+export function parseAcbFile(data: Uint8Array, name: string): Acb {
+  if (data.length > 0 && data[0] === RAW_ACB_FIRST_BYTE) return decodeAcb(data, name);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
+  return decodeAcb(parseArmored(text, name).bytes, name);
+}
+
+/**
+ * The readers of an ACB file: the encryption public keys a group key made from this ACB
+ * is sealed to (`groupkey-new --acb FILE`).
+ */
+export function readersFromAcbFile(data: Uint8Array, name: string): Uint8Array[] {
+  return parseAcbFile(data, name).readers;
+}

@@ -1,0 +1,108 @@
+/** Creating and verifying sigils, and their text file form. */
+import { formatArmored, parseArmored, SIGIL_HEADER } from '../codec/armor.js';
+import { encodeBase58 } from '../codec/base58.js';
+import { crypto } from '../crypto/index.js';
+import { FormatError, IntegrityError, NotFoundError } from '../errors.js';
+import type { Keyring } from '../keyring/keyring.js';
+import {
+  decodeSigil,
+  decodeSigilData,
+  encodeSigil,
+  encodeSigilData,
+  type Sigil,
+  type SigilData,
+} from './model.js';
+
+/** A sigil whose signature has been checked, with its statement decoded. */
+export interface VerifiedSigil {
+  sigil: Sigil;
+  /** The signing key that signed the statement. */
+  signKey: Uint8Array;
+  data: SigilData;
+}
+
+/** Options of {@link createSigil}. */
+export interface CreateSigilOptions {
+  info?: string | null;
+  /** 32-byte hash of a metadata object. */
+  ext?: Uint8Array | null;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Makes a sigil for `encryptionKey`, signed with the keyring's signing key. The key must
+ * be one of the keyring's entries: a sigil vouches for a key its owner actually holds.
+ */
+export function createSigil(
+  keyring: Keyring,
+  encryptionKey: Uint8Array,
+  opts: CreateSigilOptions = {},
+): Sigil {
+  if (!keyring.entries.some((e) => equalBytes(e.publicKey, encryptionKey)))
+    throw new NotFoundError(`encryption key ${encodeBase58(encryptionKey)} is not in the keyring`, {
+      hint: 'list the keyring with: hbs2 keyring list FILE',
+    });
+  if (opts.ext && opts.ext.length !== 32) throw new FormatError('sigil ext hash must be 32 bytes');
+  const payload = encodeSigilData({
+    encryptionKey,
+    info: opts.info ?? null,
+    ext: opts.ext ?? null,
+  });
+  const signature = crypto().sign(payload, keyring.signSecretKey);
+  const signKey = keyring.signPublicKey;
+  return { signKey, box: { signKey, payload, signature } };
+}
+
+/**
+ * Verifies a sigil: the signature over the embedded bytes with the key inside the signed
+ * box (as hbs2's `unboxSignedBox0`), then decodes the statement. Unlike hbs2 it also
+ * requires the outer signing key to equal the signing one, so the key a sigil displays
+ * is always the key that signed it.
+ */
+export function verifySigil(sigil: Sigil, what = 'sigil'): VerifiedSigil {
+  const { box } = sigil;
+  if (!crypto().verify(box.payload, box.signature, box.signKey))
+    throw new IntegrityError(`${what}: bad signature`);
+  if (!equalBytes(box.signKey, sigil.signKey))
+    throw new IntegrityError(`${what}: signed by a different key than the one it names`);
+  return { sigil, signKey: box.signKey, data: decodeSigilData(box.payload, `${what} data`) };
+}
+
+/** The text file: `# sigil file. public data`, then base58 in 60-character lines. */
+export function formatSigilFile(sigil: Sigil): string {
+  return formatArmored([SIGIL_HEADER], false, encodeSigil(sigil));
+}
+
+/** First byte of every encoded sigil (`83`: an array of three items). */
+const RAW_SIGIL_FIRST_BYTE = 0x83;
+
+/** Decodes a sigil file (text form or raw CBOR) without verifying it. */
+export function decodeSigilFile(data: Uint8Array, name: string): Sigil {
+  if (data.length > 0 && data[0] === RAW_SIGIL_FIRST_BYTE) return decodeSigil(data, name);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
+  return decodeSigil(parseArmored(text, name).bytes, name);
+}
+
+/**
+ * Reads and verifies a sigil file. Throws FormatError when it does not parse and
+ * IntegrityError when the signature does not verify; never returns an unverified sigil.
+ */
+export function parseSigilFile(data: Uint8Array, name: string): VerifiedSigil {
+  return verifySigil(decodeSigilFile(data, name), name);
+}
+
+/** hbs2's `sigil check` layout; `info` and `ext` lines only when present. */
+export function formatSigilCheck(v: VerifiedSigil): string {
+  const lines = [
+    '(sigil',
+    `  (sign-pubkey "${encodeBase58(v.sigil.signKey)}")`,
+    `  (encrypt-pubkey "${encodeBase58(v.data.encryptionKey)}")`,
+  ];
+  if (v.data.info !== null) lines.push(`  (info ${JSON.stringify(v.data.info)})`);
+  if (v.data.ext !== null) lines.push(`  (ext "${encodeBase58(v.data.ext)}")`);
+  lines[lines.length - 1] += ')';
+  return lines.join('\n') + '\n';
+}
