@@ -1,0 +1,188 @@
+/**
+ * The file-system block store in hbs2's simple-storage layout (spec §6.1):
+ * `<prefix>/blocks/<first base58 char>/<rest of base58>`, one file per block holding
+ * exactly its bytes. An existing hbs2 store works as it is.
+ *
+ * Durability (spec §6.3): a block is written to a temp file in its own directory, the
+ * file is fsynced, then renamed over its final name, so a kill at any moment never leaves
+ * a file under a block name whose content does not hash to that name. Directory fsyncs
+ * are batched: each put records its directory and {@link FsBlockStore.flush} syncs them.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { BASE58_ALPHABET } from '../codec/base58.js';
+import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
+import type { BlockStore } from './blockstore.js';
+import { hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
+
+/** Options for {@link FsBlockStore}. */
+export interface FsBlockStoreOptions {
+  /** fsync each block file before renaming it into place (default true). */
+  syncFiles?: boolean;
+}
+
+/** True for names of temp files left by this toolkit or by hbs2's atomic-write. */
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX) || /^atomic.*\.write$/.test(name);
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Blocks as files under `<prefix>/blocks/`. */
+export class FsBlockStore implements BlockStore {
+  /** The store's absolute root directory. */
+  readonly prefix: string;
+  /** `<prefix>/blocks`. */
+  readonly blocksDir: string;
+  private readonly syncFiles: boolean;
+  /** Directories known to exist (created or seen) in this process. */
+  private readonly knownDirs = new Set<string>();
+  /** Directories with renames or unlinks not yet fsynced. */
+  private readonly dirtyDirs = new Set<string>();
+
+  constructor(prefix: string, opts: FsBlockStoreOptions = {}) {
+    this.prefix = path.resolve(prefix);
+    this.blocksDir = path.join(this.prefix, 'blocks');
+    this.syncFiles = opts.syncFiles ?? true;
+  }
+
+  /** The file a block lives in: `blocks/<b58[0]>/<b58[1..]>`. */
+  blockPath(hash: Uint8Array): string {
+    const name = hashToString(hash);
+    return path.join(this.blocksDir, name[0]!, name.slice(1));
+  }
+
+  /** Creates `dir` (and its parents) once per process, marking new parents dirty. */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    try {
+      const created = await fs.mkdir(dir, { recursive: true });
+      // A newly created directory entry is durable only once its parent is synced.
+      if (created !== undefined) {
+        let d = dir;
+        while (d.length >= created.length && d !== path.dirname(d)) {
+          this.dirtyDirs.add(path.dirname(d));
+          d = path.dirname(d);
+        }
+      }
+    } catch (e) {
+      throw fileError(e, dir);
+    }
+    this.knownDirs.add(dir);
+  }
+
+  /** Creates `blocks/` and its 58 subdirectories, as hbs2 does at start. */
+  async init(): Promise<void> {
+    await Promise.all(
+      [...BASE58_ALPHABET].map((c) => this.ensureDir(path.join(this.blocksDir, c))),
+    );
+  }
+
+  /** {@inheritDoc BlockStore.put} */
+  async put(block: Uint8Array, hash?: Uint8Array): Promise<Uint8Array> {
+    const h = hash ?? hashBlock(block);
+    const file = this.blockPath(h);
+    const dir = path.dirname(file);
+    try {
+      const st = await fs.stat(file);
+      // Same size: the block is there (fsck checks content). A different size means a
+      // damaged file from an older writer, which this write replaces.
+      if (st.isFile() && st.size === block.length) return h;
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw fileError(e, file);
+    }
+    await this.ensureDir(dir);
+    const tmp = tempPathFor(file);
+    let fh: fs.FileHandle | undefined;
+    try {
+      fh = await fs.open(tmp, 'wx', 0o644);
+      await fh.writeFile(block);
+      if (this.syncFiles) await fh.sync();
+      await fh.close();
+      fh = undefined;
+      await fs.rename(tmp, file);
+    } catch (e) {
+      await fh?.close().catch(() => undefined);
+      await fs.unlink(tmp).catch(() => undefined);
+      throw fileError(e, file);
+    }
+    this.dirtyDirs.add(dir);
+    return h;
+  }
+
+  /** {@inheritDoc BlockStore.get} */
+  async get(hash: Uint8Array): Promise<Uint8Array | null> {
+    const file = this.blockPath(hash);
+    let data: Buffer;
+    try {
+      data = await fs.readFile(file);
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw fileError(e, file);
+    }
+    return verifyBlock(hash, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /** {@inheritDoc BlockStore.has} */
+  async has(hash: Uint8Array): Promise<boolean> {
+    try {
+      return (await fs.stat(this.blockPath(hash))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** {@inheritDoc BlockStore.del} */
+  async del(hash: Uint8Array): Promise<boolean> {
+    const file = this.blockPath(hash);
+    try {
+      await fs.unlink(file);
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw fileError(e, file);
+    }
+    this.dirtyDirs.add(path.dirname(file));
+    return true;
+  }
+
+  /** {@inheritDoc BlockStore.hashes} */
+  async *hashes(): AsyncIterable<Uint8Array> {
+    let dirs: string[];
+    try {
+      dirs = await fs.readdir(this.blocksDir);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return;
+      throw fileError(e, this.blocksDir);
+    }
+    for (const c of dirs.sort()) {
+      if (c.length !== 1 || !BASE58_ALPHABET.includes(c)) continue;
+      let names: string[];
+      try {
+        names = await fs.readdir(path.join(this.blocksDir, c));
+      } catch {
+        continue;
+      }
+      for (const name of names.sort()) {
+        if (isTempName(name)) continue;
+        let h: Uint8Array;
+        try {
+          h = parseHash(c + name);
+        } catch {
+          continue;
+        }
+        yield h;
+      }
+    }
+  }
+
+  /** {@inheritDoc BlockStore.flush} */
+  async flush(): Promise<void> {
+    const dirs = [...this.dirtyDirs];
+    this.dirtyDirs.clear();
+    await Promise.all(dirs.map((d) => fsyncDir(d)));
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Block hashes: BLAKE2b-256 of the block bytes, shown as base58 (spec §2.1, §2.3).
+ */
+import { decodeBase58, encodeBase58 } from '../codec/base58.js';
+import { crypto } from '../crypto/index.js';
+import { FormatError, IntegrityError } from '../errors.js';
+
+/** Length in bytes of every block hash. */
+export const HASH_LENGTH = 32;
+
+/** The BLAKE2b-256 of `block`, i.e. its key in the store. */
+export function hashBlock(block: Uint8Array): Uint8Array {
+  return crypto().blake2b256(block);
+}
+
+/** The base58 text of a hash, as hbs2 prints it. */
+export function hashToString(hash: Uint8Array): string {
+  return encodeBase58(hash);
+}
+
+/**
+ * Parses a base58 hash. Anything but base58 of exactly 32 bytes is a FormatError whose
+ * message starts with `what` (for a CLI argument, name the argument).
+ */
+export function parseHash(text: string, what = 'hash'): Uint8Array {
+  if (text.length === 0) throw new FormatError(`${what}: empty hash`);
+  const bytes = decodeBase58(text, what);
+  if (bytes.length !== HASH_LENGTH)
+    throw new FormatError(
+      `${what}: a hash is base58 of exactly ${HASH_LENGTH} bytes, this decodes to ${bytes.length}`,
+    );
+  return bytes;
+}
+
+/** Byte-wise equality of two hashes (or any byte strings). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Checks that `block` hashes to `hash`; throws an IntegrityError naming the block
+ * otherwise. Returns the block for chaining.
+ */
+export function verifyBlock(hash: Uint8Array, block: Uint8Array): Uint8Array {
+  const actual = hashBlock(block);
+  if (!equalBytes(actual, hash))
+    throw new IntegrityError(
+      `block ${hashToString(hash)} is corrupt: its ${block.length} bytes hash to ${hashToString(actual)}`,
+      { hint: 'run `hbs2 fsck --repair` to quarantine corrupt blocks' },
+    );
+  return block;
+}

@@ -1,0 +1,20 @@
+/** Block storage: the BlockStore interface, the hbs2-layout file store, fsck. */
+export type { BlockSink, BlockSource, BlockStore } from './blockstore.js';
+export { FsBlockStore, isTempName, type FsBlockStoreOptions } from './fs.js';
+export { MemoryBlockStore } from './memory.js';
+export { hashOnlySink } from './hash-only.js';
+export {
+  fsck,
+  type FsckOptions,
+  type FsckProblem,
+  type FsckProblemKind,
+  type FsckResult,
+} from './fsck.js';
+export {
+  HASH_LENGTH,
+  equalBytes,
+  hashBlock,
+  hashToString,
+  parseHash,
+  verifyBlock,
+} from './hash.js';

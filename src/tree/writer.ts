@@ -1,0 +1,92 @@
+/**
+ * Streaming writer (spec §3.2): input → exact 256 KiB blocks → optional per-block
+ * transform (encryption) → store.put with a bounded number in flight → tree builder.
+ * Memory stays O(block size × parallelism + hashes of one leaf per level).
+ */
+import type { BlockSink } from '../store/blockstore.js';
+import { TreeBuilder, type TreeShape } from './builder.js';
+import { chunkBytes } from './chunker.js';
+import { BLOCK_SIZE } from './constants.js';
+import type { MTree } from './node.js';
+
+/**
+ * Turns a plaintext block into the bytes to store. `index` counts blocks from 1, as
+ * hbs2's encryption counter does.
+ */
+export type BlockTransform = (plain: Uint8Array, index: bigint) => Uint8Array | Promise<Uint8Array>;
+
+/** Options for {@link writeTree}. */
+export interface WriteTreeOptions {
+  /** Applied to every data block before it is hashed and stored. */
+  transform?: BlockTransform;
+  /** Data blocks being transformed/stored at once (default 8). */
+  parallelism?: number;
+  /** Data block size (default 262 144, hbs2's). */
+  blockSize?: number;
+  /** Tree shape constants (default hbs2's). */
+  shape?: TreeShape;
+  /** Called after each data block is stored, with the input bytes and blocks done. */
+  onProgress?: (bytes: number, blocks: number) => void;
+}
+
+/** What {@link writeTree} produced. */
+export interface WriteTreeResult {
+  /** Hash of the root tree block. */
+  root: Uint8Array;
+  /** The decoded root block (what an MTreeAnn embeds inline). */
+  rootNode: MTree;
+  /** Number of data blocks. */
+  blocks: number;
+  /** Number of input bytes. */
+  bytes: number;
+  /** Number of tree blocks written. */
+  treeBlocks: number;
+}
+
+/** Stores a byte stream as hbs2's merkle tree and returns its root. */
+export async function writeTree(
+  sink: BlockSink,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  opts: WriteTreeOptions = {},
+): Promise<WriteTreeResult> {
+  const parallelism = Math.max(1, opts.parallelism ?? 8);
+  const transform = opts.transform;
+  const builder = new TreeBuilder(sink, opts.shape);
+  const inflight: { hash: Promise<Uint8Array>; size: number }[] = [];
+  let index = 0n;
+  let bytes = 0;
+  let blocks = 0;
+
+  const drainOne = async (): Promise<void> => {
+    const next = inflight.shift()!;
+    // Awaited in input order, so the tree sees hashes in order whatever finishes first.
+    await builder.add(await next.hash);
+    blocks++;
+    bytes += next.size;
+    opts.onProgress?.(bytes, blocks);
+  };
+
+  try {
+    for await (const plain of chunkBytes(source, opts.blockSize ?? BLOCK_SIZE)) {
+      const i = ++index;
+      const hash = (async () => sink.put(transform ? await transform(plain, i) : plain))();
+      // Marked handled now; the rejection is still seen when drainOne awaits it.
+      hash.catch(() => undefined);
+      inflight.push({ hash, size: plain.length });
+      if (inflight.length >= parallelism) await drainOne();
+    }
+    while (inflight.length > 0) await drainOne();
+  } catch (e) {
+    // Let the other writes settle so none runs on after the caller has seen the error.
+    await Promise.allSettled(inflight.map((x) => x.hash));
+    throw e;
+  }
+  const built = await builder.finish();
+  return {
+    root: built.root,
+    rootNode: built.rootNode,
+    blocks,
+    bytes,
+    treeBlocks: built.treeBlocks,
+  };
+}
