@@ -2,3 +2,4 @@ export * from './model.js';
 export * from './codec.js';
 export * from './file.js';
 export * from './dsl.js';
+export * from './key.js';
