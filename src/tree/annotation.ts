@@ -5,7 +5,7 @@
  */
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { readHash, writeHash } from '../codec/hbs2.js';
-import { readMTree, writeMTree, type MTree } from './node.js';
+import { copy, readMTree, writeMTree, type MTree } from './node.js';
 
 /** `AnnMetaData`: none, inline text, or the hash of a block holding the metadata. */
 export type AnnMetaData =
@@ -79,10 +79,10 @@ export function readMTreeEncryption(r: CborReader): MTreeEncryption {
     case 0:
       return { kind: 'null' };
     case 1:
-      return { kind: 'asymm', accessKey: readHash(r, 'access key hash').slice() };
+      return { kind: 'asymm', accessKey: copy(readHash(r, 'access key hash')) };
     case 2: {
-      const groupKey = readHash(r, 'group key hash').slice();
-      return { kind: 'symm1', groupKey, nonce: r.bytes().slice() };
+      const groupKey = copy(readHash(r, 'group key hash'));
+      return { kind: 'symm1', groupKey, nonce: copy(r.bytes()) };
     }
     default: {
       r.record(1, 'EncryptGroupNaClSymmOpts');
@@ -90,8 +90,8 @@ export function readMTreeEncryption(r: CborReader): MTreeEncryption {
       if (r.arrayLength() !== 2) throw r.fail('expected a pair of Word64', at);
       const a = r.uint64();
       const b = r.uint64();
-      const groupKey = readHash(r, 'group key hash').slice();
-      return { kind: 'symm2', opts: { a, b }, groupKey, nonce: r.bytes().slice() };
+      const groupKey = copy(readHash(r, 'group key hash'));
+      return { kind: 'symm2', opts: { a, b }, groupKey, nonce: copy(r.bytes()) };
     }
   }
 }

@@ -27,6 +27,14 @@ export interface MNode {
 /** A decoded tree block. */
 export type MTree = MLeaf | MNode;
 
+/**
+ * A plain copy of decoded bytes, so values never alias (and keep alive) the block they
+ * came from, whatever Uint8Array subclass the input was.
+ */
+export function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 /** Writes an MTree into `w` (used inline by the annotation codec too). */
 export function writeMTree(w: CborWriter, tree: MTree): CborWriter {
   if (tree.type === 'leaf') {
@@ -53,10 +61,10 @@ export function encodeMTree(tree: MTree): Uint8Array {
 export function readMTree(r: CborReader): MTree {
   const tag = r.constructorOf({ 0: 2, 1: 1 }, 'MTree');
   if (tag === 1)
-    return { type: 'leaf', hashes: r.list((x) => readHashRef(x, 'leaf entry'), LEAF_MAX) };
+    return { type: 'leaf', hashes: r.list((x) => copy(readHashRef(x, 'leaf entry')), LEAF_MAX) };
   r.record(1, 'MNodeData');
   const height = r.uint();
-  const children = r.list((x) => readHash(x, 'node child'), NODE_MAX);
+  const children = r.list((x) => copy(readHash(x, 'node child')), NODE_MAX);
   return { type: 'node', height, children };
 }
 

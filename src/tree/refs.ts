@@ -4,6 +4,7 @@
  */
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { readHashRef, writeHashRef, writeMaybe } from '../codec/hbs2.js';
+import { copy } from './node.js';
 
 /** A reference to `target` with an optional annotation block. */
 export interface AnnotatedHashRef {
@@ -20,8 +21,8 @@ export interface SequentialRef {
 /** Reads an AnnotatedHashRef. */
 export function readAnnotatedHashRef(r: CborReader): AnnotatedHashRef {
   r.record(2, 'AnnotatedHashRef');
-  const annotation = r.maybe((x) => readHashRef(x, 'annotation').slice());
-  return { annotation, target: readHashRef(r, 'target').slice() };
+  const annotation = r.maybe((x) => copy(readHashRef(x, 'annotation')));
+  return { annotation, target: copy(readHashRef(r, 'target')) };
 }
 
 /** Writes an AnnotatedHashRef. */
