@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { crypto } from '../../../src/crypto/index.js';
+import { crypto, loadNativeCrypto, selectCrypto } from '../../../src/crypto/index.js';
 import { Hbs2Error, FormatError, IntegrityError, NotFoundError } from '../../../src/errors.js';
 import { generateKeyring, type Keyring } from '../../../src/keyring/keyring.js';
 import {
@@ -52,6 +52,20 @@ describe('sigil (spec §8 example)', () => {
       Buffer.from(SPEC_BYTES).toString('hex'),
     );
     expect(formatSigilFile(s)).toBe(SPEC_TEXT);
+  });
+
+  it('both crypto backends produce and verify the same bytes', () => {
+    const names: ('js' | 'native')[] = loadNativeCrypto() ? ['js', 'native'] : ['js'];
+    try {
+      for (const name of names) {
+        selectCrypto(name);
+        const k = specKeyring();
+        expect(encodeSigil(createSigil(k, k.entries[0]!.publicKey))).toEqual(SPEC_BYTES);
+        expect(parseSigilFile(SPEC_BYTES, name).signKey).toEqual(k.signPublicKey);
+      }
+    } finally {
+      selectCrypto();
+    }
   });
 
   it('verifies the spec file and re-encodes it byte for byte', () => {
