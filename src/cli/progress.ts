@@ -1,0 +1,84 @@
+/**
+ * A one-line progress indicator on stderr for long store/cat runs. It appears only when
+ * stderr is a terminal, progress is not disabled, and the work has run for half a second.
+ */
+import type { CliContext } from './context.js';
+import { cliConfig } from './settings.js';
+
+/** Receives progress; `finish` erases the line. */
+export interface Progress {
+  /** Reports the bytes done so far. */
+  update(bytes: number): void;
+  /** Removes the indicator (call on success and on failure). */
+  finish(): void;
+}
+
+/** Options for {@link createProgress}. */
+export interface ProgressOptions {
+  label: string;
+  /** Total bytes when known (shows a percentage). */
+  total?: number;
+  enabled: boolean;
+  /** Where to draw (default process.stderr). */
+  stream?: NodeJS.WriteStream;
+}
+
+const DELAY_MS = 500;
+const REDRAW_MS = 100;
+
+/** Human-readable byte count (KiB, MiB, …). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+const NOOP: Progress = { update: () => undefined, finish: () => undefined };
+
+/** A progress indicator, or a no-op one when disabled. */
+export function createProgress(opts: ProgressOptions): Progress {
+  if (!opts.enabled) return NOOP;
+  const stream = opts.stream ?? process.stderr;
+  const start = Date.now();
+  let lastDraw = 0;
+  let drawn = false;
+  return {
+    update(bytes) {
+      const now = Date.now();
+      if (now - start < DELAY_MS || now - lastDraw < REDRAW_MS) return;
+      lastDraw = now;
+      const rate = bytes / Math.max(0.001, (now - start) / 1000);
+      let line = `${opts.label} ${formatBytes(bytes)}`;
+      if (opts.total !== undefined && opts.total > 0)
+        line += ` / ${formatBytes(opts.total)} (${Math.floor((100 * bytes) / opts.total)}%)`;
+      line += `  ${formatBytes(rate)}/s`;
+      stream.write(`\r\x1b[K${line}`);
+      drawn = true;
+    },
+    finish() {
+      if (drawn) stream.write('\r\x1b[K');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * Whether progress may be shown: stderr is a TTY, `--no-progress` was not given, and the
+ * config's `progress` is not `never`.
+ */
+export async function progressEnabled(
+  ctx: CliContext,
+  flag: boolean | undefined,
+): Promise<boolean> {
+  if (flag === false || !process.stderr.isTTY) return false;
+  try {
+    return (await cliConfig(ctx)).progress !== 'never';
+  } catch {
+    return true;
+  }
+}

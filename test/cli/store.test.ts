@@ -1,0 +1,347 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeBase58 } from '../../src/codec/base58.js';
+import { hashBlock } from '../../src/store/hash.js';
+import { encodeMTree, type MTree } from '../../src/tree/node.js';
+
+const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
+let dir: string;
+
+interface Run {
+  status: number | null;
+  stdout: Buffer;
+  out: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with its own store (HBS2_STORE) and config home in the temp dir. */
+function hbs2(args: string[], input: string | Buffer = '', store = 'store'): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+    env: {
+      ...process.env,
+      HBS2_STORE: path.join(dir, store),
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      HBS2_DEBUG: '',
+    },
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    out: r.stdout.toString('utf8'),
+    stderr: r.stderr.toString('utf8'),
+  };
+}
+
+/** Asserts one clean error line with `code`, mentioning `text` when given. */
+function expectError(r: Run, code: number, text?: string): void {
+  expect(r.status).toBe(code);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
+  expect(errors).toHaveLength(1);
+  if (text) expect(errors[0]).toContain(text);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+const file = (name: string) => path.join(dir, name);
+const blockFile = (store: string, h: string) => path.join(dir, store, 'blocks', h[0]!, h.slice(1));
+
+/** Puts bytes straight into a store directory in hbs2's layout (for hostile trees). */
+function putFile(store: string, bytes: Uint8Array, name = encodeBase58(hashBlock(bytes))): string {
+  const f = blockFile(store, name);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, bytes);
+  return name;
+}
+const putTree = (store: string, t: MTree) => putFile(store, encodeMTree(t));
+const raw = (h: string) => Uint8Array.from(Buffer.from(require58(h)));
+function require58(h: string): Uint8Array {
+  // Hash text → bytes, through the same codec the CLI uses.
+  return (
+    hashFromText.get(h) ??
+    (() => {
+      throw new Error(`unknown hash ${h}`);
+    })()
+  );
+}
+const hashFromText = new Map<string, Uint8Array>();
+function remember(bytes: Uint8Array): string {
+  const h = hashBlock(bytes);
+  const t = encodeBase58(h);
+  hashFromText.set(t, h);
+  return t;
+}
+
+const mod251 = (n: number) => Buffer.from(Uint8Array.from({ length: n }, (_, i) => i % 251));
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('store / cat / hash --tree round trips', () => {
+  const cases: [string, Buffer, string | null][] = [
+    ['empty', Buffer.alloc(0), '56JXzPzJQzaC9PuniQ7zHCPjedLhyc8vBjn3RtcwfXDt'],
+    ['hello world', Buffer.from('hello world'), 'FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9'],
+    ['600000 bytes', mod251(600_000), '6ZR7srf51PGscTTHd4uUR4kRszbUUkHb4v1u2tmkTs1F'],
+    ['3 exact blocks', mod251(3 * 262_144), null],
+    [
+      '5 MB random',
+      Buffer.from(Array.from({ length: 5_000_000 }, () => (Math.random() * 256) | 0)),
+      null,
+    ],
+  ];
+  for (const [name, data, root] of cases) {
+    it(name, () => {
+      const f = file(`in-${name.replace(/ /g, '_')}`);
+      fs.writeFileSync(f, data);
+      const s = hbs2(['store', f]);
+      expect(s.stderr).toBe('');
+      expect(s.status).toBe(0);
+      const printed = s.out.trim();
+      expect(s.out).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}\n$/);
+      if (root) expect(printed).toBe(root);
+      const c = hbs2(['cat', printed]);
+      expect(c.status).toBe(0);
+      expect(c.stdout.equals(data)).toBe(true);
+      const t = hbs2(['hash', '--tree', f]);
+      expect(t.out.trim()).toBe(printed);
+      const o = hbs2(['cat', printed, '-o', file('out.bin')]);
+      expect(o.status).toBe(0);
+      expect(fs.readFileSync(file('out.bin')).equals(data)).toBe(true);
+    });
+  }
+
+  it('store - reads stdin, hash prints the plain BLAKE2b-256', () => {
+    const s = hbs2(['store', '-'], 'hello world');
+    expect(s.out).toBe('FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9\n');
+    expect(hbs2(['hash', '-'], 'hello world').out).toBe(
+      '3X64Dqnoxy5ihmfCdqP25q6QmjMKjTKVSaX6vUEbthqR\n',
+    );
+    expect(hbs2(['hash', '--tree'], '').out).toBe('56JXzPzJQzaC9PuniQ7zHCPjedLhyc8vBjn3RtcwfXDt\n');
+  });
+
+  it('-p/--prefix selects another store', () => {
+    const s = hbs2(['store', '-', '-p', file('other')], 'hello world');
+    expect(s.status).toBe(0);
+    expect(fs.existsSync(blockFile('other', 'FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9'))).toBe(
+      true,
+    );
+    expect(hbs2(['cat', '--prefix', file('other'), s.out.trim()]).out).toBe('hello world');
+  });
+
+  it('store of a missing file is exit 6; --help has an example', () => {
+    expectError(hbs2(['store', file('nope')]), 6, 'nope');
+    for (const c of ['store', 'cat', 'hash', 'deps', 'del', 'fsck'])
+      expect(hbs2([c, '--help']).out).toContain('Example:');
+  });
+});
+
+describe('cat -H, -r, blocks on disk', () => {
+  it('lists data block hashes in order; the first is at blocks/<c>/<rest>', () => {
+    fs.writeFileSync(file('c.bin'), mod251(600_000));
+    const root = hbs2(['store', file('c.bin')]).out.trim();
+    const h = hbs2(['cat', '-H', root]);
+    expect(h.out.split('\n').filter(Boolean)).toEqual([
+      'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD',
+      'A5bjaTXkXrFUYxNhJub4KFjxWRrmPZD9xkBqDCg1FzqZ',
+      '7YEmBxNTAc3u2FCwHjGccAV5Tmu2GE4uuEScneD9uXC8',
+    ]);
+    const first = blockFile('store', 'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD');
+    expect(fs.readFileSync(first).equals(mod251(262_144))).toBe(true);
+    expect(hbs2(['cat', '--hashes-only', root]).out).toBe(h.out);
+    // -r: the raw root block (a 118-byte leaf).
+    expect(hbs2(['cat', '-r', root]).stdout.length).toBe(118);
+    expect(
+      hbs2(['cat', '--raw', 'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD']).stdout.equals(
+        mod251(262_144),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('hash arguments', () => {
+  it('non-base58 character → 3, 16 bytes → 3, unknown → 6', () => {
+    expectError(hbs2(['cat', 'FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu0']), 3, "'0'");
+    const short = encodeBase58(new Uint8Array(16).fill(7));
+    expectError(hbs2(['cat', short]), 3, short);
+    expectError(hbs2(['deps', short]), 3, short);
+    const unknown = encodeBase58(new Uint8Array(32).fill(9));
+    expectError(hbs2(['cat', unknown]), 6, unknown);
+    expectError(hbs2(['cat', '-r', unknown]), 6, unknown);
+    expectError(hbs2(['deps', unknown]), 6, unknown);
+    expectError(hbs2(['del', '-y', unknown]), 6, unknown);
+  });
+});
+
+describe('a corrupt data block', () => {
+  it('cat stops before it (exit 4), fsck names it, --repair quarantines it, then cat says missing (6)', () => {
+    const store = 'corrupt';
+    const data = mod251(3 * 262_144 + 1000);
+    fs.writeFileSync(file('d.bin'), data);
+    const root = hbs2(['store', file('d.bin')], '', store).out.trim();
+    const hashes = hbs2(['cat', '-H', root], '', store).out.split('\n').filter(Boolean);
+    expect(hashes).toHaveLength(4);
+    const bad = hashes[2]!;
+    const f = blockFile(store, bad);
+    const bytes = fs.readFileSync(f);
+    bytes[100] ^= 1;
+    fs.writeFileSync(f, bytes);
+
+    const c = hbs2(['cat', root], '', store);
+    expectError(c, 4, bad);
+    expect(c.stdout.length).toBe(2 * 262_144);
+    expect(c.stdout.equals(data.subarray(0, 2 * 262_144))).toBe(true);
+    // With -o nothing at all is left behind.
+    expectError(hbs2(['cat', root, '-o', file('never.bin')], '', store), 4, bad);
+    expect(fs.existsSync(file('never.bin'))).toBe(false);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.hbs2-tmp-'))).toEqual([]);
+
+    const k = hbs2(['fsck'], '', store);
+    expect(k.status).toBe(4);
+    expect(k.out).toContain(bad);
+    expect(k.out).toMatch(/hash-mismatch/);
+    expect(k.out).toMatch(/1 problem/);
+
+    const r = hbs2(['fsck', '--repair'], '', store);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('quarantined');
+    expect(fs.existsSync(path.join(dir, store, 'quarantine', bad))).toBe(true);
+    expect(fs.existsSync(f)).toBe(false);
+
+    expect(hbs2(['fsck'], '', store).status).toBe(0);
+    expectError(hbs2(['cat', root], '', store), 6, bad);
+  });
+});
+
+describe('hostile trees', () => {
+  const store = 'hostile';
+
+  it('a node pointing at a missing block → 6 naming it', () => {
+    const missing = encodeBase58(hashBlock(Buffer.from('not stored')));
+    const root = putTree(store, {
+      type: 'node',
+      height: 1,
+      children: [hashBlock(Buffer.from('not stored'))],
+    });
+    expectError(hbs2(['cat', root], '', store), 6, missing);
+  });
+
+  it('a tree nested deeper than the limit → 3', () => {
+    const data = Buffer.from('deep');
+    putFile(store, data);
+    let t: MTree = { type: 'leaf', hashes: [hashBlock(data)] };
+    let name = putTree(store, t);
+    for (let i = 0; i < 70; i++) {
+      t = { type: 'node', height: i + 1, children: [hashBlock(encodeMTree(t))] };
+      name = putTree(store, t);
+    }
+    expectError(hbs2(['cat', name], '', store), 3, 'deeper');
+  });
+
+  it('an undecodable node → 3 naming it', () => {
+    const junk = Buffer.from('this is no tree');
+    const junkName = putFile(store, junk);
+    const root = putTree(store, { type: 'node', height: 1, children: [hashBlock(junk)] });
+    expectError(hbs2(['cat', root], '', store), 3, junkName);
+  });
+
+  it('a forged cycle is caught at the forged block (exit 4): a verifying store cannot hold a cycle', () => {
+    // B's name is chosen, its content points back at A; B fails verification first.
+    const bName = remember(Buffer.from('name of the forged block'));
+    const a: MTree = { type: 'node', height: 2, children: [raw(bName)] };
+    const aName = putTree(store, a);
+    putFile(
+      store,
+      encodeMTree({ type: 'node', height: 1, children: [hashBlock(encodeMTree(a))] }),
+      bName,
+    );
+    expectError(hbs2(['cat', aName], '', store), 4, bName);
+  });
+});
+
+describe('deps and del', () => {
+  it('deps lists every block once; del -r -y removes them all; --keep protects shared blocks', () => {
+    const store = 'deps';
+    fs.writeFileSync(file('e.bin'), mod251(600_000));
+    const root = hbs2(['store', file('e.bin')], '', store).out.trim();
+    const d = hbs2(['deps', root], '', store);
+    expect(d.status).toBe(0);
+    const lines = d.out.split('\n').filter(Boolean);
+    expect(lines[0]).toBe(root);
+    expect(lines.slice(1)).toEqual(
+      hbs2(['cat', '-H', root], '', store).out.split('\n').filter(Boolean),
+    );
+    const j = JSON.parse(hbs2(['deps', '--json', root], '', store).out) as { role: string }[];
+    expect(j.map((x) => x.role)).toEqual(['root', 'data', 'data', 'data']);
+
+    // A second object sharing the first two data blocks.
+    fs.writeFileSync(file('f.bin'), mod251(2 * 262_144));
+    const other = hbs2(['store', file('f.bin')], '', store).out.trim();
+    const del = hbs2(['del', '-r', '-y', root, '--keep', other], '', store);
+    expect(del.status).toBe(0);
+    expect(del.out.split('\n').filter(Boolean).sort()).toEqual(
+      [`deleted ${root}`, `deleted ${lines[3]}`].sort(),
+    );
+    expect(hbs2(['cat', other], '', store).stdout.equals(mod251(2 * 262_144))).toBe(true);
+    expect(
+      hbs2(['del', '-r', '-y', other], '', store).out.split('\n').filter(Boolean),
+    ).toHaveLength(3);
+    expect(
+      fs
+        .readdirSync(path.join(dir, store, 'blocks'))
+        .flatMap((c) => fs.readdirSync(path.join(dir, store, 'blocks', c))),
+    ).toEqual([]);
+  });
+
+  it('del asks per block on stderr and reads the answers from stdin', () => {
+    const store = 'ask';
+    fs.writeFileSync(file('g.bin'), mod251(300_000));
+    const root = hbs2(['store', file('g.bin')], '', store).out.trim();
+    const r = hbs2(['del', '-r', root], 'y\nn\n', store);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/delete block \S+\? \[y\/N\] /);
+    expect(r.out.split('\n').filter(Boolean)).toHaveLength(1);
+    // No answer (end of input) means no.
+    const n = hbs2(['del', root], '', store);
+    expect(n.out).toBe('');
+    expect(fs.existsSync(blockFile(store, root))).toBe(true);
+    expect(hbs2(['del', '-y', root], '', store).out).toBe(`deleted ${root}\n`);
+  });
+
+  it('deps of a tree with a missing block lists the rest, warns, exits 6', () => {
+    const store = 'deps-missing';
+    fs.writeFileSync(file('h.bin'), mod251(600_000));
+    const root = hbs2(['store', file('h.bin')], '', store).out.trim();
+    fs.rmSync(blockFile(store, 'A5bjaTXkXrFUYxNhJub4KFjxWRrmPZD9xkBqDCg1FzqZ'));
+    const d = hbs2(['deps', root], '', store);
+    expect(d.status).toBe(6);
+    expect(d.out.split('\n').filter(Boolean)).toHaveLength(3);
+    expect(d.stderr).toContain('A5bjaTXkXrFUYxNhJub4KFjxWRrmPZD9xkBqDCg1FzqZ is missing');
+  });
+});
+
+describe('fsck', () => {
+  it('reports stale temp files and bad names, repairs them, exit codes 4 then 0', () => {
+    const store = 'fsck';
+    hbs2(['store', '-'], 'hello world', store);
+    const cdir = path.join(dir, store, 'blocks', '3');
+    fs.writeFileSync(path.join(cdir, 'atomic42.write'), 'x');
+    fs.writeFileSync(path.join(cdir, 'short'), 'x');
+    const k = hbs2(['fsck', '--json'], '', store);
+    expect(k.status).toBe(4);
+    const j = JSON.parse(k.out) as { problems: { kind: string }[]; ok: number };
+    expect(j.problems.map((p) => p.kind).sort()).toEqual(['bad-name', 'stale-temp']);
+    expect(j.ok).toBe(2);
+    const r = hbs2(['fsck', '--repair'], '', store);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/2 problems, 2 repaired/);
+    expect(fs.existsSync(path.join(cdir, 'atomic42.write'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, store, 'quarantine', '3short'))).toBe(true);
+    expect(hbs2(['fsck'], '', store).out).toMatch(/0 problems/);
+  });
+});
