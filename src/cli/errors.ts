@@ -8,9 +8,13 @@ export interface ReportedError {
   exitCode: number;
 }
 
-/** Lowercases the first letter, as the CLI contract wants. */
+/**
+ * Lowercases a leading capitalised plain word, as the CLI contract wants. Messages that
+ * start with a file name (`Missing.key: …`), an acronym or a key are left alone: changing
+ * them would name a file that does not exist.
+ */
 function lower(s: string): string {
-  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
+  return /^[A-Z][a-z]*( |$)/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
 
 /** Builds the error report; the stack is included only when `debug` is set. */

@@ -5,9 +5,28 @@
 import { loadConfig, type ToolkitConfig } from '../config/config.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from './context.js';
 
-/** Loads (once per process) the config the context points at. */
+/**
+ * Configs already loaded, per context: a command that resolves both the store and the
+ * keyrings reads the file once. The path is kept so a later `--config` (set by the
+ * preAction hook) is not answered from a stale entry.
+ */
+const configCache = new WeakMap<CliContext, { path: string; config: Promise<ToolkitConfig> }>();
+
+/**
+ * Loads the config the context points at, once per context and path. `~` in it is the
+ * CLI's `$HOME`, so the config follows the environment the CLI was started with.
+ */
 export async function cliConfig(ctx: CliContext): Promise<ToolkitConfig> {
-  return loadConfig(ctx.configPath ?? defaultConfigPath(ctx.env));
+  const file = ctx.configPath ?? defaultConfigPath(ctx.env);
+  const cached = configCache.get(ctx);
+  if (cached && cached.path === file) return cached.config;
+  const config = loadConfig(file, { home: ctx.env.HOME || undefined });
+  configCache.set(ctx, { path: file, config });
+  // A failed load is not cached: the error is reported and a retry reads the file again.
+  config.catch(() => {
+    if (configCache.get(ctx)?.config === config) configCache.delete(ctx);
+  });
+  return config;
 }
 
 /** The store directory to use. */
@@ -20,7 +39,10 @@ export async function resolveStorePath(ctx: CliContext, prefix?: string): Promis
 }
 
 /** Keyring paths to try: the `-k` ones if given, else the config's `keyrings` list. */
-export async function resolveKeyringPaths(ctx: CliContext, given: readonly string[] | undefined): Promise<string[]> {
+export async function resolveKeyringPaths(
+  ctx: CliContext,
+  given: readonly string[] | undefined,
+): Promise<string[]> {
   if (given && given.length > 0) return [...given];
   return (await cliConfig(ctx)).keyrings;
 }
