@@ -4,11 +4,12 @@
  * `groupkey merge`.
  */
 import type { Command } from 'commander';
+import { readersFromAcbFile } from '../../acb/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { FormatError, UsageError } from '../../errors.js';
 import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
 import {
-  collectRecipients,
+  bytesKey,
   formatGroupKeyDump,
   formatGroupKeyFile,
   generateGroupKey,
@@ -16,17 +17,20 @@ import {
   MAX_RECIPIENTS_FILE_BYTES,
   openGroupKey,
   parseGroupKeyFile,
+  readRecipientsSource,
   summarizeGroupKey,
   type GroupKey,
-  type KeyringSource,
 } from '../../groupkey/index.js';
-import { parseKeyringFile } from '../../keyring/keyring.js';
+import { parseSigilFile } from '../../sigil/index.js';
 import type { CliContext } from '../context.js';
+import { loadKeyringsFromPaths } from '../keyrings.js';
 import { info, printJson, printLine, printYaml, warn, writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
 
 /** Largest group key file read (a 16 MiB recipients list makes about 20 MiB of text). */
 const MAX_GROUPKEY_FILE_BYTES = 64 * 1024 * 1024;
+/** Largest ACB file read for --acb (as `hbs2 acb` reads them). */
+const MAX_ACB_FILE_BYTES = 16 * 1024 * 1024;
 /** How stdin is named in messages. */
 const STDIN_NAME = '<stdin>';
 
@@ -64,14 +68,6 @@ async function readGroupKey(file: string): Promise<GroupKey> {
   return parseGroupKeyFile(input!.data, input!.name);
 }
 
-/** Loads keyring files; errors name the file, never its content. */
-async function loadKeyrings(paths: readonly string[]): Promise<KeyringSource[]> {
-  const out: KeyringSource[] = [];
-  for (const p of paths)
-    out.push({ path: p, keyring: parseKeyringFile(await readFileChecked(p, 16 * 1024 * 1024), p) });
-  return out;
-}
-
 /** Writes a group key file to `-o FILE` (atomically) or stdout. */
 async function emitGroupKey(gk: GroupKey, output: string | undefined): Promise<void> {
   const text = formatGroupKeyFile(gk);
@@ -88,31 +84,120 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-async function groupkeyNew(pubs: string[], opts: { output?: string }): Promise<void> {
-  // Waiting silently for a terminal to type keys into helps nobody: say what is expected.
-  if (pubs.length === 0 && process.stdin.isTTY)
-    throw new UsageError('no recipients given', {
-      hint: "pass recipients files or keyring files, or pipe public keys into '-'",
+/** First byte of a raw (CBOR) sigil: an array of three items. */
+const RAW_SIGIL_FIRST_BYTE = 0x83;
+/** How a sigil's text form starts (hbs2 writes `# sigil file. public data`). */
+const SIGIL_TEXT_PREFIX = '# sigil file';
+
+/** True when a PUBS input is a sigil file (text form or raw CBOR), not a list or keyring. */
+function isSigilFile(data: Uint8Array): boolean {
+  if (data[0] === RAW_SIGIL_FIRST_BYTE) return true;
+  // Only the start is decoded: a sigil header is ASCII, and inputs may be megabytes.
+  const head = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, 256));
+  return head
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith(SIGIL_TEXT_PREFIX);
+}
+
+/** Keys from one source with where each came from, before merging. */
+interface SourceKeys {
+  keys: Uint8Array[];
+  origins: string[];
+  warnings: string[];
+}
+
+/**
+ * The recipients one PUBS input contributes: a sigil's verified encryption key (a bad
+ * signature is an IntegrityError: an unverified sigil must never become a recipient),
+ * else a recipients list or keyring as the groupkey library reads them.
+ */
+function readPubsSource(name: string, data: Uint8Array): SourceKeys {
+  if (isSigilFile(data)) {
+    const v = parseSigilFile(data, name);
+    return { keys: [v.data.encryptionKey], origins: [`${name}: sigil`], warnings: [] };
+  }
+  return readRecipientsSource(name, data);
+}
+
+/** The readers of an ACB file, as recipients. */
+async function readAcbSource(file: string): Promise<SourceKeys> {
+  const keys = readersFromAcbFile(await readFileChecked(file, MAX_ACB_FILE_BYTES), file);
+  return { keys, origins: keys.map((_, i) => `${file}: acb reader ${i + 1}`), warnings: [] };
+}
+
+/**
+ * Merges sources: each key once, in order of first appearance; a repeat (within or
+ * across sources) is a `<origin>: duplicate recipient` warning. No key at all is a
+ * FormatError naming the sources.
+ */
+function mergeSources(sources: ReadonlyArray<{ name: string; read: SourceKeys }>): SourceKeys {
+  const out: SourceKeys = { keys: [], origins: [], warnings: [] };
+  const seen = new Set<string>();
+  for (const { read } of sources) {
+    out.warnings.push(...read.warnings);
+    read.keys.forEach((key, i) => {
+      const origin = read.origins[i]!;
+      const k = bytesKey(key);
+      if (seen.has(k)) {
+        out.warnings.push(`${origin}: duplicate recipient`);
+        return;
+      }
+      seen.add(k);
+      out.keys.push(key);
+      out.origins.push(origin);
     });
-  const sources = await readInputs(pubs.length === 0 ? ['-'] : pubs, MAX_RECIPIENTS_FILE_BYTES);
-  const recipients = collectRecipients(sources);
+  }
+  if (out.keys.length === 0)
+    throw new FormatError(
+      `no recipients found in ${sources.map((s) => s.name).join(', ') || 'the input'}`,
+      {
+        hint: 'give a recipients file (one base58 curve25519 public key per line), a keyring file, a sigil or --acb FILE',
+      },
+    );
+  return out;
+}
+
+interface NewOptions {
+  output?: string;
+  acb?: string[];
+}
+
+async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
+  const acbs = opts.acb ?? [];
+  // Waiting silently for a terminal to type keys into helps nobody: say what is expected.
+  if (pubs.length === 0 && acbs.length === 0 && process.stdin.isTTY)
+    throw new UsageError('no recipients given', {
+      hint: "pass recipients files, keyring files, sigils or --acb FILE, or pipe public keys into '-'",
+    });
+  // With --acb alone the ACB is the whole recipient list: stdin is not read.
+  const names = pubs.length === 0 && acbs.length === 0 ? ['-'] : pubs;
+  const sources: Array<{ name: string; read: SourceKeys }> = [];
+  for (const input of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES))
+    sources.push({ name: input.name, read: readPubsSource(input.name, input.data) });
+  for (const file of acbs) sources.push({ name: file, read: await readAcbSource(file) });
+  const recipients = mergeSources(sources);
   for (const w of recipients.warnings) warn(w);
   const { groupKey } = generateGroupKey(recipients.keys);
   await emitGroupKey(groupKey, opts.output);
 }
 
 const RECIPIENTS_HELP = `
-Each PUBS is a recipients file or '-' (stdin, the default): one base58 curve25519
-public key per line; blank lines, '#'/';' comments (also after a key) and hbs2's
-'member "KEY"' lines are accepted. A keyring file contributes all its encryption
-public keys. Duplicates are counted once (with a warning).`;
+Each PUBS is a recipients file or '-' (stdin, the default without --acb): one base58
+curve25519 public key per line; blank lines, '#'/';' comments (also after a key) and
+hbs2's 'member "KEY"' lines are accepted. A keyring file contributes all its
+encryption public keys. A sigil file (text or raw, as 'hbs2 sigil create' writes)
+contributes its encryption key once its signature verifies (a bad one: exit 4).
+--acb FILE adds the ACB's readers (repeatable). Duplicates across all sources are
+counted once (with a warning).`;
 
 function addNewOptions(c: Command): Command {
   return c
-    .argument('[pubs...]', "recipients files, keyring files, or '-' for stdin")
+    .argument('[pubs...]', "recipients files, keyring files, sigil files, or '-' for stdin")
+    .option('--acb <file>', 'seal to the readers of this ACB file (repeatable)', collect)
     .option('-o, --output <file>', 'write the group key file here (default: stdout)')
     .addHelpText('after', RECIPIENTS_HELP)
-    .action((pubs: string[], opts: { output?: string }) => groupkeyNew(pubs, opts));
+    .action((pubs: string[], opts: NewOptions) => groupkeyNew(pubs, opts));
 }
 
 /** Registers `groupkey-new` and the `groupkey` command group. */
@@ -123,7 +208,7 @@ export function register(program: Command, ctx: CliContext): void {
       .description('create a group key: a new random secret sealed to every recipient'),
   ).addHelpText(
     'after',
-    '\nExample:\n  hbs2 keyring pubs alice.key bob.key > team.txt && hbs2 groupkey-new team.txt -o team.gk',
+    '\nExample:\n  hbs2 keyring pubs alice.key bob.key > team.txt && hbs2 groupkey-new team.txt -o team.gk\n  hbs2 groupkey-new --acb team.acb carol.sigil -o team.gk',
   );
 
   const gk = program
@@ -176,7 +261,13 @@ export function register(program: Command, ctx: CliContext): void {
       if (paths.length === 0)
         throw new UsageError('no keyring given', { hint: 'pass one with -k KEYRING' });
       const key = await readGroupKey(file);
-      const opened = openGroupKey(key, await loadKeyrings(paths));
+      const keyrings = await loadKeyringsFromPaths(paths);
+      // A config glob may match nothing: say so rather than "no entry opens it".
+      if (keyrings.length === 0)
+        throw new UsageError(`no keyring found in ${paths.join(', ')}`, {
+          hint: 'pass one with -k KEYRING',
+        });
+      const opened = openGroupKey(key, keyrings);
       const result = {
         publicKey: encodeBase58(opened.entry.publicKey),
         keyId: opened.entry.description,
