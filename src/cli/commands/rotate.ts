@@ -1,5 +1,170 @@
+/**
+ * Key rotation: `groupkey update`, `groupkey store` and `rotate` (spec/cli.md "Key
+ * rotation"). Registered onto the `groupkey` command the group key module defines.
+ */
 import type { Command } from 'commander';
+import { collectRecipients, formatGroupKeyFile } from '../../groupkey/index.js';
+import { openGroupKey } from '../../groupkey/index.js';
+import { encodeBase58 } from '../../codec/base58.js';
+import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
+import { runnerFor } from '../../parallel/pool.js';
+import { rotateTree } from '../../rotate/rotate.js';
+import { updateGroupKey } from '../../rotate/update.js';
+import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.js';
+import { info, printJson, printLine, warn, writeStdout } from '../output.js';
+import { openStore, parseHashArg } from './store.js';
 
-/** Registers the `rotate` commands (filled in by the owning work item). */
-export function register(_program: Command, _ctx: CliContext): void {}
+function collect(v: string, acc: string[] = []): string[] {
+  return [...acc, v];
+}
+
+/** Public keys from recipients files (as `groupkey-new` reads them). */
+async function readPubs(files: readonly string[]): Promise<Uint8Array[]> {
+  const sources: Array<{ name: string; data: Uint8Array }> = [];
+  for (const f of files) {
+    const data = f === '-' ? await readStdin() : await readFileChecked(f, 16 * 1024 * 1024);
+    sources.push({ name: f === '-' ? 'stdin' : f, data });
+  }
+  const all = collectRecipients(sources);
+  for (const w of all.warnings) warn(w);
+  return all.keys;
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const p of process.stdin) parts.push(p as Buffer);
+  return Buffer.concat(parts);
+}
+
+interface UpdateOptions {
+  keyring?: string[];
+  add?: string[];
+  remove?: string[];
+  set?: string;
+  rekey?: boolean;
+  keepSecret?: boolean;
+  output?: string;
+}
+
+async function updateCommand(ctx: CliContext, file: string, opts: UpdateOptions): Promise<void> {
+  if (opts.set && (opts.add || opts.remove))
+    throw new UsageError('--set replaces --add/--remove; give one or the other');
+  if (!opts.set && !opts.add && !opts.remove && !opts.rekey)
+    throw new UsageError('nothing to change: give --add, --remove, --set or --rekey');
+  const gk = await readGroupKeyFile(file);
+  const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
+  const res = updateGroupKey(gk, opened.secret, {
+    ...(opts.add ? { add: await readPubs(opts.add) } : {}),
+    ...(opts.remove ? { remove: await readPubs(opts.remove) } : {}),
+    ...(opts.set ? { set: await readPubs([opts.set]) } : {}),
+    rekey: opts.rekey,
+    keepSecret: opts.keepSecret,
+  });
+  const text = formatGroupKeyFile(res.groupKey);
+  if (opts.output) await atomicWriteFile(opts.output, text);
+  else await writeStdout(text);
+  if (res.notMembers > 0) warn(`${res.notMembers} key(s) to remove were not members`);
+  if (!res.rotated && res.removed > 0)
+    warn(
+      '--keep-secret: removed members still hold the secret and can still read everything encrypted with it, including new content',
+    );
+  info(
+    `added ${res.added}, removed ${res.removed}, secret ${res.rotated ? 'rotated' : 'kept'}; ` +
+      `${res.groupKey.recipients.length} member(s), group key id ${encodeBase58(res.groupKey.id!)}`,
+  );
+}
+
+interface RotateOptions {
+  groupkey: string;
+  keyring?: string[];
+  json?: boolean;
+  prefix?: string;
+}
+
+async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions): Promise<void> {
+  const hash = parseHashArg(tree, 'tree');
+  const gk = await readGroupKeyFile(opts.groupkey);
+  const store = await openStore(ctx, opts.prefix);
+  const runner = runnerFor(undefined);
+  try {
+    const res = await rotateTree(
+      store,
+      store.prefix,
+      hash,
+      gk,
+      await keyringSources(ctx, opts.keyring),
+      { runner },
+    );
+    await store.flush();
+    if (opts.json)
+      await printJson({
+        root: encodeBase58(res.root),
+        mode: res.mode,
+        blocksWritten: res.blocksWritten,
+      });
+    else await printLine(encodeBase58(res.root));
+  } finally {
+    await runner.close();
+  }
+}
+
+/** Registers `groupkey update`, `groupkey store` and `rotate`. */
+export function register(program: Command, ctx: CliContext): void {
+  const groupkey =
+    program.commands.find((c) => c.name() === 'groupkey') ?? program.command('groupkey');
+  groupkey
+    .command('update')
+    .description('change the members of a group key; removing anyone rotates the secret')
+    .argument('<file>', 'group key file')
+    .option('-k, --keyring <file>', 'keyring that opens the group key (repeatable)', collect)
+    .option('--add <pubs>', 'recipients file of members to add (repeatable)', collect)
+    .option('--remove <pubs>', 'recipients file of members to remove (repeatable)', collect)
+    .option('--set <pubs>', 'exactly these members')
+    .option('--rekey', 'new secret even when only adding')
+    .option('--keep-secret', 'keep the secret when removing (removed members can still read)')
+    .option('-o, --output <file>', 'write the new group key file here (default stdout)')
+    .addHelpText(
+      'after',
+      '\nAdding only keeps the secret and its id: content already encrypted becomes readable to\n' +
+        'the new members after `hbs2 rotate` (or through the key index) without re-encryption.\n' +
+        '\nExample:\n  hbs2 groupkey update -k me.key --add bob.pubs team.gk -o team2.gk',
+    )
+    .action(async (file: string, opts: UpdateOptions) => updateCommand(ctx, file, opts));
+
+  groupkey
+    .command('store')
+    .description("store a group key file's exact bytes as a tree; prints its hash")
+    .argument('<file>', 'group key file')
+    .option('-p, --prefix <dir>', 'store directory')
+    .addHelpText('after', '\nExample:\n  hbs2 groupkey store team.gk')
+    .action(async (file: string, opts: { prefix?: string }) => {
+      const gk = await readGroupKeyFile(file);
+      const store = await openStore(ctx, opts.prefix);
+      const h = await storeGroupKey(store, gk);
+      await store.flush();
+      await printLine(encodeBase58(h));
+    });
+
+  program
+    .command('rotate')
+    .description('re-point an encrypted tree at a new group key')
+    .argument('<tree>', 'hash of the encrypted annotated tree')
+    .requiredOption('-g, --groupkey <file>', 'the new group key file')
+    .option(
+      '-k, --keyring <file>',
+      'keyring that opens the old and the new group key (repeatable)',
+      collect,
+    )
+    .option('-p, --prefix <dir>', 'store directory')
+    .option('--json', 'print {root, mode, blocksWritten}')
+    .addHelpText(
+      'after',
+      '\nSame secret (a key from `groupkey update --add`): only a new annotation is written.\n' +
+        'New secret: every block is decrypted and encrypted again under a new nonce.\n' +
+        'The old root stays readable to whoever could read it: published data cannot be unpublished.\n' +
+        '\nExample:\n  hbs2 rotate 8ZvpuzGbJ9hKxJqTrRDDdq4pRZnp3g94uBwmxYdyRH4r -g team2.gk -k me.key --json',
+    )
+    .action(async (tree: string, opts: RotateOptions) => rotateCommand(ctx, tree, opts));
+}

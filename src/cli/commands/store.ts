@@ -9,8 +9,16 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crypto } from '../../crypto/index.js';
-import { IntegrityError, NotFoundError, UsageError } from '../../errors.js';
-import { fileError, fsyncDir, tempPathFor } from '../../fsutil.js';
+import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../errors.js';
+import { decodeBase58 } from '../../codec/base58.js';
+import { openGroupKey } from '../../groupkey/index.js';
+import { runnerFor } from '../../parallel/pool.js';
+import { StoreNonceBuilder } from '../../tree/encrypt.js';
+import { writeAnnotatedTree, writeEncryptedTree } from '../../tree/encrypted-tree.js';
+import { keyringSources, readGroupKeyFile, storeDecryptor, storeGroupKey } from '../encryption.js';
+import { autoMetadata } from '../autometa.js';
+import { metadataCommand } from './inspect.js';
+import { fileError, fsyncDir, readFileChecked, tempPathFor } from '../../fsutil.js';
 import {
   FsBlockStore,
   fsck,
@@ -22,6 +30,7 @@ import {
 } from '../../store/index.js';
 import {
   BLOCK_SIZE,
+  chunkBytes,
   collectDeps,
   objectDataHashes,
   readObject,
@@ -218,6 +227,16 @@ async function withProgress<T>(
 /** Options of `store`. */
 export interface StoreOptions extends StoreLocationOptions {
   progress?: boolean;
+  /** `-g`: group key file to encrypt for. */
+  groupkey?: string;
+  /** `-k`: keyrings whose entries may open the group key. */
+  keyring?: string[];
+  meta?: string;
+  metaFile?: string;
+  autoMeta?: boolean;
+  shortMetaBase58?: string;
+  /** Use a random tree nonce instead of hbs2's content-derived one. */
+  randomNonce?: boolean;
 }
 
 /**
@@ -241,14 +260,105 @@ export async function writeInput(
   );
 }
 
-/** `store [FILE|-]`: writes the input as hbs2's plain tree and prints the root. */
+/** The metadata text the options ask for, or undefined for none. */
+async function metadataText(
+  file: string | undefined,
+  opts: StoreOptions,
+): Promise<string | undefined> {
+  const given = [opts.meta, opts.metaFile, opts.autoMeta, opts.shortMetaBase58].filter(
+    (x) => x !== undefined && x !== false,
+  );
+  if (given.length > 1)
+    throw new UsageError('give only one of --meta, --meta-file, --auto-meta, --short-meta-base58');
+  if (opts.meta !== undefined) return opts.meta;
+  if (opts.metaFile !== undefined)
+    return decodeUtf8Strict(await readFileChecked(opts.metaFile, 1024 * 1024), opts.metaFile);
+  if (opts.shortMetaBase58 !== undefined)
+    return decodeUtf8Strict(
+      decodeBase58(opts.shortMetaBase58, '--short-meta-base58'),
+      '--short-meta-base58',
+    );
+  if (opts.autoMeta) {
+    if (file === undefined || file === '-')
+      throw new UsageError('--auto-meta needs a FILE (it records the file name)');
+    return autoMetadata(file);
+  }
+  return undefined;
+}
+
+function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new FormatError(`${what}: metadata is not valid UTF-8 text`);
+  }
+}
+
+/** hbs2's store -g nonce for a file (one extra read pass), or a random one for stdin. */
+async function treeNonce(
+  file: string | undefined,
+  random: boolean | undefined,
+): Promise<Uint8Array> {
+  if (random || file === undefined || file === '-') return crypto().randomBytes(32);
+  const input = await openInput(file);
+  const nb = new StoreNonceBuilder();
+  for await (const chunk of chunkBytes(input.source, BLOCK_SIZE)) nb.addChunk(chunk);
+  return nb.finish();
+}
+
+/**
+ * `store [FILE|-]`: writes the input as hbs2's plain tree and prints the root; with
+ * metadata options an annotated tree; with `-g` an encrypted annotated tree.
+ */
 export async function storeCommand(
   ctx: CliContext,
   file: string | undefined,
   opts: StoreOptions,
 ): Promise<Uint8Array> {
-  const input = await openInput(file);
+  const meta = await metadataText(file, opts);
   const store = await openStore(ctx, opts.prefix);
+  if (opts.groupkey !== undefined) {
+    const gk = await readGroupKeyFile(opts.groupkey);
+    const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
+    const nonceS = await treeNonce(file, opts.randomNonce);
+    const input = await openInput(file);
+    const groupKeyHash = await storeGroupKey(store, gk);
+    const runner = runnerFor(input.size);
+    try {
+      const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
+        writeEncryptedTree(
+          store,
+          input.source,
+          { secret: opened.secret, groupKeyHash, nonceS, metadata: meta, runner },
+          {
+            onProgress: (bytes) => p.update(bytes),
+            parallelism: Math.max(8, runner.parallelism * 4),
+          },
+        ),
+      );
+      await store.flush();
+      await printLine(hashToString(res.annotation));
+      return res.annotation;
+    } finally {
+      await runner.close();
+    }
+  }
+  if (opts.keyring !== undefined && opts.keyring.length > 0)
+    throw new UsageError('-k is only used with -g GROUPKEY');
+  const input = await openInput(file);
+  if (meta !== undefined) {
+    const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
+      writeAnnotatedTree(
+        store,
+        input.source,
+        { kind: 'short', text: meta },
+        { onProgress: (bytes) => p.update(bytes) },
+      ),
+    );
+    await store.flush();
+    await printLine(hashToString(res.annotation));
+    return res.annotation;
+  }
   const res = await writeInput(ctx, input, store, { progress: opts.progress, label: 'store' });
   await store.flush();
   await printLine(hashToString(res.root));
@@ -266,6 +376,11 @@ export interface CatOptions extends StoreLocationOptions {
   progress?: boolean;
   /** Decryption for encrypted trees (added by the encryption options). */
   decryptor?: Decryptor;
+  /** `-k`: keyrings to open encrypted content. */
+  keyring?: string[];
+  metadata?: boolean;
+  json?: boolean;
+  yaml?: boolean;
 }
 
 /**
@@ -280,6 +395,10 @@ export async function catCommand(
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
   const store = await openStore(ctx, opts.prefix);
+  if (opts.metadata) {
+    await metadataCommand(ctx, store, hash, opts);
+    return;
+  }
   if (opts.hashesOnly) {
     for await (const h of objectDataHashes(store, hash)) await printLine(hashToString(h));
     return;
@@ -293,7 +412,9 @@ export async function catCommand(
   await withOutput(opts.output, (sink) =>
     withProgress(ctx, opts.progress, 'cat', undefined, async (p) => {
       let done = 0;
-      for await (const block of readObject(store, hash, { decryptor: opts.decryptor })) {
+      const decryptor =
+        opts.decryptor ?? storeDecryptor(store, await keyringSources(ctx, opts.keyring));
+      for await (const block of readObject(store, hash, { decryptor })) {
         await sink.write(block);
         done += block.length;
         p.update(done);
@@ -504,6 +625,10 @@ const PREFIX_FLAGS = '-p, --prefix <dir>';
 const PREFIX_HELP = 'store directory (default: $HBS2_STORE, config `store`, ~/.local/share/hbs2)';
 
 /** Registers `store`, `cat`, `hash`, `deps`, `del`, `fsck`. */
+function collect(v: string, acc: string[] = []): string[] {
+  return [...acc, v];
+}
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('store')
@@ -511,7 +636,24 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[file]', 'file to store, or - for standard input')
     .option(PREFIX_FLAGS, PREFIX_HELP)
     .option('--no-progress', 'no progress bar on stderr')
-    .addHelpText('after', '\nExample:\n  hbs2 store photo.jpg\n  tar c dir | hbs2 store -')
+    .option('-g, --groupkey <file>', 'encrypt for the members of this group key file')
+    .option('-k, --keyring <file>', 'keyring whose entry opens the group key (repeatable)', collect)
+    .option('--meta <text>', 'annotate the tree with this metadata text')
+    .option('--meta-file <file>', 'annotate the tree with the text of this file')
+    .option('--auto-meta', 'record file-name and mime-type as metadata')
+    .option('--short-meta-base58 <b58>', 'metadata text given as base58 of its UTF-8 bytes')
+    .option(
+      '--random-nonce',
+      'with -g: a random tree nonce (no deduplication, and equal files do not encrypt equally)',
+    )
+    .addHelpText(
+      'after',
+      '\nWith -g, blocks are encrypted deterministically as hbs2 does: the same file under the\n' +
+        'same group key gives the same ciphertext, so equal files can be recognised as equal.\n' +
+        'Use --random-nonce to avoid that (input from stdin always gets a random nonce).\n' +
+        '\nExample:\n  hbs2 store photo.jpg\n  tar c dir | hbs2 store -\n' +
+        '  hbs2 store -g team.gk -k me.key --meta "quarterly report" report.pdf',
+    )
     .action(async (file: string | undefined, opts: StoreOptions) => {
       await storeCommand(ctx, file, opts);
     });
@@ -525,9 +667,18 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-H, --hashes-only', 'print the data block hashes, one per line, in order')
     .option('-r, --raw', 'write the raw bytes of this one block')
     .option('--no-progress', 'no progress bar on stderr')
+    .option(
+      '-k, --keyring <file>',
+      'keyring to decrypt with (repeatable; default: config keyrings)',
+      collect,
+    )
+    .option('--metadata', 'describe the object (type, size, metadata, encryption) instead')
+    .option('--json', 'with --metadata: print JSON')
+    .option('--yaml', 'with --metadata: print YAML (the default)')
     .addHelpText(
       'after',
-      '\nExample:\n  hbs2 cat FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9 -o hello.txt',
+      '\nExample:\n  hbs2 cat FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9 -o hello.txt\n' +
+        '  hbs2 cat --metadata --json -k me.key FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
     )
     .action(async (hash: string, opts: CatOptions) => {
       await catCommand(ctx, hash, opts);

@@ -1,0 +1,30 @@
+/** `cat --metadata` and `metadata create|dump`: describing objects and their metadata. */
+import { promises as fs } from 'node:fs';
+import { stringify as toYaml } from 'yaml';
+import { describeObject } from '../../inspect/inspect.js';
+import type { FsBlockStore } from '../../store/index.js';
+import type { CliContext } from '../context.js';
+import { keyringSources } from '../encryption.js';
+import { printJson, writeStdout } from '../output.js';
+
+/** Describes `hash` on stdout as YAML (default) or JSON. */
+export async function metadataCommand(
+  ctx: CliContext,
+  store: FsBlockStore,
+  hash: Uint8Array,
+  opts: { keyring?: string[]; json?: boolean; yaml?: boolean },
+): Promise<void> {
+  const desc = await describeObject(store, hash, {
+    sizeOf: async (h) => {
+      try {
+        return (await fs.stat(store.blockPath(h))).size;
+      } catch {
+        return null;
+      }
+    },
+    keyrings: await keyringSources(ctx, opts.keyring),
+    storePath: store.prefix,
+  });
+  if (opts.json) await printJson(desc);
+  else await writeStdout(toYaml(desc));
+}

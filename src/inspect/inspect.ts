@@ -1,0 +1,197 @@
+/**
+ * `cat --metadata`: what an object is, how big, how encrypted, whether the caller can
+ * read it. Reads tree nodes and leaves (and the small metadata and group key blocks),
+ * never data blocks, so it is fast on big trees; block sizes come from `sizeOf`.
+ */
+import { encodeBase58 } from '../codec/base58.js';
+import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
+import { detectBlock } from '../tree/detect.js';
+import type { KeyringSource } from '../groupkey/open.js';
+import type { GroupKey } from '../groupkey/model.js';
+import { findGroupSecret, loadStoredGroupKey } from '../rotate/secrets.js';
+import type { BlockSource } from '../store/blockstore.js';
+import type { MTreeAnn } from '../tree/annotation.js';
+import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
+import { resolveObject } from '../tree/object.js';
+import { walkTree } from '../tree/reader.js';
+import type { MTree } from '../tree/node.js';
+
+/** The description printed by `cat --metadata` (field names are the CLI contract). */
+export interface ObjectDescription {
+  hash: string;
+  type: 'blob' | 'merkle' | 'ann-merkle' | 'annotated-ref' | 'sequential-ref' | 'groupkey';
+  /** For references: the object they point at. */
+  target?: string;
+  size: number;
+  sizeIsCiphertext?: boolean;
+  blocks: number;
+  height: number;
+  metadata: { kind: 'none' | 'short' | 'ref'; text: string | null; encrypted: boolean };
+  encryption: {
+    method: 'none' | 'group-symm-1' | 'group-symm-2' | 'asymm';
+    groupKey: string | null;
+    groupKeyId: string | null;
+    recipients: number | null;
+    canDecrypt: boolean;
+  };
+  /** For group key objects: their id and members. */
+  groupKeyInfo?: { id: string | null; recipients: number; version: 1 | 2 };
+}
+
+/** What {@link describeObject} reads with. */
+export interface InspectOptions {
+  /** Size of a stored block without reading it (null when missing). */
+  sizeOf: (hash: Uint8Array) => Promise<number | null>;
+  /** Keyrings to try on encrypted content. */
+  keyrings?: readonly KeyringSource[];
+  /** Store directory, for the key-index fallback. */
+  storePath?: string;
+}
+
+/** Trees with at most this many data blocks are checked for being a group key. */
+const GROUPKEY_SNIFF_BLOCKS = 64;
+
+function treeHeight(t: MTree): number {
+  return t.type === 'leaf' ? 1 : t.height + 1;
+}
+
+/** Plaintext length of a method 2 block `(nonce, box)` of `stored` bytes. */
+function method2Plain(stored: number): number {
+  for (const head of [1, 2, 3, 5]) {
+    const boxLen = stored - 29 - head;
+    const need = boxLen < 24 ? 1 : boxLen < 256 ? 2 : boxLen < 65536 ? 3 : 5;
+    if (boxLen >= 16 && need === head) return boxLen - 16;
+  }
+  throw new FormatError(`method 2 block of ${stored} bytes is malformed`);
+}
+
+/** Describes the object `hash` without reading its data blocks. */
+export async function describeObject(
+  store: BlockSource,
+  hash: Uint8Array,
+  opts: InspectOptions,
+): Promise<ObjectDescription> {
+  const obj = await resolveObject(store, hash);
+  const desc: ObjectDescription = {
+    hash: encodeBase58(hash),
+    type: obj.detected.type,
+    size: 0,
+    blocks: 0,
+    height: 0,
+    metadata: { kind: 'none', text: null, encrypted: false },
+    encryption: {
+      method: 'none',
+      groupKey: null,
+      groupKeyId: null,
+      recipients: null,
+      canDecrypt: true,
+    },
+  };
+  if (encodeBase58(obj.hash) !== desc.hash) {
+    // A reference: report its own type and describe what it points at.
+    const first = await store.get(hash);
+    if (first) desc.type = detectBlock(first).type;
+    desc.target = encodeBase58(obj.hash);
+  }
+  if (!obj.tree) {
+    desc.size = obj.block.length;
+    desc.blocks = 1;
+    return desc;
+  }
+  const root = obj.ann ? obj.ann.tree : (obj.detected as { tree: MTree }).tree;
+  desc.height = treeHeight(root);
+  const sizes: number[] = [];
+  for await (const h of walkTree(store, obj.tree)) {
+    const s = await opts.sizeOf(h);
+    if (s === null) throw new NotFoundError(`block ${encodeBase58(h)} not found`);
+    sizes.push(s);
+  }
+  desc.blocks = sizes.length;
+  const stored = sizes.reduce((a, b) => a + b, 0);
+  desc.size = stored;
+  if (!obj.ann) {
+    const gk = await sniffGroupKey(store, obj.hash, sizes.length);
+    if (gk) {
+      desc.type = desc.target ? desc.type : 'groupkey';
+      desc.groupKeyInfo = {
+        id: gk.id ? encodeBase58(gk.id) : null,
+        recipients: gk.recipients.length,
+        version: gk.version,
+      };
+    }
+    return desc;
+  }
+  await describeAnnotation(store, obj.ann, sizes, desc, opts);
+  return desc;
+}
+
+async function sniffGroupKey(
+  store: BlockSource,
+  hash: Uint8Array,
+  blocks: number,
+): Promise<GroupKey | null> {
+  if (blocks === 0 || blocks > GROUPKEY_SNIFF_BLOCKS) return null;
+  try {
+    return await loadStoredGroupKey(store, hash);
+  } catch (e) {
+    if (e instanceof FormatError) return null;
+    throw e;
+  }
+}
+
+async function describeAnnotation(
+  store: BlockSource,
+  ann: MTreeAnn,
+  sizes: number[],
+  desc: ObjectDescription,
+  opts: InspectOptions,
+): Promise<void> {
+  const crypt = ann.crypt;
+  let secret: Uint8Array | null = null;
+  if (crypt.kind === 'symm1' || crypt.kind === 'symm2') {
+    desc.encryption.method = crypt.kind === 'symm1' ? 'group-symm-1' : 'group-symm-2';
+    desc.encryption.groupKey = encodeBase58(crypt.groupKey);
+    desc.encryption.canDecrypt = false;
+    let gk: GroupKey | null = null;
+    try {
+      gk = await loadStoredGroupKey(store, crypt.groupKey);
+    } catch (e) {
+      if (!(e instanceof FormatError) && !(e instanceof NotFoundError)) throw e;
+    }
+    if (gk) {
+      desc.encryption.groupKeyId = gk.id ? encodeBase58(gk.id) : null;
+      desc.encryption.recipients = gk.recipients.length;
+      if (opts.keyrings && opts.keyrings.length > 0) {
+        try {
+          secret = (await findGroupSecret(store, crypt.groupKey, opts.keyrings, opts.storePath))
+            .secret;
+          desc.encryption.canDecrypt = true;
+        } catch (e) {
+          if (!(e instanceof NoMatchingKeyError)) throw e;
+        }
+      }
+    }
+    if (secret) {
+      desc.size = sizes.reduce(
+        (a, s) => a + (crypt.kind === 'symm1' ? s - 16 : method2Plain(s)),
+        0,
+      );
+    } else {
+      desc.sizeIsCiphertext = true;
+    }
+  } else if (crypt.kind === 'asymm') {
+    desc.encryption.method = 'asymm';
+    desc.encryption.canDecrypt = false;
+    desc.sizeIsCiphertext = true;
+  }
+  const meta = ann.meta;
+  if (meta.kind === 'short') desc.metadata = { kind: 'short', text: meta.text, encrypted: false };
+  else if (meta.kind === 'ref') {
+    const block = await store.get(meta.hash);
+    const encrypted = crypt.kind !== 'null';
+    let text: string | null = null;
+    if (block && !encrypted) text = new TextDecoder().decode(block);
+    else if (block && secret) text = decryptMetadata(decodeSmallEncryptedBlock(block), secret);
+    desc.metadata = { kind: 'ref', text, encrypted };
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Re-pointing an encrypted tree at a new group key (`hbs2 rotate`, spec keys §7.3).
+ * Same secret (same id): only a new group key tree and one new `MTreeAnn` with the same
+ * nonce, options and data blocks. Different secret: every block decrypted and encrypted
+ * again under a new random nonce (streaming, bounded memory). The old root is untouched:
+ * whoever could read it still can. The new annotation is written last, so an interrupted
+ * rotation leaves only unreferenced blocks behind.
+ */
+import { encodeBase58 } from '../codec/base58.js';
+import { crypto } from '../crypto/index.js';
+import { FormatError, NotFoundError } from '../errors.js';
+import { groupKeyBytes, type GroupKey } from '../groupkey/model.js';
+import { openGroupKey, type KeyringSource } from '../groupkey/open.js';
+import type { BlockRunner } from '../parallel/pool.js';
+import type { BlockStore } from '../store/blockstore.js';
+import { encodeMTreeAnn, type MTreeAnn } from '../tree/annotation.js';
+import { detectBlock } from '../tree/detect.js';
+import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
+import { decryptTransform, writeEncryptedTree } from '../tree/encrypted-tree.js';
+import { readTree } from '../tree/reader.js';
+import { writeTree } from '../tree/writer.js';
+import { recordGroupKey } from './key-index.js';
+import { findGroupSecret } from './secrets.js';
+
+/** What a rotation did. */
+export interface RotateResult {
+  root: Uint8Array;
+  mode: 'reannotated' | 'reencrypted';
+  /** Blocks that did not exist in the store before. */
+  blocksWritten: number;
+}
+
+/** Counts the puts of blocks that were not in the store yet. */
+function countingStore(store: BlockStore): { store: BlockStore; written: () => number } {
+  let written = 0;
+  const counted: BlockStore = Object.create(store) as BlockStore;
+  counted.put = async (block: Uint8Array, hash?: Uint8Array) => {
+    const h = hash ?? crypto().blake2b256(block);
+    if (!(await store.has(h))) written++;
+    return store.put(block, h);
+  };
+  return { store: counted, written: () => written };
+}
+
+/** Stores a group key tree from its exact bytes and indexes it by id. */
+export async function storeGroupKeyTree(
+  store: BlockStore,
+  storePath: string | undefined,
+  gk: GroupKey,
+): Promise<Uint8Array> {
+  const res = await writeTree(store, [groupKeyBytes(gk)]);
+  if (gk.id && storePath !== undefined) await recordGroupKey(storePath, gk.id, res.root);
+  return res.root;
+}
+
+/**
+ * Rotates the encrypted tree `treeHash` to `newGroupKey`. The keyrings must open both the
+ * tree's current group key (directly or through the key index) and the new one.
+ */
+export async function rotateTree(
+  baseStore: BlockStore,
+  storePath: string | undefined,
+  treeHash: Uint8Array,
+  newGroupKey: GroupKey,
+  keyrings: readonly KeyringSource[],
+  opts: { runner?: BlockRunner } = {},
+): Promise<RotateResult> {
+  const name = encodeBase58(treeHash);
+  const block = await baseStore.get(treeHash);
+  if (!block) throw new NotFoundError(`tree ${name} not found`);
+  const detected = detectBlock(block);
+  if (
+    detected.type !== 'ann-merkle' ||
+    (detected.ann.crypt.kind !== 'symm1' && detected.ann.crypt.kind !== 'symm2')
+  )
+    throw new FormatError(`${name} is not a group-encrypted tree; nothing to rotate`);
+  const ann = detected.ann;
+  const crypt = ann.crypt as Extract<MTreeAnn['crypt'], { kind: 'symm1' | 'symm2' }>;
+  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, storePath);
+  const opened = openGroupKey(newGroupKey, keyrings);
+  const { store, written } = countingStore(baseStore);
+  const gkh = await storeGroupKeyTree(store, storePath, newGroupKey);
+  const sameSecret = encodeBase58(opened.id) === encodeBase58(old.id);
+  if (sameSecret) {
+    const next: MTreeAnn = { ...ann, crypt: { ...crypt, groupKey: gkh } };
+    const root = await store.put(encodeMTreeAnn(next));
+    return { root, mode: 'reannotated', blocksWritten: written() };
+  }
+  let metadata: string | undefined;
+  if (ann.meta.kind === 'short') metadata = ann.meta.text;
+  else if (ann.meta.kind === 'ref') {
+    const m = await baseStore.get(ann.meta.hash);
+    if (!m) throw new NotFoundError(`metadata block ${encodeBase58(ann.meta.hash)} not found`);
+    metadata = decryptMetadata(decodeSmallEncryptedBlock(m), old.secret);
+  }
+  const plain = readTree(
+    baseStore,
+    { hash: treeHash, tree: ann.tree },
+    { transform: decryptTransform(ann, old.secret, opts.runner) },
+  );
+  const res = await writeEncryptedTree(store, plain, {
+    secret: opened.secret,
+    groupKeyHash: gkh,
+    nonceS: crypto().randomBytes(32),
+    metadata,
+    runner: opts.runner,
+  });
+  return { root: res.annotation, mode: 'reencrypted', blocksWritten: written() };
+}

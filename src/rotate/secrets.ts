@@ -1,0 +1,96 @@
+/**
+ * Finding the secret of an encrypted tree: first the group key it names, opened with the
+ * caller's keyrings; then, through the store's key index, any other stored group key with
+ * the same id that one of those keyrings opens (hbs2-keyman's `findMatchedGroupKeySecret`,
+ * spec keys-and-groupkeys §7.2). This is how a reader added later reads older content.
+ */
+import { encodeBase58 } from '../codec/base58.js';
+import { concatBytes } from '../codec/cbor.js';
+import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
+import { decodeGroupKey, type GroupKey } from '../groupkey/model.js';
+import { openGroupKey, type KeyringSource, type OpenedGroupKey } from '../groupkey/open.js';
+import type { BlockSource } from '../store/blockstore.js';
+import { readObject } from '../tree/object.js';
+import { groupKeysWithId } from './key-index.js';
+
+/** Group key trees larger than this are refused (a 16 MiB key has ~135,000 recipients). */
+export const MAX_GROUPKEY_TREE_BYTES = 16 * 1024 * 1024;
+
+/** Reads and decodes the group key stored as tree `hash`. */
+export async function loadStoredGroupKey(store: BlockSource, hash: Uint8Array): Promise<GroupKey> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const p of readObject(store, hash)) {
+      size += p.length;
+      if (size > MAX_GROUPKEY_TREE_BYTES)
+        throw new FormatError(
+          `group key tree ${encodeBase58(hash)} is larger than ${MAX_GROUPKEY_TREE_BYTES} bytes`,
+        );
+      parts.push(p);
+    }
+  } catch (e) {
+    if (e instanceof NotFoundError)
+      throw new NotFoundError(`group key ${encodeBase58(hash)} is not in the store (${e.message})`);
+    throw e;
+  }
+  return decodeGroupKey(concatBytes(parts), `group key ${encodeBase58(hash)}`);
+}
+
+/** A secret found for a group key, and how. */
+export interface FoundSecret extends OpenedGroupKey {
+  groupKey: GroupKey;
+  /** `keyring`: the named group key opened; `key-index`: another key with the same id did. */
+  via: 'keyring' | 'key-index';
+  /** The group key tree that was opened. */
+  openedGroupKeyHash: Uint8Array;
+}
+
+/**
+ * Finds the secret of the group key stored at `groupKeyHash`. `storePath` enables the
+ * key-index fallback (omit it for stores without one). Throws NoMatchingKeyError listing
+ * the public keys tried when nothing opens it.
+ */
+export async function findGroupSecret(
+  store: BlockSource,
+  groupKeyHash: Uint8Array,
+  keyrings: readonly KeyringSource[],
+  storePath?: string,
+): Promise<FoundSecret> {
+  const groupKey = await loadStoredGroupKey(store, groupKeyHash);
+  if (keyrings.length === 0)
+    throw new NoMatchingKeyError('the content is encrypted and no keyring was given', [], {
+      hint: 'give a keyring with -k, or list keyrings under `keyrings:` in the config',
+    });
+  let firstError: unknown;
+  try {
+    return {
+      ...openGroupKey(groupKey, keyrings),
+      groupKey,
+      via: 'keyring',
+      openedGroupKeyHash: groupKeyHash,
+    };
+  } catch (e) {
+    if (!(e instanceof NoMatchingKeyError) || !groupKey.id || storePath === undefined) throw e;
+    firstError = e;
+  }
+  const self = encodeBase58(groupKeyHash);
+  for (const other of await groupKeysWithId(storePath, groupKey.id)) {
+    if (encodeBase58(other) === self) continue;
+    let candidate: GroupKey;
+    try {
+      candidate = await loadStoredGroupKey(store, other);
+    } catch (e) {
+      if (e instanceof NotFoundError) continue; // deleted since it was indexed
+      throw e;
+    }
+    if (!candidate.id || encodeBase58(candidate.id) !== encodeBase58(groupKey.id)) continue;
+    try {
+      const opened = openGroupKey(candidate, keyrings);
+      return { ...opened, groupKey, via: 'key-index', openedGroupKeyHash: other };
+    } catch (e) {
+      if (!(e instanceof NoMatchingKeyError)) throw e;
+    }
+  }
+  throw firstError;
+}
