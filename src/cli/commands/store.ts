@@ -40,7 +40,8 @@ import {
   type WriteTreeResult,
 } from '../../tree/index.js';
 import type { CliContext } from '../context.js';
-import { printJson, printLine, writeStdout } from '../output.js';
+import { info, printJson, printLine, writeStdout } from '../output.js';
+import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { resolveStorePath } from '../settings.js';
 
@@ -590,6 +591,17 @@ function problemLine(p: FsckProblem): string {
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await resolveStorePath(ctx, opts.prefix);
   const r = await fsck(prefix, { repair: opts.repair });
+  // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
+  const indexProblem = await checkKeyIndex(prefix);
+  if (opts.repair) {
+    const n = await rebuildKeyIndex(new FsBlockStore(prefix), prefix);
+    info(
+      `key index: ${n} group key${n === 1 ? '' : 's'} indexed${indexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
+    );
+  } else if (indexProblem) {
+    await printLine(`key index: ${indexProblem}`);
+    r.unrepaired++;
+  }
   const repaired = r.problems.length - r.unrepaired;
   const summary =
     `checked ${r.checked} file${r.checked === 1 ? '' : 's'}: ${r.ok} ok, ` +
@@ -624,11 +636,11 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
 const PREFIX_FLAGS = '-p, --prefix <dir>';
 const PREFIX_HELP = 'store directory (default: $HBS2_STORE, config `store`, ~/.local/share/hbs2)';
 
-/** Registers `store`, `cat`, `hash`, `deps`, `del`, `fsck`. */
 function collect(v: string, acc: string[] = []): string[] {
   return [...acc, v];
 }
 
+/** Registers `store`, `cat`, `hash`, `deps`, `del`, `fsck`. */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('store')
