@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'hbs2.js');
 
+const REPORT = 'Q3 revenue: 42\nQ3 costs: 17\n';
+
 /** The walkthrough; append steps here (group keys, store, cat, rotation …). */
 const STEPS = [
   {
@@ -66,7 +68,142 @@ const STEPS = [
     title: 'The effective configuration',
     commands: [{ argv: ['config', 'show'] }],
   },
+  {
+    title: 'A group key for the whole team (the recipients file made above)',
+    commands: [
+      { argv: ['groupkey-new', 'team.txt', '-o', 'team.gk'] },
+      { argv: ['groupkey', 'dump', 'team.gk'] },
+      { argv: ['groupkey', 'check', '-k', 'bob.key', 'team.gk'] },
+    ],
+  },
+  {
+    title: 'Store a file as a merkle tree of 256 KiB blocks and read it back',
+    commands: [
+      { writeFile: 'report.txt', content: REPORT },
+      { argv: ['store', 'report.txt'], check: isOneKey },
+      { argv: ['hash', '--tree', 'report.txt'], check: isOneKey },
+      {
+        argv: (ctx) => ['cat', ctx.stdoutOf('store report.txt')],
+        check: (out) => (out === REPORT ? null : 'content differs'),
+      },
+    ],
+  },
+  {
+    title: 'Encrypt the file for a group holding only Alice, with encrypted metadata',
+    commands: [
+      { argv: ['keyring', 'new', '-o', 'carol.key'] },
+      { argv: ['keyring', 'pubs', 'alice.key'], saveAs: 'alice.pubs' },
+      { argv: ['keyring', 'pubs', 'carol.key'], saveAs: 'carol.pubs' },
+      { argv: ['groupkey-new', 'alice.pubs', '-o', 'g0.gk'] },
+      {
+        argv: [
+          'store',
+          '-g',
+          'g0.gk',
+          '-k',
+          'alice.key',
+          '--meta',
+          'quarterly report',
+          'report.txt',
+        ],
+        check: isOneKey,
+      },
+    ],
+  },
+  {
+    title: 'Inspect it without a key, then with Alice’s keyring; read it back',
+    commands: [
+      { argv: (ctx) => ['cat', '--metadata', t0(ctx)] },
+      { argv: (ctx) => ['cat', '--metadata', '-k', 'alice.key', t0(ctx)] },
+      {
+        argv: (ctx) => ['cat', '-k', 'alice.key', t0(ctx)],
+        check: (out) => (out === REPORT ? null : 'content differs'),
+      },
+      { argv: (ctx) => ['cat', '-k', 'carol.key', t0(ctx)], expect: 5 },
+    ],
+  },
+  {
+    title: 'Add Carol as a reader: same secret, only a new annotation is written',
+    commands: [
+      {
+        argv: [
+          'groupkey',
+          'update',
+          '-k',
+          'alice.key',
+          '--add',
+          'carol.pubs',
+          'g0.gk',
+          '-o',
+          'g1.gk',
+        ],
+      },
+      {
+        argv: (ctx) => ['rotate', t0(ctx), '-g', 'g1.gk', '-k', 'alice.key', '--json'],
+        check: (out) => (JSON.parse(out).mode === 'reannotated' ? null : 'expected reannotated'),
+      },
+      {
+        argv: (ctx) => ['cat', '-k', 'carol.key', rotated(ctx, 'g1.gk')],
+        check: (out) => (out === REPORT ? null : 'content differs'),
+      },
+      {
+        argv: (ctx) => ['cat', '-k', 'carol.key', t0(ctx)],
+        check: (out) => (out === REPORT ? null : 'old root should open through the key index'),
+      },
+    ],
+  },
+  {
+    title: 'Remove Carol: a new secret, the content is encrypted again',
+    commands: [
+      {
+        argv: [
+          'groupkey',
+          'update',
+          '-k',
+          'alice.key',
+          '--remove',
+          'carol.pubs',
+          'g1.gk',
+          '-o',
+          'g2.gk',
+        ],
+      },
+      {
+        argv: (ctx) => [
+          'rotate',
+          rotated(ctx, 'g1.gk'),
+          '-g',
+          'g2.gk',
+          '-k',
+          'alice.key',
+          '--json',
+        ],
+        check: (out) => (JSON.parse(out).mode === 'reencrypted' ? null : 'expected reencrypted'),
+      },
+      { argv: (ctx) => ['cat', '-k', 'carol.key', rotated(ctx, 'g2.gk')], expect: 5 },
+      {
+        argv: (ctx) => ['cat', '-k', 'alice.key', rotated(ctx, 'g2.gk')],
+        check: (out) => (out === REPORT ? null : 'content differs'),
+      },
+    ],
+  },
+  {
+    title: 'Check the whole store',
+    commands: [{ argv: ['fsck'] }],
+  },
 ];
+
+
+/** The encrypted root stored for Alice above. */
+function t0(ctx) {
+  return ctx.stdoutOf('store -g g0.gk -k alice.key --meta quarterly report report.txt');
+}
+
+/** The root printed by the rotation to `gk`. */
+function rotated(ctx, gk) {
+  const from = gk === 'g1.gk' ? t0(ctx) : rotated(ctx, 'g1.gk');
+  return JSON.parse(ctx.stdoutOf(`rotate ${from} -g ${gk} -k alice.key --json`)).root;
+}
 
 function isOneKey(out) {
   return /^[1-9A-HJ-NP-Za-km-z]{43,44}\n$/.test(out) ? null : 'expected one base58 key';
@@ -103,6 +240,11 @@ function main() {
     for (const step of STEPS) {
       console.log(`## ${++n}. ${step.title}\n`);
       for (const cmd of step.commands) {
+        if (cmd.writeFile) {
+          console.log(`$ cat > ${cmd.writeFile}   # ${JSON.stringify(cmd.content)}\n`);
+          fs.writeFileSync(path.join(dir, cmd.writeFile), cmd.content);
+          continue;
+        }
         const argv = typeof cmd.argv === 'function' ? cmd.argv(ctx) : cmd.argv;
         const line = `hbs2 ${argv.map(quote).join(' ')}${cmd.saveAs ? ` > ${cmd.saveAs}` : ''}`;
         console.log(`$ ${line}`);
