@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { selectCrypto } from '../crypto/index.js';
 import { UsageError } from '../errors.js';
 import { reportError } from './errors.js';
+import { closeSharedPool } from './encryption.js';
 import type { CliContext } from './context.js';
 import * as keyringCommands from './commands/keyring.js';
 import * as configCommands from './commands/config.js';
@@ -74,7 +75,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       program.outputHelp();
       return 2;
     }
-    await program.parseAsync(argv, { from: 'user' });
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+    } finally {
+      await closeSharedPool();
+    }
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -40,6 +40,7 @@ export { TreeBuilder, buildTree, type BuiltTree, type TreeShape } from './builde
 export {
   writeTree,
   type BlockTransform,
+  type TransformedBlock,
   type WriteTreeOptions,
   type WriteTreeResult,
 } from './writer.js';

@@ -6,7 +6,8 @@
 import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
 import type { BlockSource } from '../store/blockstore.js';
 import { hashToString } from '../store/hash.js';
-import type { MTreeAnn } from './annotation.js';
+import { readAnnMetaData, type MTreeAnn } from './annotation.js';
+import { CborReader } from '../codec/cbor.js';
 import { MAX_TREE_DEPTH } from './constants.js';
 import { detectBlock, type Detected } from './detect.js';
 import { readTree, walkTree, type ReadTransform, type TreeRoot } from './reader.js';
@@ -43,6 +44,25 @@ async function load(source: BlockSource, hash: Uint8Array): Promise<Uint8Array> 
   return block;
 }
 
+/**
+ * A block that starts like an annotated tree and whose metadata decodes, but whose
+ * encryption does not, is an annotation from a newer or broken writer: reading it as raw
+ * data would print ciphertext as if it were content.
+ */
+function rejectUnknownAnnotation(block: Uint8Array, hash: Uint8Array): void {
+  if (block[0] !== 0x84 || block[1] !== 0x00) return;
+  const r = new CborReader(block);
+  try {
+    r.record(3, 'MTreeAnn');
+    readAnnMetaData(r);
+  } catch {
+    return;
+  }
+  throw new FormatError(
+    `${hashToString(hash)}: annotated tree with an unknown or malformed encryption method`,
+  );
+}
+
 /** Follows references (AnnotatedHashRef, SequentialRef) to the object they name. */
 export async function resolveObject(
   source: BlockSource,
@@ -55,6 +75,7 @@ export async function resolveObject(
     const detected = detectBlock(block);
     switch (detected.type) {
       case 'blob':
+        rejectUnknownAnnotation(block, h);
         return { hash: h, block, detected, tree: null, ann: null };
       case 'merkle':
         return { hash: h, block, detected, tree: { hash: h, tree: detected.tree }, ann: null };

@@ -13,7 +13,13 @@ import type { MTree } from './node.js';
  * Turns a plaintext block into the bytes to store. `index` counts blocks from 1, as
  * hbs2's encryption counter does.
  */
-export type BlockTransform = (plain: Uint8Array, index: bigint) => Uint8Array | Promise<Uint8Array>;
+export type BlockTransform = (
+  plain: Uint8Array,
+  index: bigint,
+) => TransformedBlock | Promise<TransformedBlock>;
+
+/** A transformed block, optionally with its hash already computed (e.g. by a worker). */
+export type TransformedBlock = Uint8Array | { block: Uint8Array; hash: Uint8Array };
 
 /** Options for {@link writeTree}. */
 export interface WriteTreeOptions {
@@ -69,7 +75,11 @@ export async function writeTree(
   try {
     for await (const plain of chunkBytes(source, opts.blockSize ?? BLOCK_SIZE)) {
       const i = ++index;
-      const hash = (async () => sink.put(transform ? await transform(plain, i) : plain))();
+      const hash = (async () => {
+        if (!transform) return sink.put(plain);
+        const out = await transform(plain, i);
+        return out instanceof Uint8Array ? sink.put(out) : sink.put(out.block, out.hash);
+      })();
       // Marked handled now; the rejection is still seen when drainOne awaits it.
       hash.catch(() => undefined);
       inflight.push({ hash, size: plain.length });

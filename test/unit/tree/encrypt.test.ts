@@ -93,7 +93,7 @@ describe.each(backends.map((c) => [c.name, c] as const))(
       const decoded = decodeSmallEncryptedBlock(block);
       expect(decryptMetadata(decoded, secret, c)).toBe('hello');
       const wrong = new Uint8Array(secret);
-      wrong[0] ^= 1;
+      wrong[0] = wrong[0]! ^ 1;
       expect(() => decryptMetadata(decoded, wrong, c)).toThrow(IntegrityError);
       // Data block 1 of the same tree.
       const data = encryptMethod1(treeCipher(secret, nonceS, c), utf8('hello world'), 1n, c);
