@@ -193,7 +193,6 @@ const STEPS = [
   },
 ];
 
-
 /** The encrypted root stored for Alice above. */
 function t0(ctx) {
   return ctx.stdoutOf('store -g g0.gk -k alice.key --meta quarterly report report.txt');
