@@ -2,7 +2,9 @@
  * Resolution of the settings commands share: where the store is, which keyrings to try.
  * Order for the store: `-p/--prefix`, `$HBS2_STORE`, config `store`, `$XDG_DATA_HOME/hbs2`.
  */
+import { promises as fs } from 'node:fs';
 import { loadConfig, type ToolkitConfig } from '../config/config.js';
+import { fileError } from '../fsutil.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from './context.js';
 
 /**
@@ -20,7 +22,12 @@ export async function cliConfig(ctx: CliContext): Promise<ToolkitConfig> {
   const file = ctx.configPath ?? defaultConfigPath(ctx.env);
   const cached = configCache.get(ctx);
   if (cached && cached.path === file) return cached.config;
-  const config = loadConfig(file, { home: ctx.env.HOME || undefined });
+  const config = (async () => {
+    // A config named with --config must exist: a typo must not silently mean defaults.
+    if (ctx.configPath !== undefined)
+      await fs.access(ctx.configPath).catch((e) => Promise.reject(fileError(e, ctx.configPath!)));
+    return loadConfig(file, { home: ctx.env.HOME || undefined });
+  })();
   configCache.set(ctx, { path: file, config });
   // A failed load is not cached: the error is reported and a retry reads the file again.
   config.catch(() => {
