@@ -22,6 +22,7 @@ import {
   type GroupKey,
 } from '../../groupkey/index.js';
 import { parseSigilFile } from '../../sigil/index.js';
+import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { info, printJson, printLine, printYaml, warn, writeStdout } from '../output.js';
@@ -31,22 +32,6 @@ import { resolveKeyringPaths } from '../settings.js';
 const MAX_GROUPKEY_FILE_BYTES = 64 * 1024 * 1024;
 /** Largest ACB file read for --acb (as `hbs2 acb` reads them). */
 const MAX_ACB_FILE_BYTES = 16 * 1024 * 1024;
-/** How stdin is named in messages. */
-const STDIN_NAME = '<stdin>';
-
-/** Reads all of stdin, refusing more than `maxBytes`. */
-async function readStdin(maxBytes: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    total += b.length;
-    if (total > maxBytes)
-      throw new FormatError(`${STDIN_NAME}: input larger than ${maxBytes} bytes`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Reads the named inputs (`-` = stdin, at most once) as `{name, data}`. */
 async function readInputs(
@@ -78,10 +63,6 @@ async function emitGroupKey(gk: GroupKey, output: string | undefined): Promise<v
       `wrote ${output}: ${gk.recipients.length} recipient(s), group key id ${gk.id ? encodeBase58(gk.id) : '(none)'}`,
     );
   }
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** First byte of a raw (CBOR) sigil: an array of three items. */

@@ -9,15 +9,12 @@ import { NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
 import { describeObject } from '../../inspect/inspect.js';
 import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
+import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { autoMetadata } from '../autometa.js';
 import { keyringSources } from '../encryption.js';
 import { printLine, writeStdout } from '../output.js';
 import { openInput, openStore, parseHashArg } from './store.js';
-
-function collect(v: string, acc: string[] = []): string[] {
-  return [...acc, v];
-}
 
 interface CreateOptions {
   auto?: boolean;

@@ -11,31 +11,23 @@ import { runnerFor } from '../../parallel/pool.js';
 import { rotateTree } from '../../rotate/rotate.js';
 import { updateGroupKey } from '../../rotate/update.js';
 import { UsageError } from '../../errors.js';
+import { collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.js';
 import { info, printJson, printLine, warn, writeStdout } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
 
-function collect(v: string, acc: string[] = []): string[] {
-  return [...acc, v];
-}
-
 /** Public keys from recipients files (as `groupkey-new` reads them). */
 async function readPubs(files: readonly string[]): Promise<Uint8Array[]> {
   const sources: Array<{ name: string; data: Uint8Array }> = [];
   for (const f of files) {
-    const data = f === '-' ? await readStdin() : await readFileChecked(f, 16 * 1024 * 1024);
+    const data =
+      f === '-' ? await readStdin(16 * 1024 * 1024) : await readFileChecked(f, 16 * 1024 * 1024);
     sources.push({ name: f === '-' ? 'stdin' : f, data });
   }
   const all = collectRecipients(sources);
   for (const w of all.warnings) warn(w);
   return all.keys;
-}
-
-async function readStdin(): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for await (const p of process.stdin) parts.push(p as Buffer);
-  return Buffer.concat(parts);
 }
 
 interface UpdateOptions {

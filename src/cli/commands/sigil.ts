@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { parseBase58Key } from '../../acb/key.js';
 import { encodeBase58 } from '../../codec/base58.js';
-import { FormatError, NotFoundError, UsageError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
 import { parseKeyringFile, type Keyring } from '../../keyring/keyring.js';
 import {
@@ -15,6 +15,7 @@ import {
   parseSigilFile,
   type VerifiedSigil,
 } from '../../sigil/index.js';
+import { STDIN_NAME, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { printJson, printYaml, writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
@@ -22,20 +23,6 @@ import { resolveKeyringPaths } from '../settings.js';
 /** Sigils are a few hundred bytes; keyrings may hold many entries. */
 const MAX_SIGIL_FILE_BYTES = 1024 * 1024;
 const MAX_KEYRING_FILE_BYTES = 16 * 1024 * 1024;
-const STDIN_NAME = '<stdin>';
-
-async function readStdin(maxBytes: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of process.stdin) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    total += b.length;
-    if (total > maxBytes)
-      throw new FormatError(`${STDIN_NAME}: input larger than ${maxBytes} bytes`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** The keyring holding `encKey`: among `-k` files, or the config's keyrings when none given. */
 async function findKeyring(

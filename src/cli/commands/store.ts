@@ -39,6 +39,7 @@ import {
   type WriteTreeOptions,
   type WriteTreeResult,
 } from '../../tree/index.js';
+import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { info, printJson, printLine, writeStdout } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
@@ -635,10 +636,6 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
 
 const PREFIX_FLAGS = '-p, --prefix <dir>';
 const PREFIX_HELP = 'store directory (default: $HBS2_STORE, config `store`, ~/.local/share/hbs2)';
-
-function collect(v: string, acc: string[] = []): string[] {
-  return [...acc, v];
-}
 
 /** Registers `store`, `cat`, `hash`, `deps`, `del`, `fsck`. */
 export function register(program: Command, ctx: CliContext): void {
