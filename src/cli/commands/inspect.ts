@@ -15,16 +15,15 @@ export async function metadataCommand(
   opts: { keyring?: string[]; json?: boolean; yaml?: boolean },
 ): Promise<void> {
   const desc = await describeObject(store, hash, {
-    sizeOf: async (h) => {
-      try {
-        return (await fs.stat(store.blockPath(h))).size;
-      } catch {
-        return null;
-      }
-    },
+    sizeOf: storeBlockSize(store),
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
   });
   if (opts.json) await printJson(desc);
   else await writeStdout(toYaml(desc));
+}
+
+/** Block sizes from the file system, without reading the blocks. */
+export function storeBlockSize(store: FsBlockStore): (h: Uint8Array) => Promise<number | null> {
+  return async (h) => (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null;
 }

@@ -4,7 +4,6 @@
  * metadata text, decrypting it when the tree is encrypted and a key opens it.
  */
 import type { Command } from 'commander';
-import { promises as fs } from 'node:fs';
 import { NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
 import { describeObject } from '../../inspect/inspect.js';
 import { hashToString } from '../../store/index.js';
@@ -15,6 +14,7 @@ import { autoMetadata } from '../autometa.js';
 import { keyringSources } from '../encryption.js';
 import { printLine, writeStdout } from '../output.js';
 import { openInput, openStore, parseHashArg } from './store.js';
+import { storeBlockSize } from './inspect.js';
 
 interface CreateOptions {
   auto?: boolean;
@@ -48,7 +48,7 @@ async function dumpCommand(
   const hash = parseHashArg(hashArg);
   const store = await openStore(ctx, opts.prefix);
   const desc = await describeObject(store, hash, {
-    sizeOf: async (h) => (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null,
+    sizeOf: storeBlockSize(store),
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
   });
