@@ -585,6 +585,42 @@ for (const [name, args, exit] of argRows)
  *    args: ['rotate', validHash, '-g', 'bad.gk', '-k', K], exit: 3 }`.
  */
 export const PENDING_FEATURE_ROWS: HostileCase[] = [];
+const outsider = formatKeyringFile(generateKeyring(1));
+const featureRows: Array<[string, string[], number]> = [
+  ['store -g with an empty group key file', ['store', '-g', 'bad.gk', '-k', K, 'data.bin'], 3],
+  ['store -g with a missing group key file', ['store', '-g', 'missing.gk', '-k', K, 'data.bin'], 6],
+  [
+    'store -g for a group the keyring is not in',
+    ['store', '-g', GK, '-k', 'outsider.key', 'data.bin'],
+    5,
+  ],
+  ['store with two metadata options', ['store', '--meta', 'x', '--auto-meta', 'data.bin'], 2],
+  [
+    'store --short-meta-base58 with bad base58',
+    ['store', '--short-meta-base58', '0OIl', 'data.bin'],
+    3,
+  ],
+  ['rotate of an unknown root', ['rotate', validHash, '-g', GK, '-k', K], 6],
+  ['rotate of a non-hash', ['rotate', 'xyz0', '-g', GK, '-k', K], 3],
+  ['rotate without -g', ['rotate', validHash, '-k', K], 2],
+  [
+    'groupkey update by a non-member',
+    ['groupkey', 'update', '-k', 'outsider.key', '--add', K, GK],
+    5,
+  ],
+  ['groupkey update with nothing to change', ['groupkey', 'update', '-k', K, GK], 2],
+  ['groupkey store of an empty group key file', ['groupkey', 'store', 'bad.gk'], 3],
+  ['cat --metadata of an unknown hash', ['cat', '--metadata', validHash], 6],
+  ['metadata dump of an unknown hash', ['metadata', 'dump', validHash], 6],
+  ['metadata create without --auto', ['metadata', 'create', 'data.bin'], 2],
+];
+for (const [name, args, exit] of featureRows)
+  PENDING_FEATURE_ROWS.push({
+    name: `feature: ${name}`,
+    files: { ...goodFiles, 'bad.gk': '', 'outsider.key': outsider, 'data.bin': 'hello\n' },
+    args,
+    exit,
+  });
 rows.push(...PENDING_FEATURE_ROWS);
 
 // ---------------------------------------------------------------------------------------
