@@ -58,7 +58,9 @@ function tokenize(text: string, file: string): Token[] {
       out.push({ kind: 'newline', text: '', line });
       line++;
       i++;
-    } else if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+    } else if (/\s/.test(c)) {
+      // Any whitespace, Unicode included: the atom branch below stops at \s, so a
+      // whitespace character it does not skip here would never be consumed.
       i++;
     } else if (c === ';') {
       while (i < text.length && text[i] !== '\n') i++;

@@ -335,3 +335,14 @@ describe('ACB DSL', () => {
     fc.assert(fc.property(fc.string({ maxLength: 300 }), check), { numRuns: 300 });
   });
 });
+
+describe('DSL tokenizer on Unicode whitespace', () => {
+  // Regression: a whitespace character the tokenizer did not skip (NBSP, U+2028, …)
+  // stopped the atom scanner without consuming it, looping forever until out of memory.
+  it('treats every Unicode whitespace as a separator', () => {
+    for (const ws of ['\u00a0', '\u2028', '\u3000', '\ufeff']) {
+      const acb = parseAcbDsl(`define-acb${ws}a1\n`, 'ws.cfg');
+      expect(acb.root).toBeNull();
+    }
+  });
+});
