@@ -10,7 +10,7 @@ import { storeGroupKeyTree } from '../rotate/rotate.js';
 import { findGroupSecret, type FoundSecret } from '../rotate/secrets.js';
 import type { FsBlockStore } from '../store/index.js';
 import type { Decryptor, MTreeAnn } from '../tree/index.js';
-import { decryptTransform } from '../tree/encrypted-tree.js';
+import { decryptTransform, symmCrypt } from '../tree/encrypted-tree.js';
 import type { CliContext } from './context.js';
 import { loadKeyringsFromPaths } from './keyrings.js';
 import { resolveKeyringPaths } from './settings.js';
@@ -51,9 +51,7 @@ export function storeDecryptor(
   onFound?: (f: FoundSecret) => void,
 ): Decryptor {
   return async (ann: MTreeAnn) => {
-    if (ann.crypt.kind !== 'symm1' && ann.crypt.kind !== 'symm2')
-      return decryptTransform(ann, new Uint8Array(32));
-    const found = await findGroupSecret(store, ann.crypt.groupKey, keyrings, store.prefix);
+    const found = await findGroupSecret(store, symmCrypt(ann).groupKey, keyrings, store.prefix);
     onFound?.(found);
     if (found.via === 'key-index')
       info(

@@ -11,20 +11,16 @@ import { IntegrityError } from '../errors.js';
 export type BlockJob =
   | { op: 'hash'; data: Uint8Array }
   | { op: 'encrypt1'; data: Uint8Array; key0: Uint8Array; nonce0: Uint8Array; index: bigint }
-  | {
-      op: 'decrypt1';
-      data: Uint8Array;
-      key0: Uint8Array;
-      nonce0: Uint8Array;
-      index: bigint;
-      expectHash?: Uint8Array;
-    };
+  | { op: 'decrypt1'; data: Uint8Array; key0: Uint8Array; nonce0: Uint8Array; index: bigint };
 
-/** The result: the output block and the hash of the block as stored. */
+/** The result: the output block and, for blocks about to be stored, their hash. */
 export interface BlockResult {
   block: Uint8Array;
-  /** BLAKE2b-256 of the stored (encrypted) form: the block's name. */
-  hash: Uint8Array;
+  /**
+   * BLAKE2b-256 of the stored (encrypted) form, the block's name; absent for decryption,
+   * whose input the store has already verified.
+   */
+  hash?: Uint8Array;
 }
 
 /** Runs one job on the calling thread. */
@@ -37,20 +33,9 @@ export function runBlockJob(job: BlockJob, c: CryptoProvider): BlockResult {
       return { block, hash: c.blake2b256(block) };
     }
     case 'decrypt1': {
-      const hash = c.blake2b256(job.data);
-      if (job.expectHash && !equalBytes(hash, job.expectHash))
-        throw new IntegrityError('block content does not match its hash');
       const plain = c.secretboxOpen(job.data, nonceWithCounter(job.nonce0, job.index), job.key0);
       if (!plain) throw new IntegrityError('decryption failed (MAC does not verify)');
-      return { block: plain, hash };
+      return { block: plain };
     }
   }
-}
-
-/** Constant-shape byte comparison. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }

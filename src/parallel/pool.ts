@@ -59,7 +59,7 @@ export function workerPool(size = availableParallelism()): BlockRunner {
         pending.delete(msg.id);
         if (msg.error !== undefined)
           p.reject(msg.integrity ? new IntegrityError(msg.error) : new Hbs2Error(msg.error));
-        else p.resolve({ block: msg.block!, hash: msg.hash! });
+        else p.resolve(msg.hash ? { block: msg.block!, hash: msg.hash } : { block: msg.block! });
       },
     );
     w.on('error', (e) => {

@@ -16,7 +16,12 @@ import type { BlockStore } from '../store/blockstore.js';
 import { encodeMTreeAnn, type MTreeAnn } from '../tree/annotation.js';
 import { detectBlock } from '../tree/detect.js';
 import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
-import { decryptTransform, writeEncryptedTree } from '../tree/encrypted-tree.js';
+import {
+  decryptTransform,
+  symmCrypt,
+  symmMethod,
+  writeEncryptedTree,
+} from '../tree/encrypted-tree.js';
 import { readTree } from '../tree/reader.js';
 import { writeTree } from '../tree/writer.js';
 import { recordGroupKey } from './key-index.js';
@@ -69,13 +74,10 @@ export async function rotateTree(
   const block = await baseStore.get(treeHash);
   if (!block) throw new NotFoundError(`tree ${name} not found`);
   const detected = detectBlock(block);
-  if (
-    detected.type !== 'ann-merkle' ||
-    (detected.ann.crypt.kind !== 'symm1' && detected.ann.crypt.kind !== 'symm2')
-  )
+  if (detected.type !== 'ann-merkle' || symmMethod(detected.ann) === null)
     throw new FormatError(`${name} is not a group-encrypted tree; nothing to rotate`);
   const ann = detected.ann;
-  const crypt = ann.crypt as Extract<MTreeAnn['crypt'], { kind: 'symm1' | 'symm2' }>;
+  const crypt = symmCrypt(ann);
   const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, storePath);
   const opened = openGroupKey(newGroupKey, keyrings);
   const { store, written } = countingStore(baseStore);

@@ -17,7 +17,6 @@ import {
   sipKey,
   type CryptoProvider,
 } from '../crypto/index.js';
-import { encodeBase58 } from '../codec/base58.js';
 
 /** Size of the plaintext chunks hbs2 cuts files into. */
 export const CHUNK_SIZE = 262_144;
@@ -191,9 +190,4 @@ export function decryptMetadata(
   const tag = r.constructorOf({ 0: 0, 1: 1, 2: 1 }, 'metadata');
   if (tag !== 1) throw r.fail('encrypted metadata is not short text metadata');
   return r.text();
-}
-
-/** Base58 name of a hash, for messages. */
-export function hashName(hash: Uint8Array): string {
-  return encodeBase58(hash);
 }

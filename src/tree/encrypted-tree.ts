@@ -105,31 +105,50 @@ export function symmMethod(ann: MTreeAnn): 1 | 2 | null {
   return ann.crypt.kind === 'symm1' ? 1 : ann.crypt.kind === 'symm2' ? 2 : null;
 }
 
+/** The group-symmetric encryption of `ann`; anything else is a FormatError. */
+export function symmCrypt(ann: MTreeAnn): Extract<MTreeAnn['crypt'], { kind: 'symm1' | 'symm2' }> {
+  const crypt = ann.crypt;
+  if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2')
+    throw new FormatError(
+      `unsupported encryption '${crypt.kind}' (asymmetric group encryption is deprecated)`,
+    );
+  return crypt;
+}
+
 /** The read transform that decrypts the data blocks of `ann` with `secret`. */
 export function decryptTransform(
   ann: MTreeAnn,
   secret: Uint8Array,
   runner?: BlockRunner,
 ): ReadTransform {
-  const crypt = ann.crypt;
-  if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2')
-    throw new FormatError(
-      `unsupported encryption '${crypt.kind}' (asymmetric group encryption is deprecated)`,
-    );
+  const crypt = symmCrypt(ann);
   const t = treeCipher(secret, crypt.nonce);
   const method = crypt.kind === 'symm1' ? 1 : 2;
-  if (method === 1 && runner)
-    return async (stored, index) =>
-      (await runner.run({ op: 'decrypt1', data: stored, key0: t.key0, nonce0: t.nonce0, index }))
-        .block;
-  return (stored, index) => {
+  const pooled = method === 1 && runner !== undefined;
+  const open =
+    pooled && runner
+      ? async (stored: Uint8Array, index: bigint) =>
+          (
+            await runner.run({
+              op: 'decrypt1',
+              data: stored,
+              key0: t.key0,
+              nonce0: t.nonce0,
+              index,
+            })
+          ).block
+      : (stored: Uint8Array, index: bigint) => decryptBlock(t, method, stored, index, `#${index}`);
+  return async (stored, index) => {
+    // A pooled block is transferred to the worker and detached here, so a failure there
+    // names the block by its position only.
+    const name = pooled ? null : stored;
     try {
-      return decryptBlock(t, method, stored, index, `#${index}`);
+      return await open(stored, index);
     } catch (e) {
       // Name the block by its hash only on failure: hashing every block again would cost.
       if (e instanceof IntegrityError)
         throw new IntegrityError(
-          `data block ${index} (${encodeBase58(crypto().blake2b256(stored))}): decryption failed (MAC does not verify)`,
+          `data block ${index}${name ? ` (${encodeBase58(crypto().blake2b256(name))})` : ''}: decryption failed (MAC does not verify)`,
         );
       throw e;
     }

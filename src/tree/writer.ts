@@ -19,7 +19,7 @@ export type BlockTransform = (
 ) => TransformedBlock | Promise<TransformedBlock>;
 
 /** A transformed block, optionally with its hash already computed (e.g. by a worker). */
-export type TransformedBlock = Uint8Array | { block: Uint8Array; hash: Uint8Array };
+export type TransformedBlock = Uint8Array | { block: Uint8Array; hash?: Uint8Array };
 
 /** Options for {@link writeTree}. */
 export interface WriteTreeOptions {
