@@ -12,6 +12,7 @@ import {
   type Sigil,
   type SigilData,
 } from './model.js';
+import { equalBytes } from '../store/hash.js';
 
 /** A sigil whose signature has been checked, with its statement decoded. */
 export interface VerifiedSigil {
@@ -26,10 +27,6 @@ export interface CreateSigilOptions {
   info?: string | null;
   /** 32-byte hash of a metadata object. */
   ext?: Uint8Array | null;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
