@@ -101,7 +101,9 @@ export async function describeObject(
   const root = obj.ann ? obj.ann.tree : (obj.detected as { tree: MTree }).tree;
   desc.height = treeHeight(root);
   const sizes: number[] = [];
+  let firstData: Uint8Array | null = null;
   for await (const h of walkTree(store, obj.tree)) {
+    firstData ??= h;
     const s = await opts.sizeOf(h);
     if (s === null) throw new NotFoundError(`block ${encodeBase58(h)} not found`);
     sizes.push(s);
@@ -110,7 +112,7 @@ export async function describeObject(
   const stored = sizes.reduce((a, b) => a + b, 0);
   desc.size = stored;
   if (!obj.ann) {
-    const gk = await sniffGroupKey(store, obj.hash, sizes.length);
+    const gk = await sniffGroupKey(store, obj.hash, sizes.length, firstData);
     if (gk) {
       desc.type = desc.target ? desc.type : 'groupkey';
       desc.groupKeyInfo = {
@@ -125,18 +127,81 @@ export async function describeObject(
   return desc;
 }
 
+/**
+ * The group key a small plain tree holds, or null. Only the first data block is read to
+ * decide (a group key starts `82 00` and a map head), so ordinary files cost one read.
+ */
 async function sniffGroupKey(
   store: BlockSource,
   hash: Uint8Array,
   blocks: number,
+  firstData: Uint8Array | null,
 ): Promise<GroupKey | null> {
-  if (blocks === 0 || blocks > GROUPKEY_SNIFF_BLOCKS) return null;
+  if (!firstData || blocks > GROUPKEY_SNIFF_BLOCKS) return null;
+  const first = await store.get(firstData);
+  if (!first || first[0] !== 0x82 || first[1] !== 0x00 || first[2]! >> 5 !== 5) return null;
   try {
     return await loadStoredGroupKey(store, hash);
   } catch (e) {
     if (e instanceof FormatError) return null;
     throw e;
   }
+}
+
+/** The group key an encrypted annotation names (null when missing or unreadable) and its secret when a keyring opens it. */
+async function openAnnotation(
+  store: BlockSource,
+  ann: MTreeAnn,
+  opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
+): Promise<{ gk: GroupKey | null; secret: Uint8Array | null }> {
+  const crypt = ann.crypt;
+  if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2') return { gk: null, secret: null };
+  let gk: GroupKey | null = null;
+  try {
+    gk = await loadStoredGroupKey(store, crypt.groupKey);
+  } catch (e) {
+    if (!(e instanceof FormatError) && !(e instanceof NotFoundError)) throw e;
+  }
+  if (!gk || !opts.keyrings || opts.keyrings.length === 0) return { gk, secret: null };
+  try {
+    const found = await findGroupSecret(store, crypt.groupKey, opts.keyrings, opts.storePath);
+    return { gk, secret: found.secret };
+  } catch (e) {
+    if (!(e instanceof NoMatchingKeyError)) throw e;
+    return { gk, secret: null };
+  }
+}
+
+/** An annotation's metadata, decrypted with `secret` when it is encrypted. */
+async function annotationMetadata(
+  store: BlockSource,
+  ann: MTreeAnn,
+  secret: Uint8Array | null,
+): Promise<ObjectDescription['metadata']> {
+  const meta = ann.meta;
+  if (meta.kind === 'short') return { kind: 'short', text: meta.text, encrypted: false };
+  if (meta.kind === 'none') return { kind: 'none', text: null, encrypted: false };
+  const block = await store.get(meta.hash);
+  const encrypted = ann.crypt.kind !== 'null';
+  let text: string | null = null;
+  if (block && !encrypted) text = new TextDecoder().decode(block);
+  else if (block && secret) text = decryptMetadata(decodeSmallEncryptedBlock(block), secret);
+  return { kind: 'ref', text, encrypted };
+}
+
+/**
+ * Only the metadata of `hash` (`metadata dump`): reads the annotation, the metadata block
+ * and the group key, never the tree below the root.
+ */
+export async function describeMetadata(
+  store: BlockSource,
+  hash: Uint8Array,
+  opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
+): Promise<ObjectDescription['metadata']> {
+  const obj = await resolveObject(store, hash);
+  if (!obj.ann) return { kind: 'none', text: null, encrypted: false };
+  const { secret } = await openAnnotation(store, obj.ann, opts);
+  return annotationMetadata(store, obj.ann, secret);
 }
 
 async function describeAnnotation(
@@ -147,29 +212,14 @@ async function describeAnnotation(
   opts: InspectOptions,
 ): Promise<void> {
   const crypt = ann.crypt;
-  let secret: Uint8Array | null = null;
+  const { gk, secret } = await openAnnotation(store, ann, opts);
   if (crypt.kind === 'symm1' || crypt.kind === 'symm2') {
     desc.encryption.method = crypt.kind === 'symm1' ? 'group-symm-1' : 'group-symm-2';
     desc.encryption.groupKey = encodeBase58(crypt.groupKey);
-    desc.encryption.canDecrypt = false;
-    let gk: GroupKey | null = null;
-    try {
-      gk = await loadStoredGroupKey(store, crypt.groupKey);
-    } catch (e) {
-      if (!(e instanceof FormatError) && !(e instanceof NotFoundError)) throw e;
-    }
+    desc.encryption.canDecrypt = secret !== null;
     if (gk) {
       desc.encryption.groupKeyId = gk.id ? encodeBase58(gk.id) : null;
       desc.encryption.recipients = gk.recipients.length;
-      if (opts.keyrings && opts.keyrings.length > 0) {
-        try {
-          secret = (await findGroupSecret(store, crypt.groupKey, opts.keyrings, opts.storePath))
-            .secret;
-          desc.encryption.canDecrypt = true;
-        } catch (e) {
-          if (!(e instanceof NoMatchingKeyError)) throw e;
-        }
-      }
     }
     if (secret) {
       desc.size = sizes.reduce(
@@ -184,14 +234,5 @@ async function describeAnnotation(
     desc.encryption.canDecrypt = false;
     desc.sizeIsCiphertext = true;
   }
-  const meta = ann.meta;
-  if (meta.kind === 'short') desc.metadata = { kind: 'short', text: meta.text, encrypted: false };
-  else if (meta.kind === 'ref') {
-    const block = await store.get(meta.hash);
-    const encrypted = crypt.kind !== 'null';
-    let text: string | null = null;
-    if (block && !encrypted) text = new TextDecoder().decode(block);
-    else if (block && secret) text = decryptMetadata(decodeSmallEncryptedBlock(block), secret);
-    desc.metadata = { kind: 'ref', text, encrypted };
-  }
+  desc.metadata = await annotationMetadata(store, ann, secret);
 }

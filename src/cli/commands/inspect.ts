@@ -24,6 +24,6 @@ export async function metadataCommand(
 }
 
 /** Block sizes from the file system, without reading the blocks. */
-export function storeBlockSize(store: FsBlockStore): (h: Uint8Array) => Promise<number | null> {
+function storeBlockSize(store: FsBlockStore): (h: Uint8Array) => Promise<number | null> {
   return async (h) => (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null;
 }

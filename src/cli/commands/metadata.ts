@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
-import { describeObject } from '../../inspect/inspect.js';
+import { describeMetadata } from '../../inspect/inspect.js';
 import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
 import { collect } from '../args.js';
@@ -14,7 +14,6 @@ import { autoMetadata } from '../autometa.js';
 import { keyringSources } from '../encryption.js';
 import { printLine, writeStdout } from '../output.js';
 import { openInput, openStore, parseHashArg } from './store.js';
-import { storeBlockSize } from './inspect.js';
 
 interface CreateOptions {
   auto?: boolean;
@@ -47,13 +46,12 @@ async function dumpCommand(
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
   const store = await openStore(ctx, opts.prefix);
-  const desc = await describeObject(store, hash, {
-    sizeOf: storeBlockSize(store),
+  const metadata = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
   });
-  if (desc.metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
-  if (desc.metadata.text === null)
+  if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
+  if (metadata.text === null)
     throw new NoMatchingKeyError(
       'the metadata is encrypted and no keyring entry opens its group key',
       [],
@@ -61,7 +59,7 @@ async function dumpCommand(
         hint: 'give a keyring with -k',
       },
     );
-  await writeStdout(desc.metadata.text);
+  await writeStdout(metadata.text);
   if (process.stdout.isTTY) await writeStdout('\n');
 }
 
