@@ -7,6 +7,16 @@ export async function writeStdout(data: Uint8Array | string): Promise<void> {
   if (!process.stdout.write(data)) await once(process.stdout, 'drain');
 }
 
+/**
+ * Writes to stdout and resolves once the stream is done with `data` (its write callback),
+ * so the caller may reuse the buffer; a write error rejects.
+ */
+export function writeStdoutDone(data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (e) => (e ? reject(e) : resolve()));
+  });
+}
+
 /** Prints one line (adds `\n`) to stdout. */
 export async function printLine(line: string): Promise<void> {
   await writeStdout(line + '\n');

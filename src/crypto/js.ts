@@ -34,6 +34,21 @@ export const jsCrypto: CryptoProvider = {
   // null. Keys decoded from files are not length-checked by hbs2, so both must say null.
   secretboxOpen: (b, n, k) =>
     n.length === 24 && k.length === 32 ? nacl.secretbox.open(b, n, k) : null,
+  // tweetnacl has no output-buffer API: these copy, which costs little next to its speed.
+  secretboxInto(out, m, n, k) {
+    if (out.length < m.length + 16) throw new RangeError('secretboxInto: output too small');
+    const c = nacl.secretbox(m, n, k);
+    out.set(c);
+    return out.subarray(0, c.length);
+  },
+  secretboxOpenInto(out, b, n, k) {
+    if (b.length >= 16 && out.length < b.length - 16)
+      throw new RangeError('secretboxOpenInto: output too small');
+    const m = n.length === 24 && k.length === 32 ? nacl.secretbox.open(b, n, k) : null;
+    if (!m) return null;
+    out.set(m);
+    return out.subarray(0, m.length);
+  },
   boxKeyPair: (): KeyPair => nacl.box.keyPair(),
   boxKeyPairFromSecret: (sk) => nacl.box.keyPair.fromSecretKey(sk),
   sealedBox(message, pk) {

@@ -69,6 +69,18 @@ function makeNative(s: Sodium): CryptoProvider {
       const m = new Uint8Array(c.length - 16);
       return s.crypto_secretbox_open_easy(m, plain(c), plain(n), plain(k)) ? m : null;
     },
+    secretboxInto(out, m, n, k) {
+      const c = out.subarray(0, m.length + 16);
+      if (c.length !== m.length + 16) throw new RangeError('secretboxInto: output too small');
+      s.crypto_secretbox_easy(c, plain(m), plain(n), plain(k));
+      return c;
+    },
+    secretboxOpenInto(out, c, n, k) {
+      if (c.length < 16 || n.length !== 24 || k.length !== 32) return null;
+      const m = out.subarray(0, c.length - 16);
+      if (m.length !== c.length - 16) throw new RangeError('secretboxOpenInto: output too small');
+      return s.crypto_secretbox_open_easy(m, plain(c), plain(n), plain(k)) ? m : null;
+    },
     boxKeyPair() {
       const publicKey = new Uint8Array(32);
       const secretKey = new Uint8Array(32);

@@ -6,12 +6,25 @@
 import type { CryptoProvider } from '../crypto/index.js';
 import { nonceWithCounter } from '../crypto/index.js';
 import { IntegrityError } from '../errors.js';
+import { verifyBlock } from '../store/hash.js';
 
-/** One unit of block work. `data` is the input block. */
+/**
+ * One unit of block work. `data` is the input block. `expect`, on jobs that read stored
+ * blocks, is the hash the block must have: it is checked before anything else, so a
+ * block read unverified is verified where it is used.
+ */
 export type BlockJob =
   | { op: 'hash'; data: Uint8Array }
+  | { op: 'verify'; data: Uint8Array; expect: Uint8Array }
   | { op: 'encrypt1'; data: Uint8Array; key0: Uint8Array; nonce0: Uint8Array; index: bigint }
-  | { op: 'decrypt1'; data: Uint8Array; key0: Uint8Array; nonce0: Uint8Array; index: bigint };
+  | {
+      op: 'decrypt1';
+      data: Uint8Array;
+      key0: Uint8Array;
+      nonce0: Uint8Array;
+      index: bigint;
+      expect?: Uint8Array;
+    };
 
 /** The result: the output block and, for blocks about to be stored, their hash. */
 export interface BlockResult {
@@ -23,19 +36,74 @@ export interface BlockResult {
   hash?: Uint8Array;
 }
 
-/** Runs one job on the calling thread. */
-export function runBlockJob(job: BlockJob, c: CryptoProvider): BlockResult {
+/**
+ * Where a job puts its output. Worker threads own the buffers they were sent, so they
+ * write results back into them and reuse one scratch buffer: no 256 KiB allocation per
+ * block, hence no garbage for the GC to catch up with (that garbage was most of the
+ * peak RSS). The calling thread must not overwrite its caller's buffers, so it allocates.
+ */
+export interface JobOutput {
+  /** A buffer of `n` bytes that the job may use until it returns. */
+  scratch(n: number): Uint8Array;
+  /** The buffer to return holding `produced` (which may be the scratch buffer). */
+  result(data: Uint8Array, produced: Uint8Array): Uint8Array;
+}
+
+/** Output on the calling thread: fresh buffers, the caller's never written to. */
+export const freshOutput: JobOutput = {
+  scratch: (n) => new Uint8Array(n),
+  result: (_data, produced) => produced,
+};
+
+/**
+ * Output for a thread that owns each job's `data` buffer (transferred to it): results go
+ * back into that buffer when it has room, through one scratch buffer reused for all jobs.
+ */
+export function ownedOutput(): JobOutput {
+  let scratch = new Uint8Array(0);
+  return {
+    scratch(n) {
+      if (scratch.length < n) scratch = new Uint8Array(n);
+      return scratch.subarray(0, n);
+    },
+    result(data, produced) {
+      if (data.byteOffset + produced.length > data.buffer.byteLength) return produced.slice();
+      const into = new Uint8Array(data.buffer, data.byteOffset, produced.length);
+      into.set(produced);
+      return into;
+    },
+  };
+}
+
+/** Runs one job with `c`, writing results as `out` says (default: fresh buffers). */
+export function runBlockJob(
+  job: BlockJob,
+  c: CryptoProvider,
+  out: JobOutput = freshOutput,
+): BlockResult {
   switch (job.op) {
     case 'hash':
       return { block: job.data, hash: c.blake2b256(job.data) };
+    case 'verify':
+      return { block: verifyBlock(job.expect, job.data, c) };
     case 'encrypt1': {
-      const block = c.secretbox(job.data, nonceWithCounter(job.nonce0, job.index), job.key0);
+      const nonce = nonceWithCounter(job.nonce0, job.index);
+      const sealed = c.secretboxInto(out.scratch(job.data.length + 16), job.data, nonce, job.key0);
+      const block = out.result(job.data, sealed);
       return { block, hash: c.blake2b256(block) };
     }
     case 'decrypt1': {
-      const plain = c.secretboxOpen(job.data, nonceWithCounter(job.nonce0, job.index), job.key0);
+      if (job.expect) verifyBlock(job.expect, job.data, c);
+      if (job.data.length < 16) throw new IntegrityError('decryption failed (MAC does not verify)');
+      const nonce = nonceWithCounter(job.nonce0, job.index);
+      const plain = c.secretboxOpenInto(
+        out.scratch(job.data.length - 16),
+        job.data,
+        nonce,
+        job.key0,
+      );
       if (!plain) throw new IntegrityError('decryption failed (MAC does not verify)');
-      return { block: plain };
+      return { block: out.result(job.data, plain) };
     }
   }
 }

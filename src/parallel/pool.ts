@@ -11,8 +11,12 @@ import { runBlockJob, type BlockJob, type BlockResult } from './jobs.js';
 
 /** Something that runs block jobs, in a pool or inline. */
 export interface BlockRunner {
-  /** Runs a job; the job's `data` buffer may be transferred and must not be reused. */
-  run(job: BlockJob): Promise<BlockResult>;
+  /**
+   * Runs a job; the job's `data` buffer may be transferred and must not be reused. With
+   * `wholeBuffer`, the caller also gives up everything else in `data.buffer` (no other
+   * view of it is in use), so it is sent as it is rather than copied.
+   */
+  run(job: BlockJob, opts?: { wholeBuffer?: boolean }): Promise<BlockResult>;
   /** How many jobs are worth keeping in flight. */
   readonly parallelism: number;
   close(): Promise<void>;
@@ -51,6 +55,7 @@ export function workerPool(size = availableParallelism()): BlockRunner {
         block?: Uint8Array;
         hash?: Uint8Array;
         error?: string;
+        hint?: string;
         integrity?: boolean;
       }) => {
         load[i]!--;
@@ -58,7 +63,11 @@ export function workerPool(size = availableParallelism()): BlockRunner {
         if (!p) return;
         pending.delete(msg.id);
         if (msg.error !== undefined)
-          p.reject(msg.integrity ? new IntegrityError(msg.error) : new Hbs2Error(msg.error));
+          p.reject(
+            msg.integrity
+              ? new IntegrityError(msg.error, { hint: msg.hint })
+              : new Hbs2Error(msg.error, { hint: msg.hint }),
+          );
         else p.resolve(msg.hash ? { block: msg.block!, hash: msg.hash } : { block: msg.block! });
       },
     );
@@ -71,12 +80,13 @@ export function workerPool(size = availableParallelism()): BlockRunner {
   }
   return {
     parallelism: size,
-    run(job) {
+    run(job, opts) {
       // Least-loaded worker; ties go to the lowest index.
       let best = 0;
       for (let i = 1; i < workers.length; i++) if (load[i]! < load[best]!) best = i;
       const id = nextId++;
-      const data = ownBuffer(job.data);
+      // Room for the 16-byte MAC lets the worker return the ciphertext in the same buffer.
+      const data = ownBuffer(job.data, job.op === 'encrypt1' ? 16 : 0, opts?.wholeBuffer ?? false);
       const sent = { ...job, data } as BlockJob;
       return new Promise<BlockResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -90,11 +100,20 @@ export function workerPool(size = availableParallelism()): BlockRunner {
   };
 }
 
-/** A view that owns its whole ArrayBuffer, so it can be transferred. */
-function ownBuffer(a: Uint8Array): Uint8Array {
-  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer)
-    return a;
-  return new Uint8Array(a);
+/**
+ * A view at the start of an ArrayBuffer it alone uses, with `slack` spare bytes after it,
+ * so that it can be transferred and the result written back into it. Copies when `a` is
+ * part of a bigger buffer (transferring that would detach the caller's other views),
+ * unless the caller said the `whole` buffer is the job's.
+ */
+function ownBuffer(a: Uint8Array, slack: number, whole: boolean): Uint8Array {
+  const fits = whole
+    ? a.byteLength + slack <= a.buffer.byteLength
+    : a.byteLength + slack === a.buffer.byteLength;
+  if (a.byteOffset === 0 && fits && a.buffer instanceof ArrayBuffer) return a;
+  const owned = new Uint8Array(new ArrayBuffer(a.byteLength + slack), 0, a.byteLength);
+  owned.set(a);
+  return owned;
 }
 
 /** Bytes above which starting a pool pays for itself. */

@@ -2,20 +2,24 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectCrypto } from '../crypto/index.js';
 import { Hbs2Error } from '../errors.js';
-import { runBlockJob, type BlockJob } from './jobs.js';
+import { ownedOutput, runBlockJob, type BlockJob } from './jobs.js';
 
 const c = selectCrypto((workerData as { backend: 'js' | 'native' }).backend);
+const output = ownedOutput();
 
 parentPort!.on('message', (msg: { id: number; job: BlockJob }) => {
   try {
-    const r = runBlockJob(msg.job, c);
-    const transfer = r.block.buffer === msg.job.data.buffer ? [] : [r.block.buffer as ArrayBuffer];
-    parentPort!.postMessage({ id: msg.id, block: r.block, hash: r.hash }, transfer);
+    const r = runBlockJob(msg.job, c, output);
+    // The result lives in the buffer the job came in (or a copy): hand it back, not a clone.
+    parentPort!.postMessage({ id: msg.id, block: r.block, hash: r.hash }, [
+      r.block.buffer as ArrayBuffer,
+    ]);
   } catch (e) {
     const integrity = e instanceof Hbs2Error && e.exitCode === 4;
     parentPort!.postMessage({
       id: msg.id,
       error: e instanceof Error ? e.message : String(e),
+      hint: e instanceof Hbs2Error ? e.hint : undefined,
       integrity,
     });
   }

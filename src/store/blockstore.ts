@@ -16,6 +16,13 @@ export interface BlockStore {
    * a mismatch is an IntegrityError naming the block.
    */
   get(hash: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * The block's bytes NOT yet checked against `hash`, or null when absent. Only for
+   * callers that verify every block themselves before using it (the decrypting worker
+   * pool hashes and decrypts in one step, off the main thread). The view's whole
+   * ArrayBuffer belongs to the caller (it may be longer than the block).
+   */
+  getUnverified?(hash: Uint8Array): Promise<Uint8Array | null>;
   /** Whether a block is present (not verified). */
   has(hash: Uint8Array): Promise<boolean>;
   /** Removes a block; resolves to whether it was present. */
@@ -30,4 +37,4 @@ export interface BlockStore {
 export type BlockSink = Pick<BlockStore, 'put'>;
 
 /** The narrowest store a reader needs. */
-export type BlockSource = Pick<BlockStore, 'get'>;
+export type BlockSource = Pick<BlockStore, 'get'> & Partial<Pick<BlockStore, 'getUnverified'>>;

@@ -13,12 +13,18 @@ import * as path from 'node:path';
 import { BASE58_ALPHABET } from '../codec/base58.js';
 import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
+import type { ReadBufferPool } from './read-buffers.js';
 import { hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
 
 /** Options for {@link FsBlockStore}. */
 export interface FsBlockStoreOptions {
   /** fsync each block file before renaming it into place (default true). */
   syncFiles?: boolean;
+  /**
+   * Buffers {@link FsBlockStore.getUnverified} reads into (a streaming reader releases
+   * each block back after use); default: a fresh buffer per read.
+   */
+  readBuffers?: ReadBufferPool;
 }
 
 /** True for names of temp files left by this toolkit or by hbs2's atomic-write. */
@@ -37,6 +43,7 @@ export class FsBlockStore implements BlockStore {
   /** `<prefix>/blocks`. */
   readonly blocksDir: string;
   private readonly syncFiles: boolean;
+  private readonly readBuffers: ReadBufferPool | undefined;
   /** Directories known to exist (created or seen) in this process. */
   private readonly knownDirs = new Set<string>();
   /** Directories with renames or unlinks not yet fsynced. */
@@ -46,6 +53,7 @@ export class FsBlockStore implements BlockStore {
     this.prefix = path.resolve(prefix);
     this.blocksDir = path.join(this.prefix, 'blocks');
     this.syncFiles = opts.syncFiles ?? true;
+    this.readBuffers = opts.readBuffers;
   }
 
   /** The file a block lives in: `blocks/<b58[0]>/<b58[1..]>`. */
@@ -114,16 +122,45 @@ export class FsBlockStore implements BlockStore {
 
   /** {@inheritDoc BlockStore.get} */
   async get(hash: Uint8Array): Promise<Uint8Array | null> {
+    const block = await this.getUnverified(hash);
+    return block && verifyBlock(hash, block);
+  }
+
+  /** {@inheritDoc BlockStore.getUnverified} */
+  async getUnverified(hash: Uint8Array): Promise<Uint8Array | null> {
     const file = this.blockPath(hash);
-    let data: Buffer;
     try {
-      data = await fs.readFile(file);
+      const pooled = this.readBuffers && (await this.readPooled(file, this.readBuffers));
+      if (pooled) return pooled;
+      const data = await fs.readFile(file);
+      // The caller owns the whole ArrayBuffer (it may transfer it to a worker): a view
+      // into a buffer shared with anything else (Node's small-buffer pool) is copied out.
+      if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)
+        return new Uint8Array(data);
+      return new Uint8Array(data.buffer, 0, data.byteLength);
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
       throw fileError(e, file);
     }
-    return verifyBlock(hash, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  /**
+   * Reads `file` into a pooled buffer with one read; null (buffer given back) when the
+   * file fills the buffer, i.e. is bigger than any block the pool is sized for.
+   */
+  private async readPooled(file: string, pool: ReadBufferPool): Promise<Uint8Array | null> {
+    const buf = pool.take();
+    const fh = await fs.open(file, 'r');
+    try {
+      // One read: a regular file returns less than asked for only at its end.
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      if (bytesRead < buf.length) return buf.subarray(0, bytesRead);
+      pool.release(buf);
+      return null;
+    } finally {
+      await fh.close();
+    }
   }
 
   /** {@inheritDoc BlockStore.has} */

@@ -2,7 +2,7 @@
  * Block hashes: BLAKE2b-256 of the block bytes, shown as base58 (spec §2.1, §2.3).
  */
 import { decodeBase58, encodeBase58 } from '../codec/base58.js';
-import { crypto } from '../crypto/index.js';
+import { crypto, type CryptoProvider } from '../crypto/index.js';
 import { FormatError, IntegrityError } from '../errors.js';
 
 /** Length in bytes of every block hash. */
@@ -40,11 +40,16 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Checks that `block` hashes to `hash`; throws an IntegrityError naming the block
- * otherwise. Returns the block for chaining.
+ * Checks that `block` hashes to `hash` (with `c`, default the process's backend; worker
+ * threads pass their own); throws an IntegrityError naming the block otherwise. Returns
+ * the block for chaining.
  */
-export function verifyBlock(hash: Uint8Array, block: Uint8Array): Uint8Array {
-  const actual = hashBlock(block);
+export function verifyBlock(
+  hash: Uint8Array,
+  block: Uint8Array,
+  c: Pick<CryptoProvider, 'blake2b256'> = crypto(),
+): Uint8Array {
+  const actual = c.blake2b256(block);
   if (!equalBytes(actual, hash))
     throw new IntegrityError(
       `block ${hashToString(hash)} is corrupt: its ${block.length} bytes hash to ${hashToString(actual)}`,

@@ -38,6 +38,11 @@ export class MemoryBlockStore implements BlockStore {
     return verifyBlock(hash, e.block.slice());
   }
 
+  /** {@inheritDoc BlockStore.getUnverified} */
+  async getUnverified(hash: Uint8Array): Promise<Uint8Array | null> {
+    return this.blocks.get(key(hash))?.block.slice() ?? null;
+  }
+
   /** {@inheritDoc BlockStore.has} */
   async has(hash: Uint8Array): Promise<boolean> {
     return this.blocks.has(key(hash));

@@ -51,9 +51,9 @@ export function method1Transform(
   const c = crypto();
   if (!runner)
     return (plain, index) => c.secretbox(plain, nonceWithCounter(t.nonce0, index), t.key0);
-  return async (plain, index) =>
-    (await runner.run({ op: 'encrypt1', data: plain, key0: t.key0, nonce0: t.nonce0, index }))
-      .block;
+  // The worker hashes the ciphertext too, so the store does not hash it again here.
+  return (plain, index) =>
+    runner.run({ op: 'encrypt1', data: plain, key0: t.key0, nonce0: t.nonce0, index });
 }
 
 /**
@@ -115,7 +115,12 @@ export function symmCrypt(ann: MTreeAnn): Extract<MTreeAnn['crypt'], { kind: 'sy
   return crypt;
 }
 
-/** The read transform that decrypts the data blocks of `ann` with `secret`. */
+/**
+ * The read transform that decrypts the data blocks of `ann` with `secret`. With a
+ * `runner`, method-1 blocks are verified against their hash and decrypted in the worker
+ * (the transform is marked `verifies`, so the reader skips the store's own check, and
+ * hands over blocks from `getUnverified`, whose whole buffers are the reader's).
+ */
 export function decryptTransform(
   ann: MTreeAnn,
   secret: Uint8Array,
@@ -124,32 +129,40 @@ export function decryptTransform(
   const crypt = symmCrypt(ann);
   const t = treeCipher(secret, crypt.nonce);
   const method = crypt.kind === 'symm1' ? 1 : 2;
-  const pooled = method === 1 && runner !== undefined;
-  const open =
-    pooled && runner
-      ? async (stored: Uint8Array, index: bigint) =>
-          (
-            await runner.run({
+  const macError = (index: bigint, name: string) =>
+    new IntegrityError(`data block ${index}${name}: decryption failed (MAC does not verify)`);
+  if (method === 1 && runner) {
+    const pooled = async (stored: Uint8Array, index: bigint, expect?: Uint8Array) => {
+      try {
+        return (
+          await runner.run(
+            {
               op: 'decrypt1',
               data: stored,
               key0: t.key0,
               nonce0: t.nonce0,
               index,
-            })
-          ).block
-      : (stored: Uint8Array, index: bigint) => decryptBlock(t, method, stored, index, `#${index}`);
-  return async (stored, index) => {
-    // A pooled block is transferred to the worker and detached here, so a failure there
-    // names the block by its position only.
-    const name = pooled ? null : stored;
+              ...(expect ? { expect } : {}),
+            },
+            { wholeBuffer: expect !== undefined },
+          )
+        ).block;
+      } catch (e) {
+        // The block went to the worker (detached here); name it by the hash it was read as.
+        if (e instanceof IntegrityError && /MAC/.test(e.message))
+          throw macError(index, expect ? ` (${encodeBase58(expect)})` : '');
+        throw e;
+      }
+    };
+    return Object.assign(pooled, { verifies: true });
+  }
+  return (stored, index) => {
     try {
-      return await open(stored, index);
+      return decryptBlock(t, method, stored, index, `#${index}`);
     } catch (e) {
       // Name the block by its hash only on failure: hashing every block again would cost.
       if (e instanceof IntegrityError)
-        throw new IntegrityError(
-          `data block ${index}${name ? ` (${encodeBase58(crypto().blake2b256(name))})` : ''}: decryption failed (MAC does not verify)`,
-        );
+        throw macError(index, ` (${encodeBase58(crypto().blake2b256(stored))})`);
       throw e;
     }
   };

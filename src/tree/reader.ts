@@ -14,8 +14,17 @@ import { MAX_TREE_DEPTH } from './constants.js';
 import { decodeTreeBlock } from './detect.js';
 import type { MTree } from './node.js';
 
-/** Turns a stored data block back into plaintext; `index` counts from 1. */
-export type ReadTransform = (stored: Uint8Array, index: bigint) => Uint8Array | Promise<Uint8Array>;
+/**
+ * Turns a stored data block back into plaintext; `index` counts from 1. A transform
+ * marked `verifies` is handed blocks read unverified together with the hash each must
+ * have, and checks it before using the bytes (a worker pool hashes and decrypts in one
+ * step); any other transform gets blocks the store has already verified.
+ */
+export type ReadTransform = ((
+  stored: Uint8Array,
+  index: bigint,
+  expect?: Uint8Array,
+) => Uint8Array | Promise<Uint8Array>) & { readonly verifies?: boolean };
 
 /** A tree root: its hash, and its decoded structure when the caller already has it. */
 export type TreeRoot = Uint8Array | { hash: Uint8Array; tree: MTree };
@@ -103,10 +112,13 @@ export async function* readTree(
   let walkDone = false;
   let walkError: unknown;
 
+  // When the transform verifies, skip the store's check so each block is hashed once.
+  const getUnverified = transform?.verifies ? source.getUnverified?.bind(source) : undefined;
   const fetch = async (hash: Uint8Array, i: bigint): Promise<Uint8Array> => {
-    const block = await source.get(hash);
+    const block = getUnverified ? await getUnverified(hash) : await source.get(hash);
     if (!block) throw new NotFoundError(`block ${hashToString(hash)} not found`);
-    return transform ? transform(block, i) : block;
+    if (!transform) return block;
+    return getUnverified ? transform(block, i, hash) : transform(block, i);
   };
 
   try {

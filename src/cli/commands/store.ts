@@ -25,7 +25,9 @@ import {
   hashOnlySink,
   hashToString,
   parseHash,
+  ReadBufferPool,
   type BlockSink,
+  type FsBlockStoreOptions,
   type FsckProblem,
 } from '../../store/index.js';
 import {
@@ -41,7 +43,7 @@ import {
 } from '../../tree/index.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
-import { info, printJson, printLine, writeStdout } from '../output.js';
+import { info, printJson, printLine, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { resolveStorePath } from '../settings.js';
@@ -55,8 +57,12 @@ export interface StoreLocationOptions {
 }
 
 /** Opens the block store the command should use (`-p`, `$HBS2_STORE`, config, default). */
-export async function openStore(ctx: CliContext, prefix?: string): Promise<FsBlockStore> {
-  return new FsBlockStore(await resolveStorePath(ctx, prefix));
+export async function openStore(
+  ctx: CliContext,
+  prefix?: string,
+  opts: FsBlockStoreOptions = {},
+): Promise<FsBlockStore> {
+  return new FsBlockStore(await resolveStorePath(ctx, prefix), opts);
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
@@ -134,7 +140,7 @@ function stdoutSink(): OutputSink {
     async write(data) {
       if (closed) return;
       try {
-        await writeStdout(data);
+        await writeStdoutDone(data);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
         closed = true;
@@ -396,7 +402,10 @@ export async function catCommand(
   opts: CatOptions,
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
-  const store = await openStore(ctx, opts.prefix);
+  // Encrypted data blocks are read into recycled buffers (given back below once written),
+  // so streaming a big tree does not leave a trail of garbage for the GC.
+  const readBuffers = new ReadBufferPool(BLOCK_SIZE + 64);
+  const store = await openStore(ctx, opts.prefix, { readBuffers });
   if (opts.metadata) {
     await metadataCommand(ctx, store, hash, opts);
     return;
@@ -420,6 +429,7 @@ export async function catCommand(
         await sink.write(block);
         done += block.length;
         p.update(done);
+        readBuffers.release(block);
       }
     }),
   );
