@@ -1,6 +1,6 @@
 /** Writing to stdout/stderr from commands: the only place that touches the streams. */
 import { once } from 'node:events';
-import { stringify as toYaml } from 'yaml';
+import { yaml } from '../config/yaml.js';
 
 /** Writes to stdout, waiting for the stream to drain when it is full (back-pressure). */
 export async function writeStdout(data: Uint8Array | string): Promise<void> {
@@ -29,7 +29,7 @@ export async function printJson(value: unknown): Promise<void> {
 
 /** Prints a value as YAML on stdout. */
 export async function printYaml(value: unknown): Promise<void> {
-  await writeStdout(toYaml(value));
+  await writeStdout(yaml().stringify(value));
 }
 
 /** A warning on stderr: `hbs2: warning: …`. */

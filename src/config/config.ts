@@ -6,7 +6,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
+import { yaml } from './yaml.js';
 import { FormatError } from '../errors.js';
 import { fileError } from '../fsutil.js';
 
@@ -67,6 +68,7 @@ export function parseConfigText(
   file: string,
   opts: ConfigOptions = {},
 ): ParsedConfig {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number | undefined): number => lineCounter.linePos(offset ?? 0).line;

@@ -1,6 +1,6 @@
 /** `cat --metadata` and `metadata create|dump`: describing objects and their metadata. */
 import { promises as fs } from 'node:fs';
-import { stringify as toYaml } from 'yaml';
+import { yaml } from '../../config/yaml.js';
 import { describeObject } from '../../inspect/inspect.js';
 import type { FsBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
@@ -20,7 +20,7 @@ export async function metadataCommand(
     storePath: store.prefix,
   });
   if (opts.json) await printJson(desc);
-  else await writeStdout(toYaml(desc));
+  else await writeStdout(yaml().stringify(desc));
 }
 
 /** Block sizes from the file system, without reading the blocks. */
