@@ -8,7 +8,8 @@ export interface BlockStore {
   /**
    * Stores `block` and resolves to its hash. `hash`, when given, must be the BLAKE2b-256
    * of `block` (callers that already hashed pass it so the hash is computed only once).
-   * Storing a block that is already present is a cheap no-op.
+   * Storing a block that is already present is a cheap no-op. The store does not keep
+   * `block` once the promise settles (writers reuse block buffers).
    */
   put(block: Uint8Array, hash?: Uint8Array): Promise<Uint8Array>;
   /**

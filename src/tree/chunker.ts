@@ -2,19 +2,32 @@
  * Cuts a byte stream of any chunk sizes into exact `size`-byte blocks (the last may be
  * shorter; an empty stream gives no blocks), spec §3.2 step 1.
  */
+import type { ReadBufferPool } from '../store/read-buffers.js';
 import { BLOCK_SIZE } from './constants.js';
 
 /**
  * Yields fresh blocks of exactly `size` bytes. Each yielded array is newly allocated, so
- * consumers may keep it while the source reuses its own buffers.
+ * consumers may keep it while the source reuses its own buffers. Each full block sits at
+ * the start of its own ArrayBuffer with `slack` spare bytes after it, so a consumer can
+ * hand the whole buffer to a worker that writes a longer result (ciphertext) in place.
+ * With `buffers` (of `size + slack` bytes), full blocks are taken from that pool: the
+ * consumer then gives each back when done and must not keep it.
  */
 export async function* chunkBytes(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   size = BLOCK_SIZE,
+  slack = 0,
+  buffers?: ReadBufferPool,
 ): AsyncIterable<Uint8Array> {
   if (!Number.isInteger(size) || size <= 0)
     throw new RangeError(`block size must be > 0, got ${size}`);
-  let buf = new Uint8Array(size);
+  if (buffers && buffers.capacity !== size + slack)
+    throw new RangeError(`buffer pool holds ${buffers.capacity} bytes, need ${size + slack}`);
+  const fresh = () =>
+    buffers
+      ? buffers.take().subarray(0, size)
+      : new Uint8Array(new ArrayBuffer(size + slack), 0, size);
+  let buf = fresh();
   let fill = 0;
   for await (const piece of source) {
     let off = 0;
@@ -25,7 +38,7 @@ export async function* chunkBytes(
       off += n;
       if (fill === size) {
         yield buf;
-        buf = new Uint8Array(size);
+        buf = fresh();
         fill = 0;
       }
     }

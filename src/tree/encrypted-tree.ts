@@ -76,6 +76,7 @@ export async function writeEncryptedTree(
   }
   const res = await writeTree(sink, source, {
     ...opts,
+    blockSlack: params.runner ? 16 : 0,
     transform: method1Transform(params.secret, params.nonceS, params.runner),
   });
   const ann: MTreeAnn = {

@@ -38,6 +38,7 @@ export {
 export { chunkBytes } from './chunker.js';
 export { TreeBuilder, buildTree, type BuiltTree, type TreeShape } from './builder.js';
 export {
+  hashingTransform,
   writeTree,
   type BlockTransform,
   type TransformedBlock,

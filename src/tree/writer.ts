@@ -3,7 +3,9 @@
  * transform (encryption) → store.put with a bounded number in flight → tree builder.
  * Memory stays O(block size × parallelism + hashes of one leaf per level).
  */
+import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
+import { ReadBufferPool } from '../store/read-buffers.js';
 import { TreeBuilder, type TreeShape } from './builder.js';
 import { chunkBytes } from './chunker.js';
 import { BLOCK_SIZE } from './constants.js';
@@ -21,6 +23,14 @@ export type BlockTransform = (
 /** A transformed block, optionally with its hash already computed (e.g. by a worker). */
 export type TransformedBlock = Uint8Array | { block: Uint8Array; hash?: Uint8Array };
 
+/**
+ * The transform that only hashes each block, in `runner`'s workers: the block comes back
+ * unchanged with its hash, so the store does not hash it on the main thread.
+ */
+export function hashingTransform(runner: BlockRunner): BlockTransform {
+  return (plain) => runner.run({ op: 'hash', data: plain });
+}
+
 /** Options for {@link writeTree}. */
 export interface WriteTreeOptions {
   /** Applied to every data block before it is hashed and stored. */
@@ -29,6 +39,11 @@ export interface WriteTreeOptions {
   parallelism?: number;
   /** Data block size (default 262 144, hbs2's). */
   blockSize?: number;
+  /**
+   * Spare bytes allocated after each data block, so a transform running in a worker can
+   * return a longer block (encryption adds a 16-byte MAC) in the same buffer.
+   */
+  blockSlack?: number;
   /** Tree shape constants (default hbs2's). */
   shape?: TreeShape;
   /** Called after each data block is stored, with the input bytes and blocks done. */
@@ -72,17 +87,32 @@ export async function writeTree(
     opts.onProgress?.(bytes, blocks);
   };
 
+  const blockSize = opts.blockSize ?? BLOCK_SIZE;
+  // Block buffers are given back once stored (a sink does not keep what it was given), so
+  // a long input cycles through a few buffers instead of leaving 256 KiB of garbage each.
+  const buffers = new ReadBufferPool(blockSize + (opts.blockSlack ?? 0), parallelism + 2);
   try {
-    for await (const plain of chunkBytes(source, opts.blockSize ?? BLOCK_SIZE)) {
+    for await (const plain of chunkBytes(source, blockSize, opts.blockSlack, buffers)) {
       const i = ++index;
+      // Read now: a transform that hands the block to a worker detaches it.
+      const size = plain.length;
       const hash = (async () => {
-        if (!transform) return sink.put(plain);
+        if (!transform) {
+          const h = await sink.put(plain);
+          buffers.release(plain);
+          return h;
+        }
         const out = await transform(plain, i);
-        return out instanceof Uint8Array ? sink.put(out) : sink.put(out.block, out.hash);
+        const stored = out instanceof Uint8Array ? out : out.block;
+        const h = await sink.put(stored, out instanceof Uint8Array ? undefined : out.hash);
+        // A block sent to a worker is detached here and the result came back in its
+        // buffer: recycle that one. Otherwise the transform made a new block; recycle ours.
+        buffers.release(plain.byteLength === 0 ? stored : plain);
+        return h;
       })();
       // Marked handled now; the rejection is still seen when drainOne awaits it.
       hash.catch(() => undefined);
-      inflight.push({ hash, size: plain.length });
+      inflight.push({ hash, size });
       if (inflight.length >= parallelism) await drainOne();
     }
     while (inflight.length > 0) await drainOne();

@@ -34,6 +34,7 @@ import {
   BLOCK_SIZE,
   chunkBytes,
   collectDeps,
+  hashingTransform,
   objectDataHashes,
   readObject,
   writeTree,
@@ -72,7 +73,7 @@ export function parseHashArg(text: string, name = 'hash argument'): Uint8Array {
 
 /** An input to read: a file, or stdin for `-` / nothing. */
 export interface Input {
-  /** Pieces of the input, in order. */
+  /** Pieces of the input, in order; each is valid only until the next is asked for. */
   source: AsyncIterable<Uint8Array>;
   /** Size in bytes when known (regular files). */
   size?: number;
@@ -100,10 +101,11 @@ export async function openInput(file: string | undefined): Promise<Input> {
   } catch (e) {
     throw fileError(e, file);
   }
+  // One buffer for the whole file: the chunker copies every piece into its own blocks.
+  const buf = new Uint8Array(BLOCK_SIZE);
   async function* read(): AsyncIterable<Uint8Array> {
     try {
       while (true) {
-        const buf = new Uint8Array(BLOCK_SIZE);
         let r;
         try {
           r = await fh.read(buf, 0, BLOCK_SIZE, null);
@@ -257,15 +259,23 @@ export async function writeInput(
   sink: BlockSink,
   opts: { progress?: boolean; label: string; writer?: WriteTreeOptions },
 ): Promise<WriteTreeResult> {
-  return withProgress(ctx, opts.progress, opts.label, input.size, (p) =>
-    writeTree(sink, input.source, {
-      ...opts.writer,
-      onProgress: (bytes, blocks) => {
-        p.update(bytes);
-        opts.writer?.onProgress?.(bytes, blocks);
-      },
-    }),
-  );
+  // Big inputs are hashed in worker threads while this thread reads and writes files.
+  const runner = runnerFor(input.size);
+  try {
+    return await withProgress(ctx, opts.progress, opts.label, input.size, (p) =>
+      writeTree(sink, input.source, {
+        transform: runner.parallelism > 1 ? hashingTransform(runner) : undefined,
+        parallelism: Math.max(8, runner.parallelism * 4),
+        ...opts.writer,
+        onProgress: (bytes, blocks) => {
+          p.update(bytes);
+          opts.writer?.onProgress?.(bytes, blocks);
+        },
+      }),
+    );
+  } finally {
+    await runner.close();
+  }
 }
 
 /** The metadata text the options ask for, or undefined for none. */
