@@ -1,0 +1,269 @@
+/**
+ * runBlockJob with the two output policies: freshOutput (calling thread, never writes the
+ * caller's buffers) and ownedOutput (worker thread, writes results back into the job's
+ * buffer through one reused scratch buffer). Both must give the same bytes and hashes;
+ * ownedOutput must never hand out its scratch buffer; stored-block checks (`expect`, MAC,
+ * short blocks) must be IntegrityErrors.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  jsCrypto,
+  loadNativeCrypto,
+  nonceWithCounter,
+  type CryptoProvider,
+} from '../../../src/crypto/index.js';
+import { encodeBase58 } from '../../../src/codec/base58.js';
+import { IntegrityError } from '../../../src/errors.js';
+import {
+  freshOutput,
+  ownedOutput,
+  runBlockJob,
+  type BlockJob,
+} from '../../../src/parallel/jobs.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const backends: CryptoProvider[] = [jsCrypto];
+const native = loadNativeCrypto();
+if (native) backends.push(native);
+
+function bytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/** `data` copied to the start of a fresh ArrayBuffer with `spare` bytes after it. */
+function inBuffer(data: Uint8Array, spare: number, offset = 0): Uint8Array {
+  const v = new Uint8Array(new ArrayBuffer(offset + data.length + spare), offset, data.length);
+  v.set(data);
+  return v;
+}
+
+/** The IntegrityError `f` throws (fails the test when it throws anything else). */
+function integrityError(f: () => unknown): IntegrityError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(IntegrityError);
+    expect((e as IntegrityError).exitCode).toBe(4);
+    return e as IntegrityError;
+  }
+  throw new Error('expected an IntegrityError, nothing was thrown');
+}
+
+const key0 = bytes(32, 101);
+const nonce0 = bytes(24, 102);
+const SIZES = [0, 1, 15, 16, 17, 1000, 262_144];
+
+describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_name, c) => {
+  const seal = (plain: Uint8Array, index: bigint) =>
+    c.secretbox(plain, nonceWithCounter(nonce0, index), key0);
+
+  /** The job of `op` over (a copy of) `plain`, its data placed in a buffer with `spare`. */
+  function job(op: BlockJob['op'], plain: Uint8Array, index: bigint, spare: number): BlockJob {
+    switch (op) {
+      case 'hash':
+        return { op, data: inBuffer(plain, spare) };
+      case 'verify':
+        return { op, data: inBuffer(plain, spare), expect: c.blake2b256(plain) };
+      case 'encrypt1':
+        return { op, data: inBuffer(plain, spare), key0, nonce0, index };
+      case 'decrypt1': {
+        const stored = seal(plain, index);
+        return {
+          op,
+          data: inBuffer(stored, spare),
+          key0,
+          nonce0,
+          index,
+          expect: c.blake2b256(stored),
+        };
+      }
+    }
+  }
+
+  const ops: BlockJob['op'][] = ['hash', 'verify', 'encrypt1', 'decrypt1'];
+
+  it.each(ops)('%s: freshOutput and ownedOutput give the same bytes and hashes', (op) => {
+    const owned = ownedOutput();
+    for (const [i, size] of SIZES.entries()) {
+      const plain = bytes(size, 7 + i);
+      const index = BigInt(i + 1);
+      for (const spare of [0, 16, 40]) {
+        const a = runBlockJob(job(op, plain, index, spare), c, freshOutput);
+        const b = runBlockJob(job(op, plain, index, spare), c, owned);
+        expect(hex(b.block)).toBe(hex(a.block));
+        expect(b.hash && hex(b.hash)).toBe(a.hash && hex(a.hash));
+        // And both are right.
+        const want = op === 'encrypt1' ? seal(plain, index) : plain;
+        expect(hex(a.block)).toBe(hex(want));
+        if (op === 'hash' || op === 'encrypt1') expect(hex(a.hash!)).toBe(hex(c.blake2b256(want)));
+        else expect(a.hash).toBeUndefined();
+      }
+    }
+  });
+
+  it('freshOutput never writes into the caller’s buffer, even with room', () => {
+    const plain = bytes(500, 3);
+    const data = inBuffer(plain, 64);
+    const before = hex(new Uint8Array(data.buffer));
+    const r = runBlockJob({ op: 'encrypt1', data, key0, nonce0, index: 1n }, c);
+    expect(r.block.buffer).not.toBe(data.buffer);
+    expect(hex(new Uint8Array(data.buffer))).toBe(before);
+    const stored = inBuffer(seal(plain, 2n), 0);
+    const storedHex = hex(stored);
+    const d = runBlockJob({ op: 'decrypt1', data: stored, key0, nonce0, index: 2n }, c);
+    expect(d.block.buffer).not.toBe(stored.buffer);
+    expect(hex(stored)).toBe(storedHex);
+  });
+
+  it('ownedOutput: encrypt1 with 16 spare bytes returns the ciphertext in the data buffer', () => {
+    const owned = ownedOutput();
+    for (const size of [0, 1, 1000, 262_144]) {
+      const plain = bytes(size, size + 1);
+      const data = inBuffer(plain, 16);
+      const r = runBlockJob({ op: 'encrypt1', data, key0, nonce0, index: 5n }, c, owned);
+      expect(r.block.buffer).toBe(data.buffer);
+      expect(r.block.byteOffset).toBe(0);
+      expect(r.block.length).toBe(size + 16);
+      expect(hex(r.block)).toBe(hex(seal(plain, 5n)));
+      expect(hex(r.hash!)).toBe(hex(c.blake2b256(r.block)));
+    }
+  });
+
+  it('ownedOutput: a view at an offset with room is written back at that offset', () => {
+    const owned = ownedOutput();
+    const plain = bytes(300, 77);
+    const data = inBuffer(plain, 16, 8);
+    new Uint8Array(data.buffer, 0, 8).fill(0xab);
+    const r = runBlockJob({ op: 'encrypt1', data, key0, nonce0, index: 9n }, c, owned);
+    expect(r.block.buffer).toBe(data.buffer);
+    expect(r.block.byteOffset).toBe(8);
+    expect(hex(r.block)).toBe(hex(seal(plain, 9n)));
+    expect([...new Uint8Array(data.buffer, 0, 8)]).toEqual(new Array(8).fill(0xab));
+  });
+
+  it('ownedOutput: decrypt1 returns the plaintext in the data buffer', () => {
+    const owned = ownedOutput();
+    for (const size of [0, 1, 1000, 262_144]) {
+      const plain = bytes(size, size + 2);
+      const stored = seal(plain, 3n);
+      const data = inBuffer(stored, 0);
+      const r = runBlockJob(
+        { op: 'decrypt1', data, key0, nonce0, index: 3n, expect: c.blake2b256(stored) },
+        c,
+        owned,
+      );
+      expect(r.block.buffer).toBe(data.buffer);
+      expect(r.block.byteOffset).toBe(0);
+      expect(hex(r.block)).toBe(hex(plain));
+    }
+  });
+
+  it('ownedOutput without room returns a copy, never the reused scratch buffer', () => {
+    const owned = ownedOutput();
+    const p1 = bytes(1000, 31);
+    const p2 = bytes(1000, 32);
+    const d1 = inBuffer(p1, 0);
+    const r1 = runBlockJob({ op: 'encrypt1', data: d1, key0, nonce0, index: 1n }, c, owned);
+    expect(r1.block.buffer).not.toBe(d1.buffer);
+    const first = hex(r1.block);
+    expect(first).toBe(hex(seal(p1, 1n)));
+    // A second job of the same size goes through the same scratch buffer.
+    const d2 = inBuffer(p2, 0);
+    const r2 = runBlockJob({ op: 'encrypt1', data: d2, key0, nonce0, index: 2n }, c, owned);
+    expect(r2.block.buffer).not.toBe(d2.buffer);
+    expect(r2.block.buffer).not.toBe(r1.block.buffer);
+    expect(hex(r2.block)).toBe(hex(seal(p2, 2n)));
+    expect(hex(r1.block)).toBe(first);
+    // The copy owns its whole buffer (a worker transfers it back).
+    expect(r1.block.byteOffset).toBe(0);
+    expect(r1.block.buffer.byteLength).toBe(r1.block.length);
+    // 15 spare bytes are not enough room either.
+    const d3 = inBuffer(p1, 15);
+    const r3 = runBlockJob({ op: 'encrypt1', data: d3, key0, nonce0, index: 1n }, c, owned);
+    expect(r3.block.buffer).not.toBe(d3.buffer);
+    expect(hex(r3.block)).toBe(first);
+    expect(hex(r1.block)).toBe(first);
+    expect(hex(r2.block)).toBe(hex(seal(p2, 2n)));
+  });
+
+  it('verify with a wrong expect throws an IntegrityError naming the block, with a hint', () => {
+    const data = bytes(100, 41);
+    const wrong = c.blake2b256(bytes(100, 42));
+    for (const out of [freshOutput, ownedOutput()]) {
+      const e = integrityError(() =>
+        runBlockJob({ op: 'verify', data: data.slice(), expect: wrong }, c, out),
+      );
+      expect(e.message).toContain(encodeBase58(wrong));
+      expect(e.message).toContain(encodeBase58(c.blake2b256(data)));
+      expect(e.hint).toBeTruthy();
+    }
+  });
+
+  it('decrypt1 with a wrong expect fails on the hash, before decrypting', () => {
+    const stored = seal(bytes(100, 43), 1n);
+    const wrong = c.blake2b256(bytes(5, 44));
+    for (const out of [freshOutput, ownedOutput()]) {
+      const e = integrityError(() =>
+        runBlockJob(
+          { op: 'decrypt1', data: stored.slice(), key0, nonce0, index: 1n, expect: wrong },
+          c,
+          out,
+        ),
+      );
+      expect(e.message).toContain(encodeBase58(wrong));
+      expect(e.message).not.toMatch(/MAC/);
+      expect(e.hint).toBeTruthy();
+    }
+  });
+
+  it('decrypt1 of a tampered block (hash matching the tampered bytes) fails on the MAC', () => {
+    const stored = seal(bytes(1000, 45), 1n);
+    for (const at of [0, 16, 999]) {
+      const bad = stored.slice();
+      bad[at]! ^= 0x04;
+      for (const out of [freshOutput, ownedOutput()]) {
+        const withExpect: BlockJob = {
+          op: 'decrypt1',
+          data: bad.slice(),
+          key0,
+          nonce0,
+          index: 1n,
+          expect: c.blake2b256(bad),
+        };
+        expect(integrityError(() => runBlockJob(withExpect, c, out)).message).toMatch(/MAC/);
+        const without: BlockJob = { op: 'decrypt1', data: bad.slice(), key0, nonce0, index: 1n };
+        expect(integrityError(() => runBlockJob(without, c, out)).message).toMatch(/MAC/);
+      }
+    }
+    // The wrong index (so the wrong nonce) fails too.
+    const wrongIndex: BlockJob = { op: 'decrypt1', data: stored.slice(), key0, nonce0, index: 2n };
+    expect(integrityError(() => runBlockJob(wrongIndex, c, ownedOutput())).message).toMatch(/MAC/);
+  });
+
+  it('decrypt1 of a block shorter than the MAC is an IntegrityError, not a RangeError', () => {
+    for (const size of [0, 1, 15]) {
+      const short = bytes(size, 50 + size);
+      for (const out of [freshOutput, ownedOutput()]) {
+        for (const expectHash of [undefined, c.blake2b256(short)]) {
+          const j: BlockJob = {
+            op: 'decrypt1',
+            data: short.slice(),
+            key0,
+            nonce0,
+            index: 1n,
+            ...(expectHash ? { expect: expectHash } : {}),
+          };
+          integrityError(() => runBlockJob(j, c, out));
+        }
+      }
+    }
+  });
+});
