@@ -42,9 +42,10 @@ export const jsCrypto: CryptoProvider = {
     return out.subarray(0, c.length);
   },
   secretboxOpenInto(out, b, n, k) {
-    if (b.length >= 16 && out.length < b.length - 16)
-      throw new RangeError('secretboxOpenInto: output too small');
-    const m = n.length === 24 && k.length === 32 ? nacl.secretbox.open(b, n, k) : null;
+    // Same order of checks as the native backend: bad sizes are null before a RangeError.
+    if (b.length < 16 || n.length !== 24 || k.length !== 32) return null;
+    if (out.length < b.length - 16) throw new RangeError('secretboxOpenInto: output too small');
+    const m = nacl.secretbox.open(b, n, k);
     if (!m) return null;
     out.set(m);
     return out.subarray(0, m.length);

@@ -26,6 +26,9 @@ export type BlockJob =
       expect?: Uint8Array;
     };
 
+/** The message of a decryption job whose MAC does not verify (callers add the block). */
+export const MAC_FAILED = 'decryption failed (MAC does not verify)';
+
 /** The result: the output block and, for blocks about to be stored, their hash. */
 export interface BlockResult {
   block: Uint8Array;
@@ -94,7 +97,7 @@ export function runBlockJob(
     }
     case 'decrypt1': {
       if (job.expect) verifyBlock(job.expect, job.data, c);
-      if (job.data.length < 16) throw new IntegrityError('decryption failed (MAC does not verify)');
+      if (job.data.length < 16) throw new IntegrityError(MAC_FAILED);
       const nonce = nonceWithCounter(job.nonce0, job.index);
       const plain = c.secretboxOpenInto(
         out.scratch(job.data.length - 16),
@@ -102,7 +105,7 @@ export function runBlockJob(
         nonce,
         job.key0,
       );
-      if (!plain) throw new IntegrityError('decryption failed (MAC does not verify)');
+      if (!plain) throw new IntegrityError(MAC_FAILED);
       return { block: out.result(job.data, plain) };
     }
   }

@@ -150,8 +150,8 @@ export class FsBlockStore implements BlockStore {
    * file fills the buffer, i.e. is bigger than any block the pool is sized for.
    */
   private async readPooled(file: string, pool: ReadBufferPool): Promise<Uint8Array | null> {
-    const buf = pool.take();
     const fh = await fs.open(file, 'r');
+    const buf = pool.take();
     try {
       // One read: a regular file returns less than asked for only at its end.
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);

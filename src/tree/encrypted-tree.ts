@@ -6,6 +6,7 @@
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto, nonceWithCounter } from '../crypto/index.js';
 import { FormatError, IntegrityError } from '../errors.js';
+import { MAC_FAILED } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
 import { encodeMTreeAnn, type AnnMetaData, type MTreeAnn } from './annotation.js';
@@ -150,7 +151,8 @@ export function decryptTransform(
         ).block;
       } catch (e) {
         // The block went to the worker (detached here); name it by the hash it was read as.
-        if (e instanceof IntegrityError && /MAC/.test(e.message))
+        // Exact message: a hash mismatch names base58 hashes, which may contain 'MAC'.
+        if (e instanceof IntegrityError && e.message === MAC_FAILED)
           throw macError(index, expect ? ` (${encodeBase58(expect)})` : '');
         throw e;
       }
