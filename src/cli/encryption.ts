@@ -16,7 +16,8 @@ import { loadKeyringsFromPaths } from './keyrings.js';
 import { resolveKeyringPaths } from './settings.js';
 import { info } from './output.js';
 import { encodeBase58 } from '../codec/base58.js';
-import { workerPool, type BlockRunner } from '../parallel/pool.js';
+import { workerPool } from '../parallel/pool.js';
+import { sharedPool } from './shared-pool.js';
 
 /** The keyrings to try: `-k` files, else the config's `keyrings`. */
 export async function keyringSources(
@@ -59,19 +60,6 @@ export function storeDecryptor(
       );
     // Trees of a few blocks are decrypted inline; bigger ones in a worker pool.
     const small = ann.tree.type === 'leaf' && ann.tree.hashes.length <= 4;
-    return decryptTransform(ann, found.secret, small ? undefined : sharedPool());
+    return decryptTransform(ann, found.secret, small ? undefined : sharedPool(() => workerPool()));
   };
-}
-
-let pool: BlockRunner | undefined;
-/** One worker pool per process for decryption (its workers do not keep the process alive). */
-function sharedPool(): BlockRunner {
-  return (pool ??= workerPool());
-}
-
-/** Stops the decryption pool, if one was started (called once the command is done). */
-export async function closeSharedPool(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await p?.close();
 }

@@ -4,24 +4,83 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { selectCrypto } from '../crypto/index.js';
 import { UsageError } from '../errors.js';
 import { reportError } from './errors.js';
-import { closeSharedPool } from './encryption.js';
+import { closeSharedPool } from './shared-pool.js';
 import type { CliContext } from './context.js';
-import * as keyringCommands from './commands/keyring.js';
-import * as configCommands from './commands/config.js';
-import * as groupkeyCommands from './commands/groupkey.js';
-import * as storeCommands from './commands/store.js';
-import * as metadataCommands from './commands/metadata.js';
-import * as rotateCommands from './commands/rotate.js';
-import * as acbCommands from './commands/acb.js';
-import * as sigilCommands from './commands/sigil.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** Builds the program; exported for tests and for help generation. */
-export function buildProgram(ctx: CliContext): Command {
+/** A module of commands: adds its commands to the program. */
+interface CommandModule {
+  register(program: Command, ctx: CliContext): void;
+}
+
+/**
+ * The command modules, in registration order (rotate adds subcommands to `groupkey`).
+ * They are imported on demand: loading all of them and the library behind them is most of
+ * the start-up time, and `hbs2 --version` or `keyring list` need one or none.
+ */
+const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
+  keyring: () => import('./commands/keyring.js'),
+  config: () => import('./commands/config.js'),
+  groupkey: () => import('./commands/groupkey.js'),
+  store: () => import('./commands/store.js'),
+  metadata: () => import('./commands/metadata.js'),
+  rotate: () => import('./commands/rotate.js'),
+  acb: () => import('./commands/acb.js'),
+  sigil: () => import('./commands/sigil.js'),
+};
+
+/** The modules defining each top-level command (and alias). */
+const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
+  keyring: ['keyring'],
+  'keyring-new': ['keyring'],
+  'keyring-list': ['keyring'],
+  'keyring-key-add': ['keyring'],
+  'keyring-key-del': ['keyring'],
+  'show-peer-key': ['keyring'],
+  config: ['config'],
+  'groupkey-new': ['groupkey'],
+  groupkey: ['groupkey', 'rotate'],
+  store: ['store'],
+  cat: ['store'],
+  hash: ['store'],
+  deps: ['store'],
+  del: ['store'],
+  fsck: ['store'],
+  metadata: ['metadata'],
+  rotate: ['rotate'],
+  acb: ['acb'],
+  sigil: ['sigil'],
+};
+
+/**
+ * The command modules `argv` needs: those of its command, none for a bare `--version`,
+ * and all of them for help, `help CMD` or an unknown command (so commander can list and
+ * suggest commands).
+ */
+export function modulesFor(argv: readonly string[]): string[] {
+  const all = Object.keys(COMMAND_MODULES);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') i++;
+    else if (a === '-V' || a === '--version') return [];
+    else if (a === '--') break;
+    else if (!a.startsWith('-')) return [...(MODULES_OF_COMMAND[a] ?? all)];
+    else if (!a.startsWith('--config=')) break; // -h, --help or an unknown option
+  }
+  return all;
+}
+
+/**
+ * Builds the program with the commands of `modules` (default: every command); exported
+ * for tests and for help generation.
+ */
+export async function buildProgram(
+  ctx: CliContext,
+  modules: readonly string[] = Object.keys(COMMAND_MODULES),
+): Promise<Command> {
   const program = new Command('hbs2')
     .description('hbs2-compatible keyrings, group keys and encrypted content-addressed storage')
     .version(pkg.version, '-V, --version')
@@ -33,17 +92,13 @@ export function buildProgram(ctx: CliContext): Command {
     const cfg = thisCommand.opts<{ config?: string }>().config;
     if (cfg) ctx.configPath = cfg;
   });
-  for (const mod of [
-    keyringCommands,
-    configCommands,
-    groupkeyCommands,
-    storeCommands,
-    metadataCommands,
-    rotateCommands,
-    acbCommands,
-    sigilCommands,
-  ])
-    mod.register(program, ctx);
+  const wanted = new Set(modules);
+  const loaded = await Promise.all(
+    Object.entries(COMMAND_MODULES)
+      .filter(([name]) => wanted.has(name))
+      .map(([, load]) => load()),
+  );
+  for (const mod of loaded) mod.register(program, ctx);
   applyToAll(program, (c) => {
     c.exitOverride();
     c.configureOutput({
@@ -68,9 +123,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (backend !== undefined && backend !== '') {
       if (backend !== 'js' && backend !== 'native')
         throw new UsageError(`HBS2_CRYPTO must be 'js' or 'native', got '${backend}'`);
-      selectCrypto(backend);
+      (await import('../crypto/index.js')).selectCrypto(backend);
     }
-    const program = buildProgram(ctx);
+    const program = await buildProgram(ctx, modulesFor(argv));
     if (argv.length === 0) {
       program.outputHelp();
       return 2;
