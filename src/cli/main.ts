@@ -125,7 +125,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         throw new UsageError(`HBS2_CRYPTO must be 'js' or 'native', got '${backend}'`);
       (await import('../crypto/index.js')).selectCrypto(backend);
     }
-    const program = await buildProgram(ctx, modulesFor(argv));
+    const modules = modulesFor(argv);
+    // Commands that may hash many blocks on this thread (plain cat, fsck) get the faster
+    // BLAKE2b; it compiles in the background and is used once ready.
+    if (modules.some((m) => m === 'store' || m === 'rotate' || m === 'metadata'))
+      void (await import('../crypto/index.js')).loadWasmBlake2b();
+    const program = await buildProgram(ctx, modules);
     if (argv.length === 0) {
       program.outputHelp();
       return 2;

@@ -10,6 +10,7 @@ import type { CryptoProvider } from './provider.js';
 export type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
 export { jsCrypto } from './js.js';
 export { loadNativeCrypto } from './native.js';
+export { loadWasmBlake2b } from './wasm-blake2b.js';
 
 let selected: CryptoProvider | undefined;
 

@@ -1,11 +1,14 @@
 /** Worker-thread entry: runs BlockJobs posted by the pool with the backend it was given. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { selectCrypto } from '../crypto/index.js';
+import { loadWasmBlake2b, selectCrypto } from '../crypto/index.js';
 import { Hbs2Error } from '../errors.js';
 import { ownedOutput, runBlockJob, type BlockJob } from './jobs.js';
 
 const c = selectCrypto((workerData as { backend: 'js' | 'native' }).backend);
 const output = ownedOutput();
+// Hashing is most of a worker's work: the native backend uses the faster WebAssembly
+// BLAKE2b once loaded (messages wait in the port's queue meanwhile).
+if (c.name === 'native') await loadWasmBlake2b();
 
 parentPort!.on('message', (msg: { id: number; job: BlockJob }) => {
   try {
