@@ -1,46 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { decodeAcb, encodeAcb, parseAcbFile } from '../../src/acb/index.js';
+import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
+import { BIN } from '../helpers/hostile.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  raw: Buffer;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI in the test's temp dir with its own store and config home. */
-function hbs2(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input: '',
-    env: {
-      ...process.env,
-      HBS2_STORE: path.join(dir, 'store'),
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      HBS2_DEBUG: '',
-    },
-  });
-  return {
-    status: r.status,
-    stdout: r.stdout.toString('utf8'),
-    stderr: r.stderr.toString('utf8'),
-    raw: r.stdout,
-  };
-}
+const hbs2 = (args: string[]): CliRun => runCli(dir(), args);
 
-const file = (name: string) => path.join(dir, name);
+const file = (name: string) => path.join(dir(), name);
 const write = (name: string, text: string) => fs.writeFileSync(file(name), text);
 
 /** Asserts a clean failure: the exit code, one error line, no stack, nothing on stdout. */
-function expectCleanError(r: Run, code: number): void {
+function expectCleanError(r: CliRun, code: number): void {
   expect(r.status).toBe(code);
   expect(r.stdout).toBe('');
   expect(r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'))).toHaveLength(1);
@@ -48,11 +24,6 @@ function expectCleanError(r: Run, code: number): void {
 }
 
 const key = (n: number) => encodeBase58(new Uint8Array(32).fill(n));
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const CFG = [
   'define-acb a1',
@@ -128,7 +99,7 @@ describe('hbs2 acb', () => {
     expect(r.stderr).toMatch(/bad\.cfg:2: /);
     expect(r.stderr).not.toContain(secretish);
     expect(fs.existsSync(file('bad.acb'))).toBe(false);
-    expect(fs.readdirSync(dir).filter((n) => n.includes('bad.acb'))).toEqual([]);
+    expect(fs.readdirSync(dir()).filter((n) => n.includes('bad.acb'))).toEqual([]);
   });
 
   it('merge unites roles and keeps the first root', () => {
@@ -151,7 +122,7 @@ describe('hbs2 acb', () => {
   it.skipIf(!hasScript)('refuses to write binary to a terminal, with a hint', () => {
     write('team.cfg', CFG);
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} acb gen team.cfg`;
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, input: '' });
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir(), input: '' });
     const out = r.stdout.toString('utf8');
     expect(r.status).toBe(2);
     expect(out).toMatch(/hbs2: error: refusing to write a binary ACB to the terminal/);
