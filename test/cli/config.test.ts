@@ -1,33 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG_TEXT } from '../../src/config/config.js';
+import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI with its own config home; `env` adds or removes variables. */
-function hbs2(args: string[], env: Record<string, string | undefined> = {}): Run {
-  const full: NodeJS.ProcessEnv = {
-    ...process.env,
-    HBS2_STORE: path.join(dir, 'store'),
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    XDG_DATA_HOME: path.join(dir, 'data'),
-    HBS2_DEBUG: '',
-    ...env,
-  };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: full });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hbs2 = (args: string[], env: Record<string, string | undefined> = {}): CliRun =>
+  runCli(dir(), args, { env });
 
 interface Shown {
   configFile: { path: string; exists: boolean; source: string };
@@ -41,12 +22,7 @@ const show = (args: string[] = [], env: Record<string, string | undefined> = {})
   return JSON.parse(r.stdout) as Shown;
 };
 
-const cfgFile = (): string => path.join(dir, 'config', 'hbs2', 'toolkit.yaml');
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const cfgFile = (): string => path.join(dir(), 'config', 'hbs2', 'toolkit.yaml');
 
 describe('config show without a config file', () => {
   it('reports defaults and the environment', () => {
@@ -58,7 +34,7 @@ describe('config show without a config file', () => {
       origin: 'XDG_CONFIG_HOME',
     });
     expect(s.store).toEqual({
-      value: path.join(dir, 'store'),
+      value: path.join(dir(), 'store'),
       source: 'env',
       origin: 'HBS2_STORE',
     });
@@ -68,7 +44,7 @@ describe('config show without a config file', () => {
 
   it('store falls back to $XDG_DATA_HOME/hbs2; -p wins over everything', () => {
     expect(show([], { HBS2_STORE: undefined }).store).toMatchObject({
-      value: path.join(dir, 'data', 'hbs2'),
+      value: path.join(dir(), 'data', 'hbs2'),
       source: 'default',
     });
     expect(show(['-p', '/x/y']).store).toEqual({
@@ -103,7 +79,7 @@ describe('config init', () => {
   });
 
   it('--config FILE chooses another file', () => {
-    const other = path.join(dir, 'other.yaml');
+    const other = path.join(dir(), 'other.yaml');
     expect(hbs2(['--config', other, 'config', 'init']).status).toBe(0);
     expect(fs.existsSync(other)).toBe(true);
     const s = show([], {});
