@@ -1,46 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { decodeMTreeAnn } from '../../src/tree/annotation.js';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import type { ObjectDescription } from '../../src/inspect/inspect.js';
+import { runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
 const BLOCK = 262_144;
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: Buffer;
-  out: string;
-  stderr: string;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI with its own store (HBS2_STORE) and config home in the temp dir. */
-function hbs2(args: string[], opts: { input?: string | Buffer; store?: string } = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input: opts.input ?? '',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 50_000, // a hung command fails the test instead of blocking the run
-    env: {
-      ...process.env,
-      HBS2_STORE: path.join(dir, opts.store ?? 'store'),
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      HBS2_DEBUG: '',
-    },
-  });
-  return {
-    status: r.status,
-    stdout: r.stdout,
-    out: r.stdout.toString('utf8'),
-    stderr: r.stderr.toString('utf8'),
-  };
-}
+const hbs2 = (
+  args: string[],
+  opts: { input?: string | Buffer; store?: string } = {},
+): CliBytesRun => runCli(dir(), args, { ...opts, bytes: true });
 
 /** Runs and expects exit 0, returning trimmed stdout. */
 function ok(args: string[], opts: { input?: string | Buffer; store?: string } = {}): string {
@@ -50,15 +25,16 @@ function ok(args: string[], opts: { input?: string | Buffer; store?: string } = 
 }
 
 /** Asserts one clean error line with exit `code`. */
-function expectError(r: Run, code: number): void {
+function expectError(r: CliBytesRun, code: number): void {
   expect(r.status, r.stderr).toBe(code);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
   expect(errors).toHaveLength(1);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
-const file = (name: string) => path.join(dir, name);
-const blockFile = (store: string, h: string) => path.join(dir, store, 'blocks', h[0]!, h.slice(1));
+const file = (name: string) => path.join(dir(), name);
+const blockFile = (store: string, h: string) =>
+  path.join(dir(), store, 'blocks', h[0]!, h.slice(1));
 
 function allFiles(root: string): string[] {
   const out: string[] = [];
@@ -83,7 +59,6 @@ let gkHash: string;
 let root: string;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
   ok(['keyring', 'new', '-o', 'A.key']);
   ok(['keyring', 'new', '-o', 'B.key']);
   fs.writeFileSync(file('A.pubs'), ok(['keyring', 'pubs', 'A.key']) + '\n');
@@ -95,7 +70,6 @@ beforeAll(() => {
   root = ok(['store', '-g', 'GK', '-k', 'A.key', '--meta', META, 'report.bin']);
   gkHash = ok(['groupkey', 'store', 'GK']);
 }, 60_000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('encrypted annotated tree (issue "Encrypted annotated trees")', () => {
   it('cat -k A returns the file exactly', () => {
@@ -117,7 +91,7 @@ describe('encrypted annotated tree (issue "Encrypted annotated trees")', () => {
   });
 
   it('neither the content nor the metadata appears in any file of the store', () => {
-    const files = allFiles(path.join(dir, 'store'));
+    const files = allFiles(path.join(dir(), 'store'));
     expect(files.length).toBeGreaterThan(5);
     for (const f of files) {
       const bytes = fs.readFileSync(f);
