@@ -1,45 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { reportError } from '../../src/cli/errors.js';
+import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
+const dir = useTempDir();
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI in the test's temp dir with its own store and config home. */
-function hbs2(args: string[], extraEnv: Record<string, string> = {}): Run {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HBS2_STORE: path.join(dir, 'store'),
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    ...extraEnv,
-  };
-  if (!('HBS2_DEBUG' in extraEnv)) delete env.HBS2_DEBUG;
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input: '',
-    encoding: 'utf8',
-    env,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
-});
-
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+/**
+ * Runs the built CLI in the test's temp dir with its own store and config home, and without
+ * HBS2_DEBUG unless `extraEnv` sets it (the "no stack" case must not depend on the shell).
+ */
+const hbs2 = (args: string[], extraEnv: Record<string, string> = {}): CliRun =>
+  runCli(dir(), args, { env: { HBS2_DEBUG: undefined, ...extraEnv } });
 
 describe('error reporting', () => {
   it('keeps the case of a message that starts with a file name; exit 6 for a missing file', () => {
