@@ -1,43 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { formatKeyringFile, generateKeyring, type Keyring } from '../../src/keyring/keyring.js';
 import { formatGroupKeyFile, generateGroupKey } from '../../src/groupkey/index.js';
 import { decodeSigilFile, encodeSigil } from '../../src/sigil/index.js';
 import { cliConfig, resolveKeyringPaths } from '../../src/cli/settings.js';
+import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI in the test's temp dir with its own store and config home. */
-function hbs2(args: string[], input?: string, extraEnv: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input: input ?? '',
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      HBS2_STORE: path.join(dir, 'store'),
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      ...extraEnv,
-    },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hbs2 = (args: string[], input?: string, extraEnv: Record<string, string> = {}): CliRun =>
+  runCli(dir(), args, { input, env: extraEnv });
 
 /** Writes a keyring as a user would keep it: readable by its owner only. */
 function writeKeyring(name: string, k: Keyring): string {
-  fs.writeFileSync(path.join(dir, name), formatKeyringFile(k), { mode: 0o600 });
-  fs.chmodSync(path.join(dir, name), 0o600);
+  fs.writeFileSync(path.join(dir(), name), formatKeyringFile(k), { mode: 0o600 });
+  fs.chmodSync(path.join(dir(), name), 0o600);
   return name;
 }
 
@@ -46,7 +26,6 @@ const pub = (k: Keyring): string => encodeBase58(k.entries[0]!.publicKey);
 let alice: Keyring, bob: Keyring, carol: Keyring, dave: Keyring;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
   [alice, bob, carol, dave] = [1, 1, 1, 1].map((n) => generateKeyring(n)) as [
     Keyring,
     Keyring,
@@ -57,10 +36,6 @@ beforeAll(() => {
   writeKeyring('bob.key', bob);
   writeKeyring('carol.key', carol);
   writeKeyring('dave.key', dave);
-});
-
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 describe('groupkey-new', () => {
@@ -75,12 +50,12 @@ describe('groupkey-new', () => {
       pub(alice),
       '',
     ].join('\r\n');
-    fs.writeFileSync(path.join(dir, 'team.txt'), text);
+    fs.writeFileSync(path.join(dir(), 'team.txt'), text);
     const r = hbs2(['groupkey-new', 'team.txt', '-o', 'team.gk']);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('hbs2: warning: team.txt:7: duplicate recipient');
-    const file = fs.readFileSync(path.join(dir, 'team.gk'), 'utf8');
+    const file = fs.readFileSync(path.join(dir(), 'team.gk'), 'utf8');
     expect(file.split('\n')[0]).toBe('# hbs2 symmetric group key file v2');
     expect(file.split('\n')[1]).toHaveLength(60);
     expect(file).not.toMatch(/private/);
@@ -114,7 +89,7 @@ describe('groupkey-new', () => {
   it('two keyring files as PUBS make a two-member key, printed to stdout', () => {
     const r = hbs2(['groupkey-new', 'alice.key', 'bob.key']);
     expect(r.status).toBe(0);
-    fs.writeFileSync(path.join(dir, 'ab.gk'), r.stdout);
+    fs.writeFileSync(path.join(dir(), 'ab.gk'), r.stdout);
     const d = hbs2(['groupkey', 'dump', 'ab.gk']);
     expect(d.status).toBe(0);
     const lines = d.stdout.split('\n');
@@ -138,7 +113,7 @@ describe('groupkey-new', () => {
       const r = hbs2(args, pub(alice));
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout.startsWith('# hbs2 symmetric group key file v2\n')).toBe(true);
-      fs.writeFileSync(path.join(dir, 'stdin.gk'), r.stdout);
+      fs.writeFileSync(path.join(dir(), 'stdin.gk'), r.stdout);
       expect(hbs2(['groupkey', 'check', '-k', 'alice.key', 'stdin.gk']).status).toBe(0);
     }
   });
@@ -146,16 +121,19 @@ describe('groupkey-new', () => {
   it('a bad third line exits 3 naming the line without echoing it', () => {
     // A 64-byte signing secret pasted by mistake: refused, and never echoed.
     const secretish = encodeBase58(alice.signSecretKey);
-    fs.writeFileSync(path.join(dir, 'bad.txt'), `${pub(alice)}\n# ok\n${secretish}\n${pub(bob)}\n`);
+    fs.writeFileSync(
+      path.join(dir(), 'bad.txt'),
+      `${pub(alice)}\n# ok\n${secretish}\n${pub(bob)}\n`,
+    );
     const r = hbs2(['groupkey-new', 'bad.txt', '-o', 'bad.gk']);
     expect(r.status).toBe(3);
     expect(r.stderr).toBe('hbs2: error: bad.txt:3: not a curve25519 public key\n');
     expect(r.stderr).not.toContain(secretish);
-    expect(fs.existsSync(path.join(dir, 'bad.gk'))).toBe(false);
+    expect(fs.existsSync(path.join(dir(), 'bad.gk'))).toBe(false);
   });
 
   it('an all-comment file exits 3', () => {
-    fs.writeFileSync(path.join(dir, 'empty.txt'), '# nobody\n; here\n\n');
+    fs.writeFileSync(path.join(dir(), 'empty.txt'), '# nobody\n; here\n\n');
     const r = hbs2(['groupkey-new', 'empty.txt']);
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
@@ -188,7 +166,7 @@ describe('groupkey-new --acb and sigils', () => {
     writeKeyring('reader2.key', reader2);
     const sk = encodeBase58(owner.signPublicKey);
     fs.writeFileSync(
-      path.join(dir, 'team.cfg'),
+      path.join(dir(), 'team.cfg'),
       [
         'define-acb a1',
         `acb-root a1 "${sk}"`,
@@ -222,7 +200,7 @@ describe('groupkey-new --acb and sigils', () => {
     const r = hbs2(['groupkey-new', 'reader1.key', 'alice.key', '--acb', 'team.acb']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('hbs2: warning: team.acb: acb reader 1: duplicate recipient\n');
-    fs.writeFileSync(path.join(dir, 'union.gk'), r.stdout);
+    fs.writeFileSync(path.join(dir(), 'union.gk'), r.stdout);
     expect(members('union.gk')).toHaveLength(3);
     expect([...members('union.gk')].sort()).toEqual(
       [pub(reader1), pub(reader2), pub(alice)].sort(),
@@ -231,20 +209,20 @@ describe('groupkey-new --acb and sigils', () => {
 
   it('a missing or malformed ACB fails without output', () => {
     expect(hbs2(['groupkey-new', '--acb', 'nope.acb', '-o', 'n.gk']).status).toBe(6);
-    fs.writeFileSync(path.join(dir, 'junk.acb'), '# hbs2 acb file\nabc\n');
+    fs.writeFileSync(path.join(dir(), 'junk.acb'), '# hbs2 acb file\nabc\n');
     const j = hbs2(['groupkey-new', '--acb', 'junk.acb', '-o', 'n.gk']);
     expect(j.status).toBe(3);
-    expect(fs.existsSync(path.join(dir, 'n.gk'))).toBe(false);
+    expect(fs.existsSync(path.join(dir(), 'n.gk'))).toBe(false);
   });
 
   it('a sigil file (text or raw) contributes its verified encryption key', () => {
     const c = hbs2(['sigil', 'create', '-k', 'carol.key', pub(carol), '-o', 'carol.sigil']);
     expect(c.status, c.stderr).toBe(0);
-    const text = fs.readFileSync(path.join(dir, 'carol.sigil'));
+    const text = fs.readFileSync(path.join(dir(), 'carol.sigil'));
     expect(text.toString('utf8').startsWith('# sigil file')).toBe(true);
     const raw = encodeSigil(decodeSigilFile(text, 'carol.sigil'));
     expect(raw[0]).toBe(0x83);
-    fs.writeFileSync(path.join(dir, 'carol.raw-sigil'), raw);
+    fs.writeFileSync(path.join(dir(), 'carol.raw-sigil'), raw);
 
     for (const input of ['carol.sigil', 'carol.raw-sigil']) {
       const r = hbs2(['groupkey-new', input, '-o', 'sigil.gk']);
@@ -261,24 +239,24 @@ describe('groupkey-new --acb and sigils', () => {
   });
 
   it('a tampered sigil is refused (exit 3 or 4) with no output', () => {
-    const text = fs.readFileSync(path.join(dir, 'carol.sigil'));
+    const text = fs.readFileSync(path.join(dir(), 'carol.sigil'));
     const raw = encodeSigil(decodeSigilFile(text, 'carol.sigil'));
     // The last byte is in the signature: the structure parses, the signature does not verify.
     const badSig = Uint8Array.from(raw);
     badSig[badSig.length - 1]! ^= 1;
-    fs.writeFileSync(path.join(dir, 'bad-sig.sigil'), badSig);
+    fs.writeFileSync(path.join(dir(), 'bad-sig.sigil'), badSig);
     const r = hbs2(['groupkey-new', 'bad-sig.sigil', 'alice.key', '-o', 'tampered.gk']);
     expect(r.status).toBe(4);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('hbs2: error: bad-sig.sigil: bad signature\n');
-    expect(fs.existsSync(path.join(dir, 'tampered.gk'))).toBe(false);
+    expect(fs.existsSync(path.join(dir(), 'tampered.gk'))).toBe(false);
 
     // A changed character in the text form: either it no longer decodes or no longer verifies.
     const lines = text.toString('utf8').split('\n');
     const l = lines[2]!;
     const c = l[10] === '2' ? '3' : '2';
     lines[2] = l.slice(0, 10) + c + l.slice(11);
-    fs.writeFileSync(path.join(dir, 'edited.sigil'), lines.join('\n'));
+    fs.writeFileSync(path.join(dir(), 'edited.sigil'), lines.join('\n'));
     const e = hbs2(['groupkey-new', 'edited.sigil']);
     expect([3, 4]).toContain(e.status);
     expect(e.stdout).toBe('');
@@ -288,15 +266,15 @@ describe('groupkey-new --acb and sigils', () => {
 
 describe('groupkey check keyrings', () => {
   it("uses the config's keyrings (a glob, ~ is the CLI's HOME) when no -k is given", () => {
-    const home = path.join(dir, 'home');
+    const home = path.join(dir(), 'home');
     fs.mkdirSync(path.join(home, 'keys'), { recursive: true });
-    fs.copyFileSync(path.join(dir, 'bob.key'), path.join(home, 'keys', 'bob.key'));
+    fs.copyFileSync(path.join(dir(), 'bob.key'), path.join(home, 'keys', 'bob.key'));
     fs.chmodSync(path.join(home, 'keys', 'bob.key'), 0o600);
-    const cfgDir = path.join(dir, 'cfg-home');
+    const cfgDir = path.join(dir(), 'cfg-home');
     fs.mkdirSync(path.join(cfgDir, 'hbs2'), { recursive: true });
     fs.writeFileSync(path.join(cfgDir, 'hbs2', 'toolkit.yaml'), 'keyrings:\n  - ~/keys/*.key\n');
     fs.writeFileSync(
-      path.join(dir, 'cfg.gk'),
+      path.join(dir(), 'cfg.gk'),
       formatGroupKeyFile(generateGroupKey([bob.entries[0]!.publicKey]).groupKey),
     );
     const env = { HOME: home, XDG_CONFIG_HOME: cfgDir };
@@ -314,10 +292,10 @@ describe('groupkey check keyrings', () => {
   });
 
   it("the config is read once per context and its ~ is the context's HOME", async () => {
-    const cfgDir = path.join(dir, 'cfg-ctx');
+    const cfgDir = path.join(dir(), 'cfg-ctx');
     fs.mkdirSync(path.join(cfgDir, 'hbs2'), { recursive: true });
     fs.writeFileSync(path.join(cfgDir, 'hbs2', 'toolkit.yaml'), 'keyrings:\n  - ~/k/*.key\n');
-    const home = path.join(dir, 'not-the-real-home');
+    const home = path.join(dir(), 'not-the-real-home');
     const ctx = { env: { HOME: home, XDG_CONFIG_HOME: cfgDir } };
     const first = await cliConfig(ctx);
     expect(first.keyrings).toEqual([path.join(home, 'k', '*.key')]);
@@ -331,10 +309,10 @@ describe('groupkey check keyrings', () => {
   });
 
   it('warns about a keyring readable by others', () => {
-    fs.copyFileSync(path.join(dir, 'bob.key'), path.join(dir, 'open.key'));
-    fs.chmodSync(path.join(dir, 'open.key'), 0o644);
+    fs.copyFileSync(path.join(dir(), 'bob.key'), path.join(dir(), 'open.key'));
+    fs.chmodSync(path.join(dir(), 'open.key'), 0o644);
     fs.writeFileSync(
-      path.join(dir, 'open.gk'),
+      path.join(dir(), 'open.gk'),
       formatGroupKeyFile(generateGroupKey([bob.entries[0]!.publicKey]).groupKey),
     );
     const r = hbs2(['groupkey', 'check', '-k', 'open.key', 'open.gk']);
@@ -350,8 +328,8 @@ describe('groupkey merge', () => {
       secret,
     });
     const b = generateGroupKey([carol.entries[0]!.publicKey], { secret });
-    fs.writeFileSync(path.join(dir, 'm1.gk'), formatGroupKeyFile(a.groupKey));
-    fs.writeFileSync(path.join(dir, 'm2.gk'), formatGroupKeyFile(b.groupKey));
+    fs.writeFileSync(path.join(dir(), 'm1.gk'), formatGroupKeyFile(a.groupKey));
+    fs.writeFileSync(path.join(dir(), 'm2.gk'), formatGroupKeyFile(b.groupKey));
     const r = hbs2(['groupkey', 'merge', 'm1.gk', 'm2.gk', '-o', 'merged.gk']);
     expect(r.status).toBe(0);
     const j = JSON.parse(hbs2(['groupkey', 'dump', '--json', 'merged.gk']).stdout) as {
@@ -366,26 +344,26 @@ describe('groupkey merge', () => {
 
   it('refuses keys with different secrets (exit 3) and leaves no output', () => {
     fs.writeFileSync(
-      path.join(dir, 'x1.gk'),
+      path.join(dir(), 'x1.gk'),
       formatGroupKeyFile(generateGroupKey([alice.entries[0]!.publicKey]).groupKey),
     );
     fs.writeFileSync(
-      path.join(dir, 'x2.gk'),
+      path.join(dir(), 'x2.gk'),
       formatGroupKeyFile(generateGroupKey([bob.entries[0]!.publicKey]).groupKey),
     );
     const r = hbs2(['groupkey', 'merge', 'x1.gk', 'x2.gk', '-o', 'x.gk']);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/^hbs2: error: x2\.gk holds a different secret than x1\.gk/);
-    expect(fs.existsSync(path.join(dir, 'x.gk'))).toBe(false);
+    expect(fs.existsSync(path.join(dir(), 'x.gk'))).toBe(false);
   });
 });
 
 describe('groupkey dump / check edge cases', () => {
   it('dump of a non-group-key file exits 3; --yaml works', () => {
-    fs.writeFileSync(path.join(dir, 'junk.gk'), '# hbs2 symmetric group key file v2\nabc\n');
+    fs.writeFileSync(path.join(dir(), 'junk.gk'), '# hbs2 symmetric group key file v2\nabc\n');
     expect(hbs2(['groupkey', 'dump', 'junk.gk']).status).toBe(3);
     fs.writeFileSync(
-      path.join(dir, 'y.gk'),
+      path.join(dir(), 'y.gk'),
       formatGroupKeyFile(
         generateGroupKey([alice.entries[0]!.publicKey], { timestamp: 7 }).groupKey,
       ),
@@ -398,7 +376,7 @@ describe('groupkey dump / check edge cases', () => {
 
   it('check without a keyring is a usage error; check --json reports the entry', () => {
     fs.writeFileSync(
-      path.join(dir, 'c.gk'),
+      path.join(dir(), 'c.gk'),
       formatGroupKeyFile(generateGroupKey([bob.entries[0]!.publicKey]).groupKey),
     );
     expect(hbs2(['groupkey', 'check', 'c.gk']).status).toBe(2);
