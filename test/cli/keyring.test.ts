@@ -1,53 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { parseKeyringFile } from '../../src/keyring/keyring.js';
+import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
 const VECTORS = path.resolve(__dirname, '../vectors/hbs2-keys');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI in the test's temp dir with its own store and config home. */
-function hbs2(args: string[], input?: string): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input: input ?? '',
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      HBS2_STORE: path.join(dir, 'store'),
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      HBS2_DEBUG: '',
-    },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hbs2 = (args: string[], input?: string): CliRun => runCli(dir(), args, { input });
 
-const read = (name: string): Buffer => fs.readFileSync(path.join(dir, name));
-const modeOf = (name: string): number => fs.statSync(path.join(dir, name)).mode & 0o777;
+const read = (name: string): Buffer => fs.readFileSync(path.join(dir(), name));
+const modeOf = (name: string): number => fs.statSync(path.join(dir(), name)).mode & 0o777;
 
 /** Asserts a clean failure: the exit code, one error line, no stack, nothing on stdout. */
-function expectCleanError(r: Run, code: number): void {
+function expectCleanError(r: CliRun, code: number): void {
   expect(r.status).toBe(code);
   expect(r.stdout).toBe('');
   const errLines = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
   expect(errLines).toHaveLength(1);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('real hbs2 credentials files', () => {
   const files = fs.readdirSync(VECTORS).filter((f) => f.endsWith('.key'));
@@ -59,8 +33,8 @@ describe('real hbs2 credentials files', () => {
 
   it.each(files)('%s: list --json, list, show-peer-key', (name) => {
     const local = `real-${name}`;
-    fs.copyFileSync(path.join(VECTORS, name), path.join(dir, local));
-    fs.chmodSync(path.join(dir, local), 0o600);
+    fs.copyFileSync(path.join(VECTORS, name), path.join(dir(), local));
+    fs.chmodSync(path.join(dir(), local), 0o600);
     const expected = encodeBase58(parseKeyringFile(read(local)).signPublicKey);
     if (SPEC[name]) expect(expected).toBe(SPEC[name]);
 
@@ -79,8 +53,8 @@ describe('real hbs2 credentials files', () => {
   });
 
   it('warns when a keyring is readable by group or others', () => {
-    fs.copyFileSync(path.join(VECTORS, 'test_refchan_owner.key'), path.join(dir, 'open.key'));
-    fs.chmodSync(path.join(dir, 'open.key'), 0o644);
+    fs.copyFileSync(path.join(VECTORS, 'test_refchan_owner.key'), path.join(dir(), 'open.key'));
+    fs.chmodSync(path.join(dir(), 'open.key'), 0o644);
     const r = hbs2(['keyring', 'list', 'open.key']);
     expect(r.status).toBe(0);
     if (process.platform !== 'win32')
@@ -160,7 +134,7 @@ describe('keyring new', () => {
   });
 
   it('refuses to overwrite without --force and leaves the file as it was', () => {
-    fs.writeFileSync(path.join(dir, 'exists.key'), 'precious');
+    fs.writeFileSync(path.join(dir(), 'exists.key'), 'precious');
     const r = hbs2(['keyring', 'new', '-o', 'exists.key']);
     expectCleanError(r, 2);
     expect(r.stderr).toContain("refusing to overwrite existing file 'exists.key'");
@@ -211,9 +185,9 @@ describe('keyring add-new / del variants', () => {
 
   it('add-new on a symlink rewrites the target and keeps the link', () => {
     hbs2(['keyring', 'new', '-o', 'target.key']);
-    fs.symlinkSync('target.key', path.join(dir, 'link.key'));
+    fs.symlinkSync('target.key', path.join(dir(), 'link.key'));
     expect(hbs2(['keyring', 'add-new', 'link.key']).status).toBe(0);
-    expect(fs.lstatSync(path.join(dir, 'link.key')).isSymbolicLink()).toBe(true);
+    expect(fs.lstatSync(path.join(dir(), 'link.key')).isSymbolicLink()).toBe(true);
     expect(parseKeyringFile(read('target.key')).entries).toHaveLength(2);
   });
 });
@@ -239,7 +213,7 @@ describe('bad keyring files', () => {
   ];
 
   it.each(cases)('%s: exit 3, one error line, no content echoed', (name, text) => {
-    fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+    fs.writeFileSync(path.join(dir(), name), text, { mode: 0o600 });
     for (const args of [
       ['keyring', 'list', name],
       ['show-peer-key', name],
@@ -266,10 +240,10 @@ describe('bad keyring files', () => {
 
 describe('keyring find', () => {
   it('finds by sign key in files, directories and globs', () => {
-    fs.mkdirSync(path.join(dir, 'ring'));
+    fs.mkdirSync(path.join(dir(), 'ring'));
     hbs2(['keyring', 'new', '-o', 'ring/a.key']);
     hbs2(['keyring', 'new', '-o', 'ring/b.key']);
-    fs.writeFileSync(path.join(dir, 'ring/readme.txt'), 'not a key\n');
+    fs.writeFileSync(path.join(dir(), 'ring/readme.txt'), 'not a key\n');
     const signA = hbs2(['show-peer-key', 'ring/a.key']).stdout.trim();
     let r = hbs2(['keyring', 'find', '-s', signA, 'ring']);
     expect(r.status).toBe(0);
