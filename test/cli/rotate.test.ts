@@ -1,45 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
+import { BIN, hbs2Env } from '../helpers/hostile.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: Buffer;
-  out: string;
-  stderr: string;
-}
-
-function env(store: string): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    HBS2_STORE: path.join(dir, store),
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    HBS2_DEBUG: '',
-  };
-}
+const dir = useTempDir();
 
 /** Runs the built CLI with its own store (HBS2_STORE) and config home in the temp dir. */
-function hbs2(args: string[], store = 'store'): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input: '',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 50_000, // a hung command fails the test instead of blocking the run
-    env: env(store),
-  });
-  return {
-    status: r.status,
-    stdout: r.stdout,
-    out: r.stdout.toString('utf8'),
-    stderr: r.stderr.toString('utf8'),
-  };
-}
+const hbs2 = (args: string[], store = 'store'): CliBytesRun =>
+  runCli(dir(), args, { store, bytes: true });
 
 function ok(args: string[], store = 'store'): string {
   const r = hbs2(args, store);
@@ -47,7 +18,7 @@ function ok(args: string[], store = 'store'): string {
   return r.out.trim();
 }
 
-function expectError(r: Run, code: number): void {
+function expectError(r: CliBytesRun, code: number): void {
   expect(r.status, r.stderr).toBe(code);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
   expect(errors).toHaveLength(1);
@@ -85,17 +56,15 @@ let data: Buffer;
 let t0: string;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
   for (const who of ['A', 'B', 'C']) {
     ok(['keyring', 'new', '-o', `${who}.key`]);
-    fs.writeFileSync(path.join(dir, `${who}.pubs`), ok(['keyring', 'pubs', `${who}.key`]) + '\n');
+    fs.writeFileSync(path.join(dir(), `${who}.pubs`), ok(['keyring', 'pubs', `${who}.key`]) + '\n');
   }
   ok(['groupkey-new', 'A.pubs', '-o', 'GK0']);
   data = randomBytes(3_000_000);
-  fs.writeFileSync(path.join(dir, 'data.bin'), data);
+  fs.writeFileSync(path.join(dir(), 'data.bin'), data);
   t0 = ok(['store', '-g', 'GK0', '-k', 'A.key', '--meta', 'rotating', 'data.bin']);
 }, 60_000);
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('key rotation (issue "Key rotation")', () => {
   let t1: string;
@@ -118,7 +87,7 @@ describe('key rotation (issue "Key rotation")', () => {
   });
 
   it('rotate to the same secret re-annotates: ≤ 4 new blocks, B reads T1 and T0', () => {
-    const blocks = path.join(dir, 'store', 'blocks');
+    const blocks = path.join(dir(), 'store', 'blocks');
     const before = countFiles(blocks);
     const res = JSON.parse(ok(['rotate', t0, '-g', 'GK1', '-k', 'A.key', '--json'])) as RotateJson;
     expect(res.mode).toBe('reannotated');
@@ -199,11 +168,11 @@ describe('key rotation (issue "Key rotation")', () => {
     const plain = ok(['store', 'data.bin']);
     expectError(hbs2(['rotate', plain, '-g', 'GK1', '-k', 'A.key']), 3);
     ok(['groupkey-new', 'C.pubs', '-o', 'GKC']);
-    const before = countFiles(path.join(dir, 'store', 'blocks'));
+    const before = countFiles(path.join(dir(), 'store', 'blocks'));
     const nobody = hbs2(['rotate', t0, '-g', 'GKC', '-k', 'A.key']);
     expectError(nobody, 5);
     expect(nobody.stdout.length).toBe(0);
-    expect(countFiles(path.join(dir, 'store', 'blocks'))).toBe(before);
+    expect(countFiles(path.join(dir(), 'store', 'blocks'))).toBe(before);
   });
 });
 
@@ -211,7 +180,7 @@ describe('an interrupted rotation', () => {
   it('SIGKILL at a random moment: the old root still reads and fsck is clean (or repairs)', async () => {
     const store = 'crash';
     const big = randomBytes(16 * 1024 * 1024);
-    fs.writeFileSync(path.join(dir, 'big.bin'), big);
+    fs.writeFileSync(path.join(dir(), 'big.bin'), big);
     const tree = ok(['store', '-g', 'GK1', '-k', 'A.key', 'big.bin'], store);
     const trials = 5;
     let killedRunning = 0;
@@ -219,8 +188,8 @@ describe('an interrupted rotation', () => {
       const delay = 20 + Math.floor(Math.random() * 281);
       await new Promise<void>((resolve) => {
         const child = spawn(process.execPath, [BIN, 'rotate', tree, '-g', 'GK2', '-k', 'A.key'], {
-          cwd: dir,
-          env: env(store),
+          cwd: dir(),
+          env: hbs2Env(dir(), path.join(dir(), store)),
           stdio: 'ignore',
         });
         child.on('exit', () => resolve());
