@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import {
@@ -10,35 +8,16 @@ import {
   generateKeyring,
   type Keyring,
 } from '../../src/keyring/keyring.js';
+import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI in the test's temp dir with its own store and config home. */
-function hbs2(args: string[], input = ''): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      HBS2_STORE: path.join(dir, 'store'),
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      HBS2_DEBUG: '',
-    },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hbs2 = (args: string[], input = ''): CliRun => runCli(dir(), args, { input });
 
-const file = (name: string) => path.join(dir, name);
+const file = (name: string) => path.join(dir(), name);
 
-function expectCleanError(r: Run, code: number): void {
+function expectCleanError(r: CliRun, code: number): void {
   expect(r.status).toBe(code);
   expect(r.stdout).toBe('');
   expect(r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'))).toHaveLength(1);
@@ -48,11 +27,9 @@ function expectCleanError(r: Run, code: number): void {
 let keyring: Keyring;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
   keyring = generateKeyring(2);
   fs.writeFileSync(file('me.key'), formatKeyringFile(keyring), { mode: 0o600 });
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('hbs2 sigil', () => {
   it('create then check round-trips, in hbs2 layout and JSON', () => {
