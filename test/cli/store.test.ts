@@ -1,45 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { hashBlock } from '../../src/store/hash.js';
 import { encodeMTree, type MTree } from '../../src/tree/node.js';
+import { runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
 
-const BIN = path.resolve(__dirname, '../../bin/hbs2.js');
-let dir: string;
-
-interface Run {
-  status: number | null;
-  stdout: Buffer;
-  out: string;
-  stderr: string;
-}
+const dir = useTempDir();
 
 /** Runs the built CLI with its own store (HBS2_STORE) and config home in the temp dir. */
-function hbs2(args: string[], input: string | Buffer = '', store = 'store'): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    input,
-    maxBuffer: 64 * 1024 * 1024,
-    env: {
-      ...process.env,
-      HBS2_STORE: path.join(dir, store),
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      HBS2_DEBUG: '',
-    },
-  });
-  return {
-    status: r.status,
-    stdout: r.stdout,
-    out: r.stdout.toString('utf8'),
-    stderr: r.stderr.toString('utf8'),
-  };
-}
+const hbs2 = (args: string[], input: string | Buffer = '', store = 'store'): CliBytesRun =>
+  runCli(dir(), args, { input, store, bytes: true });
 
 /** Asserts one clean error line with `code`, mentioning `text` when given. */
-function expectError(r: Run, code: number, text?: string): void {
+function expectError(r: CliBytesRun, code: number, text?: string): void {
   expect(r.status).toBe(code);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
   expect(errors).toHaveLength(1);
@@ -47,8 +21,9 @@ function expectError(r: Run, code: number, text?: string): void {
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
-const file = (name: string) => path.join(dir, name);
-const blockFile = (store: string, h: string) => path.join(dir, store, 'blocks', h[0]!, h.slice(1));
+const file = (name: string) => path.join(dir(), name);
+const blockFile = (store: string, h: string) =>
+  path.join(dir(), store, 'blocks', h[0]!, h.slice(1));
 
 /** Puts bytes straight into a store directory in hbs2's layout (for hostile trees). */
 function putFile(store: string, bytes: Uint8Array, name = encodeBase58(hashBlock(bytes))): string {
@@ -59,11 +34,6 @@ function putFile(store: string, bytes: Uint8Array, name = encodeBase58(hashBlock
 }
 const putTree = (store: string, t: MTree) => putFile(store, encodeMTree(t));
 const mod251 = (n: number) => Buffer.from(Uint8Array.from({ length: n }, (_, i) => i % 251));
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('store / cat / hash --tree round trips', () => {
   const cases: [string, Buffer, string | null][] = [
@@ -181,7 +151,7 @@ describe('a corrupt data block', () => {
     // With -o nothing at all is left behind.
     expectError(hbs2(['cat', root, '-o', file('never.bin')], '', store), 4, bad);
     expect(fs.existsSync(file('never.bin'))).toBe(false);
-    expect(fs.readdirSync(dir).filter((n) => n.startsWith('.hbs2-tmp-'))).toEqual([]);
+    expect(fs.readdirSync(dir()).filter((n) => n.startsWith('.hbs2-tmp-'))).toEqual([]);
 
     const k = hbs2(['fsck'], '', store);
     expect(k.status).toBe(4);
@@ -192,7 +162,7 @@ describe('a corrupt data block', () => {
     const r = hbs2(['fsck', '--repair'], '', store);
     expect(r.status).toBe(0);
     expect(r.out).toContain('quarantined');
-    expect(fs.existsSync(path.join(dir, store, 'quarantine', bad))).toBe(true);
+    expect(fs.existsSync(path.join(dir(), store, 'quarantine', bad))).toBe(true);
     expect(fs.existsSync(f)).toBe(false);
 
     expect(hbs2(['fsck'], '', store).status).toBe(0);
@@ -276,8 +246,8 @@ describe('deps and del', () => {
     ).toHaveLength(3);
     expect(
       fs
-        .readdirSync(path.join(dir, store, 'blocks'))
-        .flatMap((c) => fs.readdirSync(path.join(dir, store, 'blocks', c))),
+        .readdirSync(path.join(dir(), store, 'blocks'))
+        .flatMap((c) => fs.readdirSync(path.join(dir(), store, 'blocks', c))),
     ).toEqual([]);
   });
 
@@ -312,7 +282,7 @@ describe('fsck', () => {
   it('reports stale temp files and bad names, repairs them, exit codes 4 then 0', () => {
     const store = 'fsck';
     hbs2(['store', '-'], 'hello world', store);
-    const cdir = path.join(dir, store, 'blocks', '3');
+    const cdir = path.join(dir(), store, 'blocks', '3');
     fs.writeFileSync(path.join(cdir, 'atomic42.write'), 'x');
     fs.writeFileSync(path.join(cdir, 'short'), 'x');
     const k = hbs2(['fsck', '--json'], '', store);
@@ -324,7 +294,7 @@ describe('fsck', () => {
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/2 problems, 2 repaired/);
     expect(fs.existsSync(path.join(cdir, 'atomic42.write'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, store, 'quarantine', '3short'))).toBe(true);
+    expect(fs.existsSync(path.join(dir(), store, 'quarantine', '3short'))).toBe(true);
     expect(hbs2(['fsck'], '', store).out).toMatch(/0 problems/);
   });
 });
