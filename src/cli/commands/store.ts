@@ -320,7 +320,12 @@ async function treeNonce(
   if (random || file === undefined || file === '-') return crypto().randomBytes(32);
   const input = await openInput(file);
   const nb = new StoreNonceBuilder();
-  for await (const chunk of chunkBytes(input.source, BLOCK_SIZE)) nb.addChunk(chunk);
+  // Each chunk is used at once, so one buffer goes round (no 256 KiB garbage per chunk).
+  const buffers = new ReadBufferPool(BLOCK_SIZE, 1);
+  for await (const chunk of chunkBytes(input.source, BLOCK_SIZE, 0, buffers)) {
+    nb.addChunk(chunk);
+    buffers.release(chunk);
+  }
   return nb.finish();
 }
 
