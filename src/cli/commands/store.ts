@@ -5,7 +5,7 @@
  * others.
  */
 import type { Command } from 'commander';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crypto } from '../../crypto/index.js';
@@ -90,6 +90,7 @@ export async function openInput(file: string | undefined): Promise<Input> {
   }
   let fh: fs.FileHandle;
   let size: number;
+  let regular: boolean;
   try {
     fh = await fs.open(file, 'r');
     const st = await fh.stat();
@@ -98,22 +99,31 @@ export async function openInput(file: string | undefined): Promise<Input> {
       throw new UsageError(`${file}: is a directory, expected a file`);
     }
     size = st.size;
+    regular = st.isFile();
   } catch (e) {
     throw fileError(e, file);
   }
   // One buffer for the whole file: the chunker copies every piece into its own blocks.
-  const buf = new Uint8Array(BLOCK_SIZE);
+  const buf = new Uint8Array(INPUT_READ_SIZE);
+  const fd = fh.fd;
+  // A regular file is read synchronously: a read from the page cache takes tens of
+  // microseconds, far less than a round trip through libuv's thread pool, and one read
+  // at a time through that pool kept the hashing workers waiting. Pipes and devices,
+  // which can block, are read asynchronously.
+  const readSome = regular
+    ? async () => readSync(fd, buf, 0, buf.length, null)
+    : async () => (await fh.read(buf, 0, buf.length, null)).bytesRead;
   async function* read(): AsyncIterable<Uint8Array> {
     try {
       while (true) {
-        let r;
+        let n;
         try {
-          r = await fh.read(buf, 0, BLOCK_SIZE, null);
+          n = await readSome();
         } catch (e) {
           throw fileError(e, file!);
         }
-        if (r.bytesRead === 0) return;
-        yield buf.subarray(0, r.bytesRead);
+        if (n === 0) return;
+        yield buf.subarray(0, n);
       }
     } finally {
       await fh.close();
@@ -121,6 +131,20 @@ export async function openInput(file: string | undefined): Promise<Input> {
   }
   return { source: read(), size, file };
 }
+
+/** The size of FILE when it is a regular file (undefined for stdin and anything odd). */
+async function sizeOf(file: string | undefined): Promise<number | undefined> {
+  if (file === undefined || file === '-') return undefined;
+  try {
+    const st = await fs.stat(file);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined; // openInput reports the error in its place
+  }
+}
+
+/** Bytes read from an input file at a time (four blocks: fewer system calls). */
+const INPUT_READ_SIZE = 4 * BLOCK_SIZE;
 
 /** Destination of `cat`: stdout, or a file written atomically on success. */
 export interface OutputSink {
@@ -341,13 +365,14 @@ export async function storeCommand(
   const meta = await metadataText(file, opts);
   const store = await openStore(ctx, opts.prefix);
   if (opts.groupkey !== undefined) {
-    const gk = await readGroupKeyFile(opts.groupkey);
-    const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
-    const nonceS = await treeNonce(file, opts.randomNonce);
-    const input = await openInput(file);
-    const groupKeyHash = await storeGroupKey(store, gk);
-    const runner = runnerFor(input.size);
+    // Started first: the workers boot while the key is opened and the nonce pass reads.
+    const runner = runnerFor(await sizeOf(file));
     try {
+      const gk = await readGroupKeyFile(opts.groupkey);
+      const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
+      const nonceS = await treeNonce(file, opts.randomNonce);
+      const input = await openInput(file);
+      const groupKeyHash = await storeGroupKey(store, gk);
       const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
         writeEncryptedTree(
           store,
@@ -420,7 +445,7 @@ export async function catCommand(
   // Encrypted data blocks are read into recycled buffers (given back below once written),
   // so streaming a big tree does not leave a trail of garbage for the GC.
   const readBuffers = new ReadBufferPool(BLOCK_SIZE + 64);
-  const store = await openStore(ctx, opts.prefix, { readBuffers });
+  const store = await openStore(ctx, opts.prefix, { readBuffers, syncReads: true });
   if (opts.metadata) {
     await metadataCommand(ctx, store, hash, opts);
     return;

@@ -107,7 +107,8 @@ describe('ReadBufferPool', () => {
   });
 });
 
-describe('FsBlockStore.getUnverified', () => {
+// Both read paths: async through libuv, and synchronous calls (the CLI's cat).
+describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (syncReads) => {
   const CAPACITY = 262_144 + 64;
   let dir: string;
   beforeEach(() => {
@@ -128,7 +129,7 @@ describe('FsBlockStore.getUnverified', () => {
 
   it('with a pool: exact bytes, in a pooled buffer of capacity bytes', async () => {
     const readBuffers = new ReadBufferPool(CAPACITY);
-    const store = new FsBlockStore(dir, { syncFiles: false, readBuffers });
+    const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     for (const [i, size] of SIZES.entries()) {
       const data = bytes(size, 10 + i);
       const h = await store.put(data);
@@ -144,7 +145,7 @@ describe('FsBlockStore.getUnverified', () => {
 
   it('with a pool: a released buffer is reused by the next read', async () => {
     const readBuffers = new ReadBufferPool(CAPACITY);
-    const store = new FsBlockStore(dir, { syncFiles: false, readBuffers });
+    const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     const a = bytes(5000, 1);
     const b = bytes(300, 2);
     const ha = await store.put(a);
@@ -163,7 +164,7 @@ describe('FsBlockStore.getUnverified', () => {
 
   it('with a pool: a file of capacity bytes or more is read whole (fallback)', async () => {
     const readBuffers = new ReadBufferPool(CAPACITY);
-    const store = new FsBlockStore(dir, { syncFiles: false, readBuffers });
+    const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     const marker = readBuffers.take();
     readBuffers.release(marker);
     for (const [i, size] of [CAPACITY, CAPACITY + 1, CAPACITY + 100_000].entries()) {
@@ -181,7 +182,7 @@ describe('FsBlockStore.getUnverified', () => {
 
   it('returns corrupted bytes unverified, while get throws an IntegrityError', async () => {
     for (const readBuffers of [new ReadBufferPool(CAPACITY), undefined]) {
-      const store = new FsBlockStore(dir, { syncFiles: false, readBuffers });
+      const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
       const data = bytes(4000, readBuffers ? 7 : 8);
       const h = await store.put(data);
       const bad = data.slice();
@@ -201,14 +202,14 @@ describe('FsBlockStore.getUnverified', () => {
   it('a missing block is null, with or without a pool', async () => {
     const missing = hashBlock(bytes(10, 99));
     for (const readBuffers of [new ReadBufferPool(CAPACITY), undefined]) {
-      const store = new FsBlockStore(dir, { syncFiles: false, readBuffers });
+      const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
       expect(await store.getUnverified(missing)).toBeNull();
       expect(await store.get(missing)).toBeNull();
     }
   });
 
   it('without a pool: a view at offset 0 covering its whole ArrayBuffer', async () => {
-    const store = new FsBlockStore(dir, { syncFiles: false });
+    const store = new FsBlockStore(dir, { syncReads, syncFiles: false });
     for (const [i, size] of [0, 1, 100, 1000, 8191, 8192, 262_144, 262_160].entries()) {
       const data = bytes(size, 70 + i);
       const h = await store.put(data);
