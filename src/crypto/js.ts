@@ -1,8 +1,18 @@
 /** Portable backend: tweetnacl + @noble/hashes. */
-import nacl from 'tweetnacl';
+import { createRequire } from 'node:module';
+import type naclType from 'tweetnacl';
+import type SipHashType from 'siphash';
 import { blake2b } from '@noble/hashes/blake2.js';
-import SipHash from 'siphash';
 import type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
+
+// tweetnacl and siphash (CommonJS) are required on first use: with the native backend,
+// the usual case, they are never needed, and loading them cost every process and every
+// worker thread about 20 ms of start-up.
+const requireCjs = createRequire(import.meta.url);
+let naclLib: typeof naclType | undefined;
+let sipLib: typeof SipHashType | undefined;
+const nacl = (): typeof naclType => (naclLib ??= requireCjs('tweetnacl') as typeof naclType);
+const sip = (): typeof SipHashType => (sipLib ??= requireCjs('siphash') as typeof SipHashType);
 
 const SEAL_OVERHEAD = 32 + 16;
 
@@ -29,15 +39,15 @@ export const jsCrypto: CryptoProvider = {
     return wrapper;
   },
   blake2b: (data, outLen) => blake2b(data, { dkLen: outLen }),
-  secretbox: (m, n, k) => nacl.secretbox(m, n, k),
+  secretbox: (m, n, k) => nacl().secretbox(m, n, k),
   // tweetnacl throws a plain Error for a wrong nonce/key size; libsodium's backend returns
   // null. Keys decoded from files are not length-checked by hbs2, so both must say null.
   secretboxOpen: (b, n, k) =>
-    n.length === 24 && k.length === 32 ? nacl.secretbox.open(b, n, k) : null,
+    n.length === 24 && k.length === 32 ? nacl().secretbox.open(b, n, k) : null,
   // tweetnacl has no output-buffer API: these copy, which costs little next to its speed.
   secretboxInto(out, m, n, k) {
     if (out.length < m.length + 16) throw new RangeError('secretboxInto: output too small');
-    const c = nacl.secretbox(m, n, k);
+    const c = nacl().secretbox(m, n, k);
     out.set(c);
     return out.subarray(0, c.length);
   },
@@ -45,16 +55,16 @@ export const jsCrypto: CryptoProvider = {
     // Same order of checks as the native backend: bad sizes are null before a RangeError.
     if (b.length < 16 || n.length !== 24 || k.length !== 32) return null;
     if (out.length < b.length - 16) throw new RangeError('secretboxOpenInto: output too small');
-    const m = nacl.secretbox.open(b, n, k);
+    const m = nacl().secretbox.open(b, n, k);
     if (!m) return null;
     out.set(m);
     return out.subarray(0, m.length);
   },
-  boxKeyPair: (): KeyPair => nacl.box.keyPair(),
-  boxKeyPairFromSecret: (sk) => nacl.box.keyPair.fromSecretKey(sk),
+  boxKeyPair: (): KeyPair => nacl().box.keyPair(),
+  boxKeyPairFromSecret: (sk) => nacl().box.keyPair.fromSecretKey(sk),
   sealedBox(message, pk) {
-    const eph = nacl.box.keyPair();
-    const boxed = nacl.box(message, sealNonce(eph.publicKey, pk), pk, eph.secretKey);
+    const eph = nacl().box.keyPair();
+    const boxed = nacl().box(message, sealNonce(eph.publicKey, pk), pk, eph.secretKey);
     const out = new Uint8Array(32 + boxed.length);
     out.set(eph.publicKey, 0);
     out.set(boxed, 32);
@@ -63,12 +73,12 @@ export const jsCrypto: CryptoProvider = {
   sealedBoxOpen(sealed, pk, sk) {
     if (sealed.length < SEAL_OVERHEAD || pk.length !== 32 || sk.length !== 32) return null;
     const epk = sealed.subarray(0, 32);
-    return nacl.box.open(sealed.subarray(32), sealNonce(epk, pk), epk, sk);
+    return nacl().box.open(sealed.subarray(32), sealNonce(epk, pk), epk, sk);
   },
-  signKeyPairFromSeed: (seed) => nacl.sign.keyPair.fromSeed(seed),
-  sign: (m, sk) => nacl.sign.detached(m, sk),
+  signKeyPairFromSeed: (seed) => nacl().sign.keyPair.fromSeed(seed),
+  sign: (m, sk) => nacl().sign.detached(m, sk),
   verify: (m, sig, pk) =>
-    sig.length === 64 && pk.length === 32 && nacl.sign.detached.verify(m, sig, pk),
+    sig.length === 64 && pk.length === 32 && nacl().sign.detached.verify(m, sig, pk),
   sipHash24(key, message) {
     const k = new DataView(key.buffer, key.byteOffset, 16);
     const words = [
@@ -77,8 +87,8 @@ export const jsCrypto: CryptoProvider = {
       k.getUint32(8, true),
       k.getUint32(12, true),
     ];
-    const { h, l } = SipHash.hash(words, message);
+    const { h, l } = sip().hash(words, message);
     return (BigInt(h >>> 0) << 32n) | BigInt(l >>> 0);
   },
-  randomBytes: (n) => nacl.randomBytes(n),
+  randomBytes: (n) => nacl().randomBytes(n),
 };
