@@ -23,6 +23,29 @@ function sealNonce(epk: Uint8Array, pk: Uint8Array): Uint8Array {
   return blake2b(input, { dkLen: 24 });
 }
 
+/** tweetnacl's NaCl-style functions (not in its type declarations): padded buffers. */
+interface NaclLowLevel {
+  crypto_secretbox(c: Uint8Array, m: Uint8Array, d: number, n: Uint8Array, k: Uint8Array): number;
+  crypto_secretbox_open(
+    m: Uint8Array,
+    c: Uint8Array,
+    d: number,
+    n: Uint8Array,
+    k: Uint8Array,
+  ): number;
+}
+const lowlevel = (): NaclLowLevel => (nacl() as unknown as { lowlevel: NaclLowLevel }).lowlevel;
+
+/** Two scratch buffers per thread, grown on demand and reused by every call. */
+const scratch = (() => {
+  let a = new Uint8Array(0);
+  let b = new Uint8Array(0);
+  return {
+    a: (n: number) => (a.length >= n ? a : (a = new Uint8Array(n))),
+    b: (n: number) => (b.length >= n ? b : (b = new Uint8Array(n))),
+  };
+})();
+
 /** The tweetnacl + noble backend. */
 export const jsCrypto: CryptoProvider = {
   name: 'js',
@@ -44,21 +67,34 @@ export const jsCrypto: CryptoProvider = {
   // null. Keys decoded from files are not length-checked by hbs2, so both must say null.
   secretboxOpen: (b, n, k) =>
     n.length === 24 && k.length === 32 ? nacl().secretbox.open(b, n, k) : null,
-  // tweetnacl has no output-buffer API: these copy, which costs little next to its speed.
+  // Through tweetnacl's low-level NaCl functions and two reused scratch buffers: its
+  // high-level API allocates two padded copies of every 256 KiB block, and that garbage
+  // was most of a js-backend worker's memory.
   secretboxInto(out, m, n, k) {
+    if (n.length !== 24 || k.length !== 32)
+      throw new RangeError('secretbox: bad nonce or key size');
     if (out.length < m.length + 16) throw new RangeError('secretboxInto: output too small');
-    const c = nacl().secretbox(m, n, k);
-    out.set(c);
-    return out.subarray(0, c.length);
+    const len = m.length + 32;
+    const padded = scratch.a(len);
+    padded.fill(0, 0, 32);
+    padded.set(m, 32);
+    const boxed = scratch.b(len);
+    lowlevel().crypto_secretbox(boxed, padded, len, n, k);
+    out.set(boxed.subarray(16, len));
+    return out.subarray(0, m.length + 16);
   },
   secretboxOpenInto(out, b, n, k) {
     // Same order of checks as the native backend: bad sizes are null before a RangeError.
     if (b.length < 16 || n.length !== 24 || k.length !== 32) return null;
     if (out.length < b.length - 16) throw new RangeError('secretboxOpenInto: output too small');
-    const m = nacl().secretbox.open(b, n, k);
-    if (!m) return null;
-    out.set(m);
-    return out.subarray(0, m.length);
+    const len = b.length + 16;
+    const padded = scratch.a(len);
+    padded.fill(0, 0, 16);
+    padded.set(b, 16);
+    const opened = scratch.b(len);
+    if (lowlevel().crypto_secretbox_open(opened, padded, len, n, k) !== 0) return null;
+    out.set(opened.subarray(32, len));
+    return out.subarray(0, b.length - 16);
   },
   boxKeyPair: (): KeyPair => nacl().box.keyPair(),
   boxKeyPairFromSecret: (sk) => nacl().box.keyPair.fromSecretKey(sk),
