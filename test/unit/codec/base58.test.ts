@@ -3,19 +3,7 @@ import fc from 'fast-check';
 import bs58 from 'bs58';
 import { BASE58_ALPHABET, decodeBase58, encodeBase58 } from '../../../src/codec/base58.js';
 import { FormatError } from '../../../src/errors.js';
-
-/** Deterministic pseudo-random bytes (xorshift32), so large cases are reproducible. */
-function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const withZeros = (zeros: number, body: Uint8Array): Uint8Array => {
   const bytes = new Uint8Array(zeros + body.length);
@@ -71,8 +59,8 @@ describe('base58 edge cases', () => {
       [511, [0xff, 0xff]],
       [512, [57]],
       [900, [58]],
-      [3, pseudoRandom(700, 7)],
-      [700, pseudoRandom(700, 8)],
+      [3, xorshiftBytes(700, 7)],
+      [700, xorshiftBytes(700, 8)],
     ] as const) {
       const bytes = withZeros(zeros, Uint8Array.from(body));
       const text = encodeBase58(bytes);
@@ -88,7 +76,7 @@ describe('base58 edge cases', () => {
       for (const bytes of [
         new Uint8Array(len).fill(0xff),
         withZeros(0, Uint8Array.from([1, ...new Uint8Array(len - 1)])),
-        pseudoRandom(len, len),
+        xorshiftBytes(len, len),
       ]) {
         const text = encodeBase58(bytes);
         expect(text, `len ${len}`).toBe(bs58.encode(bytes));
@@ -116,7 +104,7 @@ describe('base58 edge cases', () => {
 
   it('14 KB and 20 KB inputs (the reciprocal-division path) are identical to bs58', () => {
     // bs58 is quadratic: keep its inputs at most 20 KB.
-    for (const bytes of [withZeros(3, pseudoRandom(14_000, 3)), pseudoRandom(20_000, 4)]) {
+    for (const bytes of [withZeros(3, xorshiftBytes(14_000, 3)), xorshiftBytes(20_000, 4)]) {
       const text = encodeBase58(bytes);
       expect(text).toBe(bs58.encode(bytes));
       expect(decodeBase58(text)).toEqual(bytes);
@@ -129,7 +117,7 @@ describe('base58 edge cases', () => {
       [120_000, 17],
       [200_000, 1],
     ] as const) {
-      const bytes = withZeros(zeros, pseudoRandom(len, len));
+      const bytes = withZeros(zeros, xorshiftBytes(len, len));
       bytes[zeros] ||= 1;
       const text = encodeBase58(bytes);
       expect(text.startsWith('1'.repeat(zeros))).toBe(true);

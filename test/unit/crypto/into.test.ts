@@ -6,32 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/index.js';
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const native = loadNativeCrypto();
 if (!native) console.warn('NOTE: sodium-native is not loadable here; native tests skipped');
 const backends: CryptoProvider[] = native ? [jsCrypto, native] : [jsCrypto];
 
-/** Deterministic pseudo-random bytes (no need for a CSPRNG in tests). */
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
-const key = bytes(32, 1);
-const nonce = bytes(24, 2);
+const key = xorshiftBytes(32, 1);
+const nonce = xorshiftBytes(24, 2);
 const SIZES = [0, 1, 262_144];
 
 describe.each(backends.map((c) => [c.name, c] as const))('secretbox*Into (%s)', (_name, c) => {
   it.each(SIZES)('secretboxInto equals secretbox for %i bytes, at the start of out', (n) => {
-    const m = bytes(n, 3 + n);
+    const m = xorshiftBytes(n, 3 + n);
     const out = new Uint8Array(n + 16 + 7).fill(0xee);
     const got = c.secretboxInto(out, m, nonce, key);
     expect(got.length).toBe(n + 16);
@@ -45,7 +33,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('secretbox*Into (%s)', 
   it('secretboxInto writes at the start of an `out` that is itself a subarray', () => {
     const backing = new Uint8Array(100);
     const out = backing.subarray(10, 60);
-    const m = bytes(20, 9);
+    const m = xorshiftBytes(20, 9);
     const got = c.secretboxInto(out, m, nonce, key);
     expect(got.buffer).toBe(backing.buffer);
     expect(got.byteOffset).toBe(10);
@@ -53,7 +41,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('secretbox*Into (%s)', 
   });
 
   it.each(SIZES)('secretboxOpenInto round-trips %i bytes', (n) => {
-    const m = bytes(n, 5 + n);
+    const m = xorshiftBytes(n, 5 + n);
     const box = c.secretbox(m, nonce, key);
     const out = new Uint8Array(n + 3);
     const got = c.secretboxOpenInto(out, box, nonce, key);
@@ -65,7 +53,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('secretbox*Into (%s)', 
   });
 
   it('secretboxOpenInto returns null on a flipped byte, a wrong key, a bad nonce or key size', () => {
-    const m = bytes(1000, 11);
+    const m = xorshiftBytes(1000, 11);
     const box = c.secretbox(m, nonce, key);
     const out = new Uint8Array(1000);
     for (const at of [0, 15, 16, 500, box.length - 1]) {
@@ -84,12 +72,12 @@ describe.each(backends.map((c) => [c.name, c] as const))('secretbox*Into (%s)', 
 
   it('secretboxOpenInto returns null (no exception) for boxes shorter than the MAC', () => {
     for (const n of [0, 1, 15]) {
-      expect(c.secretboxOpenInto(new Uint8Array(0), bytes(n, 7), nonce, key)).toBeNull();
+      expect(c.secretboxOpenInto(new Uint8Array(0), xorshiftBytes(n, 7), nonce, key)).toBeNull();
     }
   });
 
   it('throws RangeError when out is too small', () => {
-    const m = bytes(100, 13);
+    const m = xorshiftBytes(100, 13);
     expect(() => c.secretboxInto(new Uint8Array(115), m, nonce, key)).toThrow(RangeError);
     expect(() => c.secretboxInto(new Uint8Array(0), new Uint8Array(0), nonce, key)).toThrow(
       RangeError,
@@ -128,7 +116,7 @@ describe.skipIf(!native)('js and native agree on secretbox*Into', () => {
 
   it('a box sealed by one opens with the other, for several sizes', () => {
     for (const size of [0, 1, 17, 4096, 262_144]) {
-      const m = bytes(size, 21 + size);
+      const m = xorshiftBytes(size, 21 + size);
       const fromJs = jsCrypto.secretboxInto(new Uint8Array(size + 16), m, nonce, key);
       const fromNative = n.secretboxInto(new Uint8Array(size + 16), m, nonce, key);
       expect(hex(fromJs)).toBe(hex(fromNative));

@@ -20,23 +20,12 @@ import {
   runBlockJob,
   type BlockJob,
 } from '../../../src/parallel/jobs.js';
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const backends: CryptoProvider[] = [jsCrypto];
 const native = loadNativeCrypto();
 if (native) backends.push(native);
-
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** `data` copied to the start of a fresh ArrayBuffer with `spare` bytes after it. */
 function inBuffer(data: Uint8Array, spare: number, offset = 0): Uint8Array {
@@ -57,8 +46,8 @@ function integrityError(f: () => unknown): IntegrityError {
   throw new Error('expected an IntegrityError, nothing was thrown');
 }
 
-const key0 = bytes(32, 101);
-const nonce0 = bytes(24, 102);
+const key0 = xorshiftBytes(32, 101);
+const nonce0 = xorshiftBytes(24, 102);
 const SIZES = [0, 1, 15, 16, 17, 1000, 262_144];
 
 describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_name, c) => {
@@ -93,7 +82,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   it.each(ops)('%s: freshOutput and ownedOutput give the same bytes and hashes', (op) => {
     const owned = ownedOutput();
     for (const [i, size] of SIZES.entries()) {
-      const plain = bytes(size, 7 + i);
+      const plain = xorshiftBytes(size, 7 + i);
       const index = BigInt(i + 1);
       for (const spare of [0, 16, 40]) {
         const a = runBlockJob(job(op, plain, index, spare), c, freshOutput);
@@ -110,7 +99,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   });
 
   it('freshOutput never writes into the caller’s buffer, even with room', () => {
-    const plain = bytes(500, 3);
+    const plain = xorshiftBytes(500, 3);
     const data = inBuffer(plain, 64);
     const before = hex(new Uint8Array(data.buffer));
     const r = runBlockJob({ op: 'encrypt1', data, key0, nonce0, index: 1n }, c);
@@ -126,7 +115,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   it('ownedOutput: encrypt1 with 16 spare bytes returns the ciphertext in the data buffer', () => {
     const owned = ownedOutput();
     for (const size of [0, 1, 1000, 262_144]) {
-      const plain = bytes(size, size + 1);
+      const plain = xorshiftBytes(size, size + 1);
       const data = inBuffer(plain, 16);
       const r = runBlockJob({ op: 'encrypt1', data, key0, nonce0, index: 5n }, c, owned);
       expect(r.block.buffer).toBe(data.buffer);
@@ -139,7 +128,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
 
   it('ownedOutput: a view at an offset with room is written back at that offset', () => {
     const owned = ownedOutput();
-    const plain = bytes(300, 77);
+    const plain = xorshiftBytes(300, 77);
     const data = inBuffer(plain, 16, 8);
     new Uint8Array(data.buffer, 0, 8).fill(0xab);
     const r = runBlockJob({ op: 'encrypt1', data, key0, nonce0, index: 9n }, c, owned);
@@ -152,7 +141,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   it('ownedOutput: decrypt1 returns the plaintext in the data buffer', () => {
     const owned = ownedOutput();
     for (const size of [0, 1, 1000, 262_144]) {
-      const plain = bytes(size, size + 2);
+      const plain = xorshiftBytes(size, size + 2);
       const stored = seal(plain, 3n);
       const data = inBuffer(stored, 0);
       const r = runBlockJob(
@@ -168,8 +157,8 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
 
   it('ownedOutput without room returns a copy, never the reused scratch buffer', () => {
     const owned = ownedOutput();
-    const p1 = bytes(1000, 31);
-    const p2 = bytes(1000, 32);
+    const p1 = xorshiftBytes(1000, 31);
+    const p2 = xorshiftBytes(1000, 32);
     const d1 = inBuffer(p1, 0);
     const r1 = runBlockJob({ op: 'encrypt1', data: d1, key0, nonce0, index: 1n }, c, owned);
     expect(r1.block.buffer).not.toBe(d1.buffer);
@@ -195,8 +184,8 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   });
 
   it('verify with a wrong expect throws an IntegrityError naming the block, with a hint', () => {
-    const data = bytes(100, 41);
-    const wrong = c.blake2b256(bytes(100, 42));
+    const data = xorshiftBytes(100, 41);
+    const wrong = c.blake2b256(xorshiftBytes(100, 42));
     for (const out of [freshOutput, ownedOutput()]) {
       const e = integrityError(() =>
         runBlockJob({ op: 'verify', data: data.slice(), expect: wrong }, c, out),
@@ -208,8 +197,8 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   });
 
   it('decrypt1 with a wrong expect fails on the hash, before decrypting', () => {
-    const stored = seal(bytes(100, 43), 1n);
-    const wrong = c.blake2b256(bytes(5, 44));
+    const stored = seal(xorshiftBytes(100, 43), 1n);
+    const wrong = c.blake2b256(xorshiftBytes(5, 44));
     for (const out of [freshOutput, ownedOutput()]) {
       const e = integrityError(() =>
         runBlockJob(
@@ -225,7 +214,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
   });
 
   it('decrypt1 of a tampered block (hash matching the tampered bytes) fails on the MAC', () => {
-    const stored = seal(bytes(1000, 45), 1n);
+    const stored = seal(xorshiftBytes(1000, 45), 1n);
     for (const at of [0, 16, 999]) {
       const bad = stored.slice();
       bad[at]! ^= 0x04;
@@ -250,7 +239,7 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
 
   it('decrypt1 of a block shorter than the MAC is an IntegrityError, not a RangeError', () => {
     for (const size of [0, 1, 15]) {
-      const short = bytes(size, 50 + size);
+      const short = xorshiftBytes(size, 50 + size);
       for (const out of [freshOutput, ownedOutput()]) {
         for (const expectHash of [undefined, c.blake2b256(short)]) {
           const j: BlockJob = {

@@ -11,24 +11,13 @@ import { inlineRunner } from '../../../src/parallel/pool.js';
 import type { BlockJob, BlockResult } from '../../../src/parallel/jobs.js';
 import { workerPool, type BlockRunner } from '../../../dist/parallel/pool.js';
 import { Hbs2Error, IntegrityError } from '../../../dist/errors.js';
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const c = crypto();
 
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
-const key0 = bytes(32, 201);
-const nonce0 = bytes(24, 202);
+const key0 = xorshiftBytes(32, 201);
+const nonce0 = xorshiftBytes(24, 202);
 const seal = (plain: Uint8Array, index: bigint) =>
   c.secretbox(plain, nonceWithCounter(nonce0, index), key0);
 
@@ -40,7 +29,7 @@ const plains: Uint8Array[] = (() => {
     x = (x * 1103515245 + 12345) % 2 ** 31;
     sizes.push(x % 70_000);
   }
-  return sizes.map((n, i) => bytes(n, 300 + i));
+  return sizes.map((n, i) => xorshiftBytes(n, 300 + i));
 })();
 
 /** The job of `op` over block `i` (fresh buffers: a pool may take them). */
@@ -136,7 +125,7 @@ describe('workerPool(2)', () => {
     const e = await rejection(
       pool.run({
         op: 'encrypt1',
-        data: bytes(10, 1),
+        data: xorshiftBytes(10, 1),
         key0: key0.subarray(0, 31),
         nonce0,
         index: 1n,

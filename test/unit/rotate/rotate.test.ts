@@ -27,6 +27,7 @@ import { encryptMethod2, treeCipher } from '../../../src/tree/encrypt.js';
 import { decryptTransform, writeEncryptedTree } from '../../../src/tree/encrypted-tree.js';
 import { objectDataHashes, readObject } from '../../../src/tree/object.js';
 import { writeTree } from '../../../src/tree/writer.js';
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const BLOCK = 262_144;
 const b58 = encodeBase58;
@@ -34,19 +35,6 @@ const b58 = encodeBase58;
 function member(): { source: KeyringSource; pub: Uint8Array } {
   const keyring = generateKeyring(1);
   return { source: { keyring }, pub: keyring.entries[0]!.publicKey };
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
-function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 function chunks(data: Uint8Array): Uint8Array[] {
@@ -105,7 +93,7 @@ async function encryptedTree(
 describe('rotateTree', () => {
   const a = member();
   const b = member();
-  const data = bytes(2 * BLOCK + 1234, 7);
+  const data = xorshiftBytes(2 * BLOCK + 1234, 7);
 
   it('same secret: re-annotates only, data blocks untouched', async () => {
     const store = new MemoryBlockStore();
@@ -192,7 +180,7 @@ describe('rotateTree', () => {
     const nonce = crypto().randomBytes(32);
     const t = treeCipher(gk0.secret, nonce);
     const opts = { a: 5n, b: 9n };
-    const small = bytes(BLOCK + 10, 3);
+    const small = xorshiftBytes(BLOCK + 10, 3);
     const res = await writeTree(store, chunks(small), {
       transform: (plain, index) => encryptMethod2(t, opts, plain, index),
     });
@@ -319,7 +307,7 @@ describe('key index', () => {
     const [a, b] = [member(), member()];
     const gk0 = generateGroupKey([a.pub]);
     const gk0Hash = await storeGroupKeyTree(store, storePath, gk0.groupKey);
-    const data = bytes(BLOCK + 99, 11);
+    const data = xorshiftBytes(BLOCK + 99, 11);
     const res = await writeEncryptedTree(store, chunks(data), {
       secret: gk0.secret,
       groupKeyHash: gk0Hash,
@@ -358,7 +346,7 @@ describe('key index', () => {
     const [a, b] = [member(), member()];
     const gk0 = generateGroupKey([a.pub]);
     const gk0Hash = await storeGroupKeyTree(store, storePath, gk0.groupKey);
-    const res = await writeEncryptedTree(store, chunks(bytes(1000, 5)), {
+    const res = await writeEncryptedTree(store, chunks(xorshiftBytes(1000, 5)), {
       secret: gk0.secret,
       groupKeyHash: gk0Hash,
       nonceS: crypto().randomBytes(32),

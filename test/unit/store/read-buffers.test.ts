@@ -11,20 +11,9 @@ import { FsBlockStore } from '../../../src/store/fs.js';
 import { MemoryBlockStore } from '../../../src/store/memory.js';
 import { hashBlock, hashToString } from '../../../src/store/hash.js';
 import { IntegrityError } from '../../../src/errors.js';
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** Detaches `b` (as a transfer to a worker would). */
 function detach(b: Uint8Array): void {
@@ -131,7 +120,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
     const readBuffers = new ReadBufferPool(CAPACITY);
     const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     for (const [i, size] of SIZES.entries()) {
-      const data = bytes(size, 10 + i);
+      const data = xorshiftBytes(size, 10 + i);
       const h = await store.put(data);
       const got = await store.getUnverified(h);
       expect(got).not.toBeNull();
@@ -146,8 +135,8 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   it('with a pool: a released buffer is reused by the next read', async () => {
     const readBuffers = new ReadBufferPool(CAPACITY);
     const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
-    const a = bytes(5000, 1);
-    const b = bytes(300, 2);
+    const a = xorshiftBytes(5000, 1);
+    const b = xorshiftBytes(300, 2);
     const ha = await store.put(a);
     const hb = await store.put(b);
     const first = (await store.getUnverified(ha))!;
@@ -168,7 +157,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
     const marker = readBuffers.take();
     readBuffers.release(marker);
     for (const [i, size] of [CAPACITY, CAPACITY + 1, CAPACITY + 100_000].entries()) {
-      const data = bytes(size, 50 + i);
+      const data = xorshiftBytes(size, 50 + i);
       const h = writeBlockFile(store, data);
       const got = await store.getUnverified(h);
       expect(got!.length).toBe(size);
@@ -183,7 +172,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   it('returns corrupted bytes unverified, while get throws an IntegrityError', async () => {
     for (const readBuffers of [new ReadBufferPool(CAPACITY), undefined]) {
       const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
-      const data = bytes(4000, readBuffers ? 7 : 8);
+      const data = xorshiftBytes(4000, readBuffers ? 7 : 8);
       const h = await store.put(data);
       const bad = data.slice();
       bad[1234]! ^= 0xff;
@@ -200,7 +189,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   });
 
   it('a missing block is null, with or without a pool', async () => {
-    const missing = hashBlock(bytes(10, 99));
+    const missing = hashBlock(xorshiftBytes(10, 99));
     for (const readBuffers of [new ReadBufferPool(CAPACITY), undefined]) {
       const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
       expect(await store.getUnverified(missing)).toBeNull();
@@ -211,7 +200,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   it('without a pool: a view at offset 0 covering its whole ArrayBuffer', async () => {
     const store = new FsBlockStore(dir, { syncReads, syncFiles: false });
     for (const [i, size] of [0, 1, 100, 1000, 8191, 8192, 262_144, 262_160].entries()) {
-      const data = bytes(size, 70 + i);
+      const data = xorshiftBytes(size, 70 + i);
       const h = await store.put(data);
       const got = (await store.getUnverified(h))!;
       expect(got.byteOffset).toBe(0);
@@ -224,7 +213,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
 describe('MemoryBlockStore.getUnverified', () => {
   it('returns a copy of the stored bytes, unverified; missing is null', async () => {
     const store = new MemoryBlockStore();
-    const data = bytes(500, 5);
+    const data = xorshiftBytes(500, 5);
     const h = await store.put(data);
     const got = (await store.getUnverified(h))!;
     expect(hex(got)).toBe(hex(data));
@@ -235,6 +224,6 @@ describe('MemoryBlockStore.getUnverified', () => {
     store.putRaw(h, bad);
     expect(hex((await store.getUnverified(h))!)).toBe(hex(bad));
     await expect(store.get(h)).rejects.toBeInstanceOf(IntegrityError);
-    expect(await store.getUnverified(hashBlock(bytes(3, 1)))).toBeNull();
+    expect(await store.getUnverified(hashBlock(xorshiftBytes(3, 1)))).toBeNull();
   });
 });

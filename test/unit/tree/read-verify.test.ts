@@ -34,6 +34,7 @@ import type { BlockRunner } from '../../../src/parallel/pool.js';
 import type { BlockSource, BlockStore } from '../../../src/store/blockstore.js';
 import type { MTreeAnn } from '../../../src/tree/annotation.js';
 import type { ReadTransform } from '../../../src/tree/reader.js';
+import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const srcLib = {
   ...srcEncrypted,
@@ -60,24 +61,12 @@ const distLib = {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
 const BLOCK = 1000;
-const DATA = bytes(5 * BLOCK + 321, 7); // 6 data blocks, the last one short
-const secret = bytes(32, 8);
-const otherSecret = bytes(32, 9);
-const nonceS = bytes(32, 10);
-const groupKeyHash = bytes(32, 11);
+const DATA = xorshiftBytes(5 * BLOCK + 321, 7); // 6 data blocks, the last one short
+const secret = xorshiftBytes(32, 8);
+const otherSecret = xorshiftBytes(32, 9);
+const nonceS = xorshiftBytes(32, 10);
+const groupKeyHash = xorshiftBytes(32, 11);
 const params = { secret, groupKeyHash, nonceS };
 
 function* chunks(): Iterable<Uint8Array> {
@@ -345,7 +334,7 @@ describe.each(variants)('reading an encrypted tree ($name)', ({ lib, runner, ver
 describe('decryptTransform with a runner is marked verifies', () => {
   it('only when a runner is given (method 1)', async () => {
     const store = new srcLib.MemoryBlockStore();
-    const res = await srcLib.writeEncryptedTree(store, [bytes(10, 1)], params);
+    const res = await srcLib.writeEncryptedTree(store, [xorshiftBytes(10, 1)], params);
     expect(srcLib.decryptTransform(res.ann, secret).verifies).toBeFalsy();
     expect(srcLib.decryptTransform(res.ann, secret, srcLib.inlineRunner()).verifies).toBe(true);
   });
