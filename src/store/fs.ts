@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { BASE58_ALPHABET } from '../codec/base58.js';
 import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
-import type { ReadBufferPool } from './read-buffers.js';
+import type { BlockBufferPool } from './block-buffers.js';
 import { hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
 
 /** Options for {@link FsBlockStore}. */
@@ -24,7 +24,7 @@ export interface FsBlockStoreOptions {
    * Buffers {@link FsBlockStore.getUnverified} reads into (a streaming reader releases
    * each block back after use); default: a fresh buffer per read.
    */
-  readBuffers?: ReadBufferPool;
+  readBuffers?: BlockBufferPool;
   /**
    * Read pooled block files with synchronous system calls (default false). Streaming a
    * tree from the page cache, a 256 KiB read takes tens of microseconds while three round
@@ -51,7 +51,7 @@ export class FsBlockStore implements BlockStore {
   /** `<prefix>/blocks`. */
   readonly blocksDir: string;
   private readonly syncFiles: boolean;
-  private readonly readBuffers: ReadBufferPool | undefined;
+  private readonly readBuffers: BlockBufferPool | undefined;
   private readonly syncReads: boolean;
   /** Directories known to exist (created or seen) in this process. */
   private readonly knownDirs = new Set<string>();
@@ -159,7 +159,7 @@ export class FsBlockStore implements BlockStore {
    * Reads `file` into a pooled buffer with one read; null (buffer given back) when the
    * file fills the buffer, i.e. is bigger than any block the pool is sized for.
    */
-  private async readPooled(file: string, pool: ReadBufferPool): Promise<Uint8Array | null> {
+  private async readPooled(file: string, pool: BlockBufferPool): Promise<Uint8Array | null> {
     if (this.syncReads) return readPooledSync(file, pool);
     const fh = await fs.open(file, 'r');
     const buf = pool.take();
@@ -234,7 +234,7 @@ export class FsBlockStore implements BlockStore {
 }
 
 /** {@link FsBlockStore.readPooled} with synchronous calls (the `syncReads` option). */
-function readPooledSync(file: string, pool: ReadBufferPool): Uint8Array | null {
+function readPooledSync(file: string, pool: BlockBufferPool): Uint8Array | null {
   const fd = openSync(file, 'r');
   const buf = pool.take();
   try {
@@ -245,7 +245,11 @@ function readPooledSync(file: string, pool: ReadBufferPool): Uint8Array | null {
 }
 
 /** The bytes read, or null (buffer given back) when the file filled the whole buffer. */
-function fitOrRelease(buf: Uint8Array, bytesRead: number, pool: ReadBufferPool): Uint8Array | null {
+function fitOrRelease(
+  buf: Uint8Array,
+  bytesRead: number,
+  pool: BlockBufferPool,
+): Uint8Array | null {
   if (bytesRead < buf.length) return buf.subarray(0, bytesRead);
   pool.release(buf);
   return null;

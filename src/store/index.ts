@@ -2,7 +2,7 @@
 export type { BlockSink, BlockSource, BlockStore } from './blockstore.js';
 export { FsBlockStore, isTempName, type FsBlockStoreOptions } from './fs.js';
 export { MemoryBlockStore } from './memory.js';
-export { ReadBufferPool } from './read-buffers.js';
+export { BlockBufferPool } from './block-buffers.js';
 export { hashOnlySink } from './hash-only.js';
 export {
   fsck,

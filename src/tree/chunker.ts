@@ -2,7 +2,7 @@
  * Cuts a byte stream of any chunk sizes into exact `size`-byte blocks (the last may be
  * shorter; an empty stream gives no blocks), spec §3.2 step 1.
  */
-import type { ReadBufferPool } from '../store/read-buffers.js';
+import type { BlockBufferPool } from '../store/block-buffers.js';
 import { BLOCK_SIZE } from './constants.js';
 
 /**
@@ -17,7 +17,7 @@ export async function* chunkBytes(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   size = BLOCK_SIZE,
   slack = 0,
-  buffers?: ReadBufferPool,
+  buffers?: BlockBufferPool,
 ): AsyncIterable<Uint8Array> {
   if (!Number.isInteger(size) || size <= 0)
     throw new RangeError(`block size must be > 0, got ${size}`);

@@ -5,7 +5,7 @@
  */
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
-import { ReadBufferPool } from '../store/read-buffers.js';
+import { BlockBufferPool } from '../store/block-buffers.js';
 import { TreeBuilder, type TreeShape } from './builder.js';
 import { chunkBytes } from './chunker.js';
 import { BLOCK_SIZE } from './constants.js';
@@ -90,7 +90,7 @@ export async function writeTree(
   const blockSize = opts.blockSize ?? BLOCK_SIZE;
   // Block buffers are given back once stored (a sink does not keep what it was given), so
   // a long input cycles through a few buffers instead of leaving 256 KiB of garbage each.
-  const buffers = new ReadBufferPool(blockSize + (opts.blockSlack ?? 0), parallelism + 2);
+  const buffers = new BlockBufferPool(blockSize + (opts.blockSlack ?? 0), parallelism + 2);
   try {
     for await (const plain of chunkBytes(source, blockSize, opts.blockSlack, buffers)) {
       const i = ++index;

@@ -25,7 +25,7 @@ import {
   hashOnlySink,
   hashToString,
   parseHash,
-  ReadBufferPool,
+  BlockBufferPool,
   type BlockSink,
   type FsBlockStoreOptions,
   type FsckProblem,
@@ -345,7 +345,7 @@ async function treeNonce(
   const input = await openInput(file);
   const nb = new StoreNonceBuilder();
   // Each chunk is used at once, so one buffer goes round (no 256 KiB garbage per chunk).
-  const buffers = new ReadBufferPool(BLOCK_SIZE, 1);
+  const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
   for await (const chunk of chunkBytes(input.source, BLOCK_SIZE, 0, buffers)) {
     nb.addChunk(chunk);
     buffers.release(chunk);
@@ -444,7 +444,7 @@ export async function catCommand(
   const hash = parseHashArg(hashArg);
   // Encrypted data blocks are read into recycled buffers (given back below once written),
   // so streaming a big tree does not leave a trail of garbage for the GC.
-  const readBuffers = new ReadBufferPool(BLOCK_SIZE + 64);
+  const readBuffers = new BlockBufferPool(BLOCK_SIZE + 64);
   const store = await openStore(ctx, opts.prefix, { readBuffers, syncReads: true });
   if (opts.metadata) {
     await metadataCommand(ctx, store, hash, opts);

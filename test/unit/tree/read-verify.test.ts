@@ -19,7 +19,7 @@ import * as srcReader from '../../../src/tree/reader.js';
 import * as srcWriter from '../../../src/tree/writer.js';
 import * as srcMemory from '../../../src/store/memory.js';
 import * as srcFs from '../../../src/store/fs.js';
-import * as srcBuffers from '../../../src/store/read-buffers.js';
+import * as srcBuffers from '../../../src/store/block-buffers.js';
 import * as srcErrors from '../../../src/errors.js';
 import * as srcPool from '../../../src/parallel/pool.js';
 import * as distEncrypted from '../../../dist/tree/encrypted-tree.js';
@@ -27,7 +27,7 @@ import * as distReader from '../../../dist/tree/reader.js';
 import * as distWriter from '../../../dist/tree/writer.js';
 import * as distMemory from '../../../dist/store/memory.js';
 import * as distFs from '../../../dist/store/fs.js';
-import * as distBuffers from '../../../dist/store/read-buffers.js';
+import * as distBuffers from '../../../dist/store/block-buffers.js';
 import * as distErrors from '../../../dist/errors.js';
 import * as distPool from '../../../dist/parallel/pool.js';
 import type { BlockRunner } from '../../../src/parallel/pool.js';
@@ -156,7 +156,7 @@ describe.each(variants)('reading an encrypted tree ($name)', ({ lib, runner, ver
       () => {
         const store = new lib.FsBlockStore(dir, {
           syncFiles: false,
-          readBuffers: new lib.ReadBufferPool(BLOCK + 64),
+          readBuffers: new lib.BlockBufferPool(BLOCK + 64),
         });
         return { store, overwrite: (h, b) => fs.writeFileSync(store.blockPath(h), b) };
       },

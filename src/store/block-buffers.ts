@@ -1,12 +1,13 @@
 /**
- * Recycled read buffers for streaming large trees. Reading a 256 MiB tree allocates 1,024
- * block buffers; V8 frees such off-heap memory only when a collection runs, which it
- * delays until tens of megabytes of garbage have piled up in each thread. A reader that
- * gives every block back once it has written it out keeps memory flat instead.
+ * Recycled block buffers for streaming large trees, in and out. Storing or reading
+ * 256 MiB allocates 1,024 block buffers; V8 frees such off-heap memory only when a
+ * collection runs, which it delays until tens of megabytes of garbage have piled up in
+ * each thread. A writer that gives each block back once stored, and a reader once it has
+ * written the block out, keep memory flat instead.
  */
 
-/** A free list of same-sized buffers, filled only by explicit {@link ReadBufferPool.release}. */
-export class ReadBufferPool {
+/** A free list of same-sized buffers, filled only by explicit {@link BlockBufferPool.release}. */
+export class BlockBufferPool {
   private readonly free: ArrayBuffer[] = [];
 
   /**

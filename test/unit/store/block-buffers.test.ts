@@ -1,12 +1,12 @@
 /**
- * ReadBufferPool (recycled read buffers) and the unverified reads that use it:
+ * BlockBufferPool (recycled read buffers) and the unverified reads that use it:
  * FsBlockStore.getUnverified with and without a pool, and MemoryBlockStore.getUnverified.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ReadBufferPool } from '../../../src/store/read-buffers.js';
+import { BlockBufferPool } from '../../../src/store/block-buffers.js';
 import { FsBlockStore } from '../../../src/store/fs.js';
 import { MemoryBlockStore } from '../../../src/store/memory.js';
 import { hashBlock, hashToString } from '../../../src/store/hash.js';
@@ -21,9 +21,9 @@ function detach(b: Uint8Array): void {
   expect(b.buffer.byteLength).toBe(0);
 }
 
-describe('ReadBufferPool', () => {
+describe('BlockBufferPool', () => {
   it('take() gives capacity-byte buffers, distinct while none was released', () => {
-    const pool = new ReadBufferPool(1000);
+    const pool = new BlockBufferPool(1000);
     const a = pool.take();
     const b = pool.take();
     for (const x of [a, b]) {
@@ -35,7 +35,7 @@ describe('ReadBufferPool', () => {
   });
 
   it('a released buffer (by any view into it) comes back whole from the next take()', () => {
-    const pool = new ReadBufferPool(1000);
+    const pool = new BlockBufferPool(1000);
     const a = pool.take();
     pool.release(a.subarray(0, 10));
     const again = pool.take();
@@ -47,7 +47,7 @@ describe('ReadBufferPool', () => {
   });
 
   it('ignores buffers of other sizes, shared buffers and detached ones', () => {
-    const pool = new ReadBufferPool(1000);
+    const pool = new BlockBufferPool(1000);
     const foreign = [
       new Uint8Array(999),
       new Uint8Array(1001),
@@ -65,7 +65,7 @@ describe('ReadBufferPool', () => {
   });
 
   it('never adds the same buffer twice', () => {
-    const pool = new ReadBufferPool(64);
+    const pool = new BlockBufferPool(64);
     const a = pool.take();
     pool.release(a);
     pool.release(a.subarray(3));
@@ -77,7 +77,7 @@ describe('ReadBufferPool', () => {
   });
 
   it('keeps at most maxFree buffers', () => {
-    const pool = new ReadBufferPool(64, 2);
+    const pool = new BlockBufferPool(64, 2);
     const taken = [pool.take(), pool.take(), pool.take()];
     for (const t of taken) pool.release(t);
     const mine = new Set(taken.map((t) => t.buffer));
@@ -87,7 +87,7 @@ describe('ReadBufferPool', () => {
   });
 
   it('keeps 32 buffers by default', () => {
-    const pool = new ReadBufferPool(16);
+    const pool = new BlockBufferPool(16);
     const taken = Array.from({ length: 40 }, () => pool.take());
     for (const t of taken) pool.release(t);
     const mine = new Set(taken.map((t) => t.buffer));
@@ -117,7 +117,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   const SIZES = [0, 1, 1000, 262_144, 262_160, CAPACITY - 1];
 
   it('with a pool: exact bytes, in a pooled buffer of capacity bytes', async () => {
-    const readBuffers = new ReadBufferPool(CAPACITY);
+    const readBuffers = new BlockBufferPool(CAPACITY);
     const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     for (const [i, size] of SIZES.entries()) {
       const data = xorshiftBytes(size, 10 + i);
@@ -133,7 +133,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   });
 
   it('with a pool: a released buffer is reused by the next read', async () => {
-    const readBuffers = new ReadBufferPool(CAPACITY);
+    const readBuffers = new BlockBufferPool(CAPACITY);
     const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     const a = xorshiftBytes(5000, 1);
     const b = xorshiftBytes(300, 2);
@@ -152,7 +152,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   });
 
   it('with a pool: a file of capacity bytes or more is read whole (fallback)', async () => {
-    const readBuffers = new ReadBufferPool(CAPACITY);
+    const readBuffers = new BlockBufferPool(CAPACITY);
     const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
     const marker = readBuffers.take();
     readBuffers.release(marker);
@@ -170,7 +170,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
   });
 
   it('returns corrupted bytes unverified, while get throws an IntegrityError', async () => {
-    for (const readBuffers of [new ReadBufferPool(CAPACITY), undefined]) {
+    for (const readBuffers of [new BlockBufferPool(CAPACITY), undefined]) {
       const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
       const data = xorshiftBytes(4000, readBuffers ? 7 : 8);
       const h = await store.put(data);
@@ -190,7 +190,7 @@ describe.each([false, true])('FsBlockStore.getUnverified (syncReads: %s)', (sync
 
   it('a missing block is null, with or without a pool', async () => {
     const missing = hashBlock(xorshiftBytes(10, 99));
-    for (const readBuffers of [new ReadBufferPool(CAPACITY), undefined]) {
+    for (const readBuffers of [new BlockBufferPool(CAPACITY), undefined]) {
       const store = new FsBlockStore(dir, { syncReads, syncFiles: false, readBuffers });
       expect(await store.getUnverified(missing)).toBeNull();
       expect(await store.get(missing)).toBeNull();
