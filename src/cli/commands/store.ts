@@ -12,7 +12,7 @@ import { crypto } from '../../crypto/index.js';
 import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
 import { openGroupKey } from '../../groupkey/index.js';
-import { runnerFor } from '../../parallel/pool.js';
+import { inlineRunner, runnerFor } from '../../parallel/pool.js';
 import { StoreNonceBuilder } from '../../tree/encrypt.js';
 import { writeAnnotatedTree, writeEncryptedTree } from '../../tree/encrypted-tree.js';
 import { keyringSources, readGroupKeyFile, storeDecryptor, storeGroupKey } from '../encryption.js';
@@ -283,8 +283,9 @@ export async function writeInput(
   sink: BlockSink,
   opts: { progress?: boolean; label: string; writer?: WriteTreeOptions },
 ): Promise<WriteTreeResult> {
-  // Big inputs are hashed in worker threads while this thread reads and writes files.
-  const runner = runnerFor(input.size);
+  // Big files are hashed in worker threads while this thread reads and writes files;
+  // standard input, of unknown size and often small, is hashed here.
+  const runner = input.size === undefined ? inlineRunner() : runnerFor(input.size);
   try {
     return await withProgress(ctx, opts.progress, opts.label, input.size, (p) =>
       writeTree(sink, input.source, {
