@@ -127,8 +127,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     const modules = modulesFor(argv);
     // Commands that may hash many blocks on this thread (plain cat, fsck) get the faster
-    // BLAKE2b; it compiles in the background and is used once ready.
-    if (modules.some((m) => m === 'store' || m === 'rotate' || m === 'metadata'))
+    // BLAKE2b; it compiles in the background and the native backend uses it once ready.
+    if (backend !== 'js' && modules.some((m) => ['store', 'rotate', 'metadata'].includes(m)))
       void (await import('../crypto/index.js')).loadWasmBlake2b();
     const program = await buildProgram(ctx, modules);
     if (argv.length === 0) {
