@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { decodeAcb, encodeAcb, parseAcbFile } from '../../src/acb/index.js';
-import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
+import { runCli, useTempDir, type CliRun, expectOneError } from '../helpers/cli.js';
 import { BIN } from '../helpers/hostile.js';
 
 const dir = useTempDir();
@@ -15,13 +15,9 @@ const hbs2 = (args: string[]): CliRun => runCli(dir(), args);
 const file = (name: string) => path.join(dir(), name);
 const write = (name: string, text: string) => fs.writeFileSync(file(name), text);
 
-/** Asserts a clean failure: the exit code, one error line, no stack, nothing on stdout. */
-function expectCleanError(r: CliRun, code: number): void {
-  expect(r.status).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'))).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+/** One clean error line, exit `code`, nothing on stdout. */
+const expectCleanError = (r: CliRun, code: number): void =>
+  expectOneError(r, code, { emptyStdout: true });
 
 const key = (n: number) => encodeBase58(new Uint8Array(32).fill(n));
 

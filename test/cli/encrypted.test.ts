@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { decodeMTreeAnn } from '../../src/tree/annotation.js';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import type { ObjectDescription } from '../../src/inspect/inspect.js';
-import { runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
+import { runCli, useTempDir, type CliBytesRun, expectOneError } from '../helpers/cli.js';
 
 const BLOCK = 262_144;
 const dir = useTempDir();
@@ -24,13 +24,8 @@ function ok(args: string[], opts: { input?: string | Buffer; store?: string } = 
   return r.out.trim();
 }
 
-/** Asserts one clean error line with exit `code`. */
-function expectError(r: CliBytesRun, code: number): void {
-  expect(r.status, r.stderr).toBe(code);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
-  expect(errors).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+/** One clean error line with exit `code`. */
+const expectError = (r: CliBytesRun, code: number): void => expectOneError(r, code);
 
 const file = (name: string) => path.join(dir(), name);
 const blockFile = (store: string, h: string) =>

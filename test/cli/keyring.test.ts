@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { parseKeyringFile } from '../../src/keyring/keyring.js';
-import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
+import { runCli, useTempDir, type CliRun, expectOneError } from '../helpers/cli.js';
 
 const VECTORS = path.resolve(__dirname, '../vectors/hbs2-keys');
 const dir = useTempDir();
@@ -14,14 +14,9 @@ const hbs2 = (args: string[], input?: string): CliRun => runCli(dir(), args, { i
 const read = (name: string): Buffer => fs.readFileSync(path.join(dir(), name));
 const modeOf = (name: string): number => fs.statSync(path.join(dir(), name)).mode & 0o777;
 
-/** Asserts a clean failure: the exit code, one error line, no stack, nothing on stdout. */
-function expectCleanError(r: CliRun, code: number): void {
-  expect(r.status).toBe(code);
-  expect(r.stdout).toBe('');
-  const errLines = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
-  expect(errLines).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+/** One clean error line, exit `code`, nothing on stdout. */
+const expectCleanError = (r: CliRun, code: number): void =>
+  expectOneError(r, code, { emptyStdout: true });
 
 describe('real hbs2 credentials files', () => {
   const files = fs.readdirSync(VECTORS).filter((f) => f.endsWith('.key'));

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
+import { runCli, useTempDir, type CliBytesRun, expectOneError } from '../helpers/cli.js';
 import { BIN, hbs2Env } from '../helpers/hostile.js';
 
 const dir = useTempDir();
@@ -18,12 +18,8 @@ function ok(args: string[], store = 'store'): string {
   return r.out.trim();
 }
 
-function expectError(r: CliBytesRun, code: number): void {
-  expect(r.status, r.stderr).toBe(code);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
-  expect(errors).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+/** One clean error line with exit `code`. */
+const expectError = (r: CliBytesRun, code: number): void => expectOneError(r, code);
 
 /** Expects `cat -k KEY HASH` to give exactly `data`. */
 function readsExactly(key: string, hash: string, data: Buffer, store = 'store'): void {

@@ -8,7 +8,7 @@ import {
   generateKeyring,
   type Keyring,
 } from '../../src/keyring/keyring.js';
-import { runCli, useTempDir, type CliRun } from '../helpers/cli.js';
+import { runCli, useTempDir, type CliRun, expectOneError } from '../helpers/cli.js';
 
 const dir = useTempDir();
 
@@ -17,12 +17,9 @@ const hbs2 = (args: string[], input = ''): CliRun => runCli(dir(), args, { input
 
 const file = (name: string) => path.join(dir(), name);
 
-function expectCleanError(r: CliRun, code: number): void {
-  expect(r.status).toBe(code);
-  expect(r.stdout).toBe('');
-  expect(r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'))).toHaveLength(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+/** One clean error line, exit `code`, nothing on stdout. */
+const expectCleanError = (r: CliRun, code: number): void =>
+  expectOneError(r, code, { emptyStdout: true });
 
 let keyring: Keyring;
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
 import { hashBlock } from '../../src/store/hash.js';
 import { encodeMTree, type MTree } from '../../src/tree/node.js';
-import { runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
+import { runCli, useTempDir, type CliBytesRun, expectOneError } from '../helpers/cli.js';
 
 const dir = useTempDir();
 
@@ -12,14 +12,9 @@ const dir = useTempDir();
 const hbs2 = (args: string[], input: string | Buffer = '', store = 'store'): CliBytesRun =>
   runCli(dir(), args, { input, store, bytes: true });
 
-/** Asserts one clean error line with `code`, mentioning `text` when given. */
-function expectError(r: CliBytesRun, code: number, text?: string): void {
-  expect(r.status).toBe(code);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
-  expect(errors).toHaveLength(1);
-  if (text) expect(errors[0]).toContain(text);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+/** One clean error line with exit `code`, naming `text` when given. */
+const expectError = (r: CliBytesRun, code: number, text?: string): void =>
+  expectOneError(r, code, { text });
 
 const file = (name: string) => path.join(dir(), name);
 const blockFile = (store: string, h: string) =>

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { BIN, hbs2Env } from './hostile.js';
 
 /** Options of {@link runCli}. */
@@ -106,4 +106,29 @@ export function useTempDir(): () => string {
     if (dir === undefined) throw new Error('useTempDir: the temp dir is used outside a test');
     return dir;
   };
+}
+
+/** What {@link expectOneError} reads of a run (either result shape). */
+interface FailedRun {
+  status: number | null;
+  stdout: string | Uint8Array;
+  stderr: string;
+}
+
+/**
+ * Asserts a failure as the CLI contract has it: exit `code`, exactly one `hbs2: error:`
+ * line (containing `text` when given), no stack trace; with `emptyStdout`, nothing on
+ * stdout either.
+ */
+export function expectOneError(
+  r: FailedRun,
+  code: number,
+  opts: { text?: string; emptyStdout?: boolean } = {},
+): void {
+  expect(r.status, r.stderr).toBe(code);
+  if (opts.emptyStdout) expect(r.stdout.length, 'stdout').toBe(0);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
+  expect(errors).toHaveLength(1);
+  if (opts.text !== undefined) expect(errors[0]).toContain(opts.text);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
