@@ -2,7 +2,7 @@
  * ACB files: the raw CBOR hbs2's `acb-gen` wrote, or the toolkit's base58 text form with
  * the header line `# hbs2 acb file`.
  */
-import { ACB_HEADER, formatArmored, parseArmored } from '../codec/armor.js';
+import { ACB_HEADER, armoredOrRawBytes, formatArmored } from '../codec/armor.js';
 import { decodeAcb, encodeAcb } from './codec.js';
 import type { Acb } from './model.js';
 
@@ -19,9 +19,7 @@ const RAW_ACB_FIRST_BYTE = 0x86;
  * never start the text form (that starts with `#` or a base58 character).
  */
 export function parseAcbFile(data: Uint8Array, name: string): Acb {
-  if (data.length > 0 && data[0] === RAW_ACB_FIRST_BYTE) return decodeAcb(data, name);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  return decodeAcb(parseArmored(text, name).bytes, name);
+  return decodeAcb(armoredOrRawBytes(data, name, RAW_ACB_FIRST_BYTE), name);
 }
 
 /**

@@ -66,3 +66,17 @@ export function parseArmored(text: string, what: string): Armored {
   if (body.length === 0) throw new FormatError(`${what}: no base58 data found`);
   return { comments, bytes: decodeBase58(body.join(''), what) };
 }
+
+/**
+ * The payload of a file that hbs2 accepts in either form: raw CBOR when its first byte is
+ * `rawFirstByte` (the text form never starts so: it starts with `#` or a base58
+ * character), otherwise the armored base58 text. Errors name the file as `what`.
+ */
+export function armoredOrRawBytes(
+  data: Uint8Array,
+  what: string,
+  rawFirstByte: number,
+): Uint8Array {
+  if (data.length > 0 && data[0] === rawFirstByte) return data;
+  return parseArmored(new TextDecoder('utf-8', { fatal: false }).decode(data), what).bytes;
+}

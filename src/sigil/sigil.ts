@@ -1,5 +1,5 @@
 /** Creating and verifying sigils, and their text file form. */
-import { formatArmored, parseArmored, SIGIL_HEADER } from '../codec/armor.js';
+import { armoredOrRawBytes, formatArmored, SIGIL_HEADER } from '../codec/armor.js';
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto } from '../crypto/index.js';
 import { FormatError, IntegrityError, NotFoundError } from '../errors.js';
@@ -74,13 +74,11 @@ export function formatSigilFile(sigil: Sigil): string {
 }
 
 /** First byte of every encoded sigil (`83`: an array of three items). */
-const RAW_SIGIL_FIRST_BYTE = 0x83;
+export const RAW_SIGIL_FIRST_BYTE = 0x83;
 
 /** Decodes a sigil file (text form or raw CBOR) without verifying it. */
 export function decodeSigilFile(data: Uint8Array, name: string): Sigil {
-  if (data.length > 0 && data[0] === RAW_SIGIL_FIRST_BYTE) return decodeSigil(data, name);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  return decodeSigil(parseArmored(text, name).bytes, name);
+  return decodeSigil(armoredOrRawBytes(data, name, RAW_SIGIL_FIRST_BYTE), name);
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   summarizeGroupKey,
   type GroupKey,
 } from '../../groupkey/index.js';
-import { parseSigilFile } from '../../sigil/index.js';
+import { parseSigilFile, RAW_SIGIL_FIRST_BYTE } from '../../sigil/index.js';
 import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
@@ -65,8 +65,6 @@ async function emitGroupKey(gk: GroupKey, output: string | undefined): Promise<v
   }
 }
 
-/** First byte of a raw (CBOR) sigil: an array of three items. */
-const RAW_SIGIL_FIRST_BYTE = 0x83;
 /** How a sigil's text form starts (hbs2 writes `# sigil file. public data`). */
 const SIGIL_TEXT_PREFIX = '# sigil file';
 
