@@ -11,7 +11,7 @@ import type { GroupKey } from '../groupkey/model.js';
 import { findGroupSecret, loadStoredGroupKey } from '../rotate/secrets.js';
 import type { BlockSource } from '../store/blockstore.js';
 import type { MTreeAnn } from '../tree/annotation.js';
-import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
+import { decodeSmallEncryptedBlock, openMetadata } from '../tree/encrypt.js';
 import { resolveObject } from '../tree/object.js';
 import { walkTree } from '../tree/reader.js';
 import type { MTree } from '../tree/node.js';
@@ -36,6 +36,12 @@ export interface ObjectDescription {
   };
   /** For group key objects: their id and members. */
   groupKeyInfo?: { id: string | null; recipients: number; version: 1 | 2 };
+  /**
+   * What looks wrong but does not stop the description: metadata that is not the
+   * tree's own (clear text inside an encrypted tree, or an encrypted block whose nonce
+   * no writer gives its text). Such text is shown here, never as `metadata.text`.
+   */
+  warnings?: string[];
 }
 
 /** What {@link describeObject} reads with. */
@@ -172,21 +178,53 @@ async function openAnnotation(
   }
 }
 
-/** An annotation's metadata, decrypted with `secret` when it is encrypted. */
+/** An annotation's metadata, and warnings about it. */
+export interface AnnotationMetadata {
+  metadata: ObjectDescription['metadata'];
+  warnings: string[];
+}
+
+/**
+ * An annotation's metadata, decrypted with `secret` when it is encrypted. In an
+ * encrypted tree, text that the group secret does not vouch for — clear text, or a
+ * block whose nonce is not one a writer gives its text — is a warning, not the metadata.
+ */
 async function annotationMetadata(
   store: BlockSource,
   ann: MTreeAnn,
   secret: Uint8Array | null,
-): Promise<ObjectDescription['metadata']> {
+): Promise<AnnotationMetadata> {
   const meta = ann.meta;
-  if (meta.kind === 'short') return { kind: 'short', text: meta.text, encrypted: false };
-  if (meta.kind === 'none') return { kind: 'none', text: null, encrypted: false };
-  const block = await store.get(meta.hash);
   const encrypted = ann.crypt.kind !== 'null';
-  let text: string | null = null;
-  if (block && !encrypted) text = new TextDecoder().decode(block);
-  else if (block && secret) text = decryptMetadata(decodeSmallEncryptedBlock(block), secret);
-  return { kind: 'ref', text, encrypted };
+  const none = { kind: meta.kind, text: null, encrypted } as const;
+  if (meta.kind === 'none') return { metadata: { ...none, encrypted: false }, warnings: [] };
+  if (meta.kind === 'short') {
+    if (!encrypted)
+      return { metadata: { kind: 'short', text: meta.text, encrypted: false }, warnings: [] };
+    return {
+      metadata: { ...none, encrypted: false },
+      warnings: [
+        `clear-text metadata in an encrypted tree (not protected by the group key): ${JSON.stringify(meta.text)}`,
+      ],
+    };
+  }
+  const block = await store.get(meta.hash);
+  if (block && !encrypted)
+    return {
+      metadata: { kind: 'ref', text: new TextDecoder().decode(block), encrypted },
+      warnings: [],
+    };
+  if (!block || !secret) return { metadata: none, warnings: [] };
+  const crypt = ann.crypt as { nonce?: Uint8Array };
+  const opened = openMetadata(decodeSmallEncryptedBlock(block), secret, crypt.nonce);
+  if (opened.nonceRule !== 'unknown')
+    return { metadata: { kind: 'ref', text: opened.text, encrypted }, warnings: [] };
+  return {
+    metadata: none,
+    warnings: [
+      `metadata block ${encodeBase58(meta.hash)}: its nonce is not one a writer gives its text (taken from another tree?): ${JSON.stringify(opened.text)}`,
+    ],
+  };
 }
 
 /**
@@ -197,9 +235,9 @@ export async function describeMetadata(
   store: BlockSource,
   hash: Uint8Array,
   opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
-): Promise<ObjectDescription['metadata']> {
+): Promise<AnnotationMetadata> {
   const obj = await resolveObject(store, hash);
-  if (!obj.ann) return { kind: 'none', text: null, encrypted: false };
+  if (!obj.ann) return { metadata: { kind: 'none', text: null, encrypted: false }, warnings: [] };
   const { secret } = await openAnnotation(store, obj.ann, opts);
   return annotationMetadata(store, obj.ann, secret);
 }
@@ -234,5 +272,7 @@ async function describeAnnotation(
     desc.encryption.canDecrypt = false;
     desc.sizeIsCiphertext = true;
   }
-  desc.metadata = await annotationMetadata(store, ann, secret);
+  const { metadata, warnings } = await annotationMetadata(store, ann, secret);
+  desc.metadata = metadata;
+  if (warnings.length > 0) desc.warnings = warnings;
 }

@@ -1,12 +1,20 @@
 /**
  * The per-block work the pipeline may hand to worker threads: hashing, and group
- * encryption/decryption with method 1. Pure functions over a CryptoProvider, so the main
- * thread and the workers run exactly the same code.
+ * encryption/decryption with methods 1 and 2. Pure functions over a CryptoProvider, so
+ * the main thread and the workers run exactly the same code.
  */
 import type { CryptoProvider } from '../crypto/index.js';
 import { nonceWithCounter } from '../crypto/index.js';
 import { IntegrityError } from '../errors.js';
-import { verifyBlock } from '../store/hash.js';
+import { equalBytes, verifyBlock } from '../store/hash.js';
+import {
+  CHUNK_CHANGED,
+  decodeMethod2Block,
+  expectedMethod2Nonce,
+  method2Header,
+  type Method2Options,
+} from '../tree/encrypt.js';
+import { blockNonceDigest } from '../tree/keyed-nonces.js';
 
 /**
  * One unit of block work. `data` is the input block. `expect`, on jobs that read stored
@@ -16,7 +24,15 @@ import { verifyBlock } from '../store/hash.js';
 export type BlockJob =
   | { op: 'hash'; data: Uint8Array }
   | { op: 'verify'; data: Uint8Array; expect: Uint8Array }
-  | { op: 'encrypt1'; data: Uint8Array; key0: Uint8Array; nonce0: Uint8Array; index: bigint }
+  | {
+      op: 'encrypt1';
+      data: Uint8Array;
+      key0: Uint8Array;
+      nonce0: Uint8Array;
+      index: bigint;
+      /** SipHash key and the value a first pass computed: a changed chunk fails. */
+      recheck?: { sipKey: Uint8Array; value: bigint };
+    }
   | {
       op: 'decrypt1';
       data: Uint8Array;
@@ -24,10 +40,43 @@ export type BlockJob =
       nonce0: Uint8Array;
       index: bigint;
       expect?: Uint8Array;
+    }
+  /** The keyed block-nonce digest of a plaintext chunk; returned as `hash`. */
+  | { op: 'nonceDigest'; data: Uint8Array; nk: Uint8Array; index: bigint }
+  | {
+      op: 'encrypt2';
+      data: Uint8Array;
+      key0: Uint8Array;
+      nk: Uint8Array;
+      index: bigint;
+      /** The digest a first pass computed for this chunk: a changed chunk fails. */
+      recheck?: Uint8Array;
+    }
+  | {
+      op: 'decrypt2';
+      data: Uint8Array;
+      key0: Uint8Array;
+      nonce0: Uint8Array;
+      opts: Method2Options;
+      nk: Uint8Array;
+      index: bigint;
+      expect?: Uint8Array;
     };
 
 /** The message of a decryption job whose MAC does not verify (callers add the block). */
 export const MAC_FAILED = 'decryption failed (MAC does not verify)';
+
+/**
+ * The message of a method-2 block whose stored nonce is not the one its content and
+ * position give: a block moved, duplicated or spliced in from elsewhere.
+ */
+export const NONCE_MISMATCH =
+  'nonce does not match its content and position (block moved, duplicated or spliced)';
+
+/** Bytes a job's input buffer needs after its data so the result fits in place. */
+export function jobSlack(op: BlockJob['op']): number {
+  return op === 'encrypt1' ? 16 : op === 'encrypt2' ? 64 : 0;
+}
 
 /** The result: the output block and, for blocks about to be stored, their hash. */
 export interface BlockResult {
@@ -90,6 +139,8 @@ export function runBlockJob(
     case 'verify':
       return { block: verifyBlock(job.expect, job.data, c) };
     case 'encrypt1': {
+      if (job.recheck && c.sipHash24(job.recheck.sipKey, job.data) !== job.recheck.value)
+        throw new IntegrityError(CHUNK_CHANGED);
       const nonce = nonceWithCounter(job.nonce0, job.index);
       const sealed = c.secretboxInto(out.scratch(job.data.length + 16), job.data, nonce, job.key0);
       const block = out.result(job.data, sealed);
@@ -106,6 +157,30 @@ export function runBlockJob(
         job.key0,
       );
       if (!plain) throw new IntegrityError(MAC_FAILED);
+      return { block: out.result(job.data, plain) };
+    }
+    case 'nonceDigest':
+      return { block: job.data, hash: blockNonceDigest(job.nk, job.index, job.data, c) };
+    case 'encrypt2': {
+      const digest = blockNonceDigest(job.nk, job.index, job.data, c);
+      if (job.recheck && !equalBytes(digest, job.recheck)) throw new IntegrityError(CHUNK_CHANGED);
+      const nonce = digest.subarray(0, 24);
+      const header = method2Header(nonce, job.data.length + 16);
+      const stored = out.scratch(header.length + job.data.length + 16);
+      stored.set(header);
+      c.secretboxInto(stored.subarray(header.length), job.data, nonce, job.key0);
+      const block = out.result(job.data, stored);
+      return { block, hash: c.blake2b256(block) };
+    }
+    case 'decrypt2': {
+      if (job.expect) verifyBlock(job.expect, job.data, c);
+      const b = decodeMethod2Block(job.data, `#${job.index}`);
+      if (b.box.length < 16) throw new IntegrityError(MAC_FAILED);
+      const plain = c.secretboxOpenInto(out.scratch(b.box.length - 16), b.box, b.nonce, job.key0);
+      if (!plain) throw new IntegrityError(MAC_FAILED);
+      const t = { key0: job.key0, nonce0: job.nonce0, nonceS: job.nonce0 };
+      if (!equalBytes(b.nonce, expectedMethod2Nonce(t, job.opts, job.nk, plain, job.index, c)))
+        throw new IntegrityError(NONCE_MISMATCH);
       return { block: out.result(job.data, plain) };
     }
   }

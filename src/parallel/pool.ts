@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { crypto } from '../crypto/index.js';
 import { Hbs2Error, IntegrityError } from '../errors.js';
-import { runBlockJob, type BlockJob, type BlockResult } from './jobs.js';
+import { jobSlack, runBlockJob, type BlockJob, type BlockResult } from './jobs.js';
 
 /** Something that runs block jobs, in a pool or inline. */
 export interface BlockRunner {
@@ -85,8 +85,9 @@ export function workerPool(size = availableParallelism()): BlockRunner {
       let best = 0;
       for (let i = 1; i < workers.length; i++) if (load[i]! < load[best]!) best = i;
       const id = nextId++;
-      // Room for the 16-byte MAC lets the worker return the ciphertext in the same buffer.
-      const data = ownBuffer(job.data, job.op === 'encrypt1' ? 16 : 0, opts?.wholeBuffer ?? false);
+      // Room for the MAC (and method 2's CBOR framing) lets the worker return the
+      // ciphertext in the same buffer.
+      const data = ownBuffer(job.data, jobSlack(job.op), opts?.wholeBuffer ?? false);
       const sent = { ...job, data } as BlockJob;
       return new Promise<BlockResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });

@@ -4,10 +4,13 @@
  *
  * Per tree: key0 = HKDF-Expand(secret, nonceS), nonce0 = first 24 bytes of nonceS.
  * Method 1 stores secretbox(chunk, nonce0 ⊕ i, key0) raw; method 2 stores the CBOR pair
- * (nonce, box) with a content-dependent nonce. Counters start at 1; 0 is the metadata's.
+ * (nonce, box) with a content-dependent nonce: hbs2-git's SipHash rule, or the newer
+ * writer's keyed block nonce (keyed-nonces.ts), which this toolkit writes by default.
+ * Counters start at 1.
  */
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { readHashRef, readNewtypeBytes, writeHashRef, writeNewtypeBytes } from '../codec/hbs2.js';
+import { IntegrityError } from '../errors.js';
 import {
   crypto,
   hkdfExpand32,
@@ -17,6 +20,8 @@ import {
   sipKey,
   type CryptoProvider,
 } from '../crypto/index.js';
+import { equalBytes } from '../store/hash.js';
+import { blockNonceDigest, metadataNonce } from './keyed-nonces.js';
 
 /** Size of the plaintext chunks hbs2 cuts files into. */
 export const CHUNK_SIZE = 262_144;
@@ -66,12 +71,96 @@ export function encryptMethod2(
 ): Uint8Array {
   const s = c.sipHash24(sipKey(opts.a, opts.b), chunk);
   const nonce = nonceWithCounter(t.nonce0, BigInt.asUintN(64, index + s));
-  const box = c.secretbox(chunk, nonce, t.key0);
-  const w = new CborWriter(box.length + 40);
+  return method2Block(nonce, c.secretbox(chunk, nonce, t.key0));
+}
+
+/** The SipHash options the keyed method-2 writer stores: (0, 0), unused by readers. */
+export const KEYED_METHOD2_OPTIONS: Method2Options = { a: 0n, b: 0n };
+
+/** Whether method-2 options mark the keyed block-nonce rule (hbs2's newer writer). */
+export function isKeyedMethod2(opts: Method2Options): boolean {
+  return opts.a === 0n && opts.b === 0n;
+}
+
+/**
+ * Encrypts chunk `index` with method 2 and hbs2's keyed block nonce
+ * (encryption-writers-addendum §2). With `expect` (the digest a first pass computed for
+ * this chunk), a chunk whose content changed since is an IntegrityError.
+ */
+export function encryptKeyedMethod2(
+  key0: Uint8Array,
+  nk: Uint8Array,
+  chunk: Uint8Array,
+  index: bigint,
+  expect?: Uint8Array,
+  c: CryptoProvider = crypto(),
+): Uint8Array {
+  const digest = blockNonceDigest(nk, index, chunk, c);
+  if (expect && !equalBytes(digest, expect)) throw new IntegrityError(CHUNK_CHANGED);
+  const nonce = digest.subarray(0, 24);
+  return method2Block(nonce, c.secretbox(chunk, nonce, key0));
+}
+
+/** The message when a chunk read in the second pass differs from the first pass. */
+export const CHUNK_CHANGED = 'the input changed while it was being stored';
+
+/** Bytes a method-2 block adds around its secretbox: `82`, the nonce, the bytes header. */
+export const METHOD2_OVERHEAD = 1 + 28 + 5;
+
+/** The CBOR pair `(Nonce, box)` of a method-2 block. */
+export function method2Block(nonce: Uint8Array, box: Uint8Array): Uint8Array {
+  const header = method2Header(nonce, box.length);
+  const block = new Uint8Array(header.length + box.length);
+  block.set(header);
+  block.set(box, header.length);
+  return block;
+}
+
+/**
+ * The bytes of a method-2 block before its secretbox of `boxLength` bytes: the pair's
+ * array header, the newtype nonce and the byte-string header (so a worker can seal the
+ * box straight after it).
+ */
+export function method2Header(nonce: Uint8Array, boxLength: number): Uint8Array {
+  const w = new CborWriter(40);
   w.array(2);
   writeNewtypeBytes(w, nonce);
-  w.bytes(box);
-  return w.finish();
+  w.head(2, boxLength);
+  return w.finish().slice();
+}
+
+/** A decoded method-2 block: the stored nonce and the secretbox. */
+export interface Method2Block {
+  nonce: Uint8Array;
+  box: Uint8Array;
+}
+
+/** Decodes a method-2 block; the nonce must be exactly 24 bytes (addendum §5). */
+export function decodeMethod2Block(stored: Uint8Array, blockName: string): Method2Block {
+  const r = new CborReader(stored, `encrypted block ${blockName}`);
+  const n = r.arrayLength();
+  if (n !== 2) throw r.fail('expected a (nonce, ciphertext) pair');
+  const nonce = readNewtypeBytes(r, 'nonce', 24);
+  const box = r.bytes();
+  return { nonce, box };
+}
+
+/**
+ * The nonce a method-2 writer must have given plaintext chunk `index`: the keyed rule
+ * for options (0, 0), else hbs2-git's SipHash rule. Readers compare it with the stored
+ * nonce to detect blocks that were moved, duplicated or spliced from another tree.
+ */
+export function expectedMethod2Nonce(
+  t: TreeCipher,
+  opts: Method2Options,
+  nk: Uint8Array,
+  plain: Uint8Array,
+  index: bigint,
+  c: CryptoProvider = crypto(),
+): Uint8Array {
+  if (isKeyedMethod2(opts)) return blockNonceDigest(nk, index, plain, c).subarray(0, 24);
+  const s = c.sipHash24(sipKey(opts.a, opts.b), plain);
+  return nonceWithCounter(t.nonce0, BigInt.asUintN(64, index + s));
 }
 
 /** Decrypts a stored block of either method; a failed MAC is an IntegrityError. */
@@ -91,12 +180,8 @@ export function decryptBlock(
       `block ${blockName}`,
       c,
     );
-  const r = new CborReader(stored, `encrypted block ${blockName}`);
-  const n = r.arrayLength();
-  if (n !== 2) throw r.fail('expected a (nonce, ciphertext) pair');
-  const nonce = readNewtypeBytes(r, 'nonce', 24);
-  const box = r.bytes();
-  return openSecretbox(box, nonce, t.key0, `block ${blockName}`, c);
+  const b = decodeMethod2Block(stored, blockName);
+  return openSecretbox(b.box, b.nonce, t.key0, `block ${blockName}`, c);
 }
 
 /**
@@ -111,13 +196,18 @@ export class StoreNonceBuilder {
     this.hash = c.blake2b256Stream();
   }
 
-  /** Feeds the next whole chunk (all but the last must be exactly CHUNK_SIZE bytes). */
-  addChunk(chunk: Uint8Array): void {
+  /**
+   * Feeds the next whole chunk (all but the last must be exactly CHUNK_SIZE bytes) and
+   * returns its SipHash value.
+   */
+  addChunk(chunk: Uint8Array): bigint {
     const w = new CborWriter(10);
     if (this.count === 0) w.beginIndefinite();
-    w.int(this.c.sipHash24(STORE_NONCE_SIP_KEY, chunk));
+    const value = this.c.sipHash24(STORE_NONCE_SIP_KEY, chunk);
+    w.int(value);
     this.hash.update(w.finish());
     this.count++;
+    return value;
   }
 
   /** The 32-byte nonce. */
@@ -163,19 +253,63 @@ export function encodeShortMetadata(text: string): Uint8Array {
 }
 
 /**
- * Encrypts tree metadata as hbs2's createEncryptedTree does: with the tree's key0 and the
- * unmodified nonce0 (counter 0, never used by data blocks).
+ * Encrypts tree metadata under the keyed metadata nonce `m` (keyed-nonces.ts): key
+ * `HKDF-Expand(secret, m)`, secretbox nonce `m[0..24)`. Different texts never share a
+ * key and nonce; the same text under the same secret gives the same block.
  */
 export function encryptMetadata(
   secret: Uint8Array,
-  nonceS: Uint8Array,
   groupKeyHash: Uint8Array,
   text: string,
   c: CryptoProvider = crypto(),
 ): Uint8Array {
+  const plaintext = encodeShortMetadata(text);
+  const nonceS = metadataNonce(secret, plaintext, c);
   const t = treeCipher(secret, nonceS, c);
-  const box = c.secretbox(encodeShortMetadata(text), t.nonce0, t.key0);
+  const box = c.secretbox(plaintext, t.nonce0, t.key0);
   return encodeSmallEncryptedBlock({ groupKeyHash, nonceS, box });
+}
+
+/**
+ * How a metadata block's nonce was made, judged from its decrypted plaintext: `keyed`
+ * (this toolkit), `hash` (hbs2-cli's `H(plaintext)`), `tree-nonce` (hbs2-core's older
+ * `createEncryptedTree`, which reuses the tree's nonce), or `unknown` — a nonce no known
+ * writer gives this text, e.g. a block taken from elsewhere.
+ */
+export type MetadataNonceRule = 'keyed' | 'hash' | 'tree-nonce' | 'unknown';
+
+/** Decrypted metadata: the text and how its nonce was made. */
+export interface OpenedMetadata {
+  text: string;
+  nonceRule: MetadataNonceRule;
+}
+
+/**
+ * Opens encrypted metadata and checks its nonce against its text (`treeNonce` is the
+ * annotation's `nonceS`, for hbs2-core's older rule). The payload must be
+ * `ShortMetadata text`.
+ */
+export function openMetadata(
+  block: SmallEncryptedBlock,
+  secret: Uint8Array,
+  treeNonce?: Uint8Array,
+  c: CryptoProvider = crypto(),
+): OpenedMetadata {
+  const t = treeCipher(secret, block.nonceS, c);
+  const plain = openSecretbox(block.box, t.nonce0, t.key0, 'metadata block', c);
+  const r = new CborReader(plain, 'decrypted metadata');
+  const tag = r.constructorOf({ 0: 0, 1: 1, 2: 1 }, 'metadata');
+  if (tag !== 1) throw r.fail('encrypted metadata is not short text metadata');
+  const text = r.text();
+  const n = block.nonceS;
+  const nonceRule: MetadataNonceRule = equalBytes(n, metadataNonce(secret, plain, c))
+    ? 'keyed'
+    : equalBytes(n, c.blake2b256(plain))
+      ? 'hash'
+      : treeNonce && equalBytes(n, treeNonce)
+        ? 'tree-nonce'
+        : 'unknown';
+  return { text, nonceRule };
 }
 
 /** Opens encrypted metadata; the payload must be `ShortMetadata text`. */
@@ -184,10 +318,5 @@ export function decryptMetadata(
   secret: Uint8Array,
   c: CryptoProvider = crypto(),
 ): string {
-  const t = treeCipher(secret, block.nonceS, c);
-  const plain = openSecretbox(block.box, t.nonce0, t.key0, 'metadata block', c);
-  const r = new CborReader(plain, 'decrypted metadata');
-  const tag = r.constructorOf({ 0: 0, 1: 1, 2: 1 }, 'metadata');
-  if (tag !== 1) throw r.fail('encrypted metadata is not short text metadata');
-  return r.text();
+  return openMetadata(block, secret, undefined, c).text;
 }

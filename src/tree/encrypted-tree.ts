@@ -1,16 +1,32 @@
 /**
  * Annotated and encrypted trees (spec blocks-trees-storage §4): writing a tree whose data
- * blocks are encrypted with a group secret (method 1), its metadata encrypted beside it,
- * and the decryption of trees of both methods for reading.
+ * blocks are encrypted with a group secret — by default method 2 with hbs2's keyed
+ * per-block nonces, or hbs2 0.24's method 1 — its metadata encrypted beside it, and the
+ * decryption of trees of both methods for reading, with every method-2 nonce re-checked.
  */
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto, nonceWithCounter } from '../crypto/index.js';
 import { FormatError, IntegrityError } from '../errors.js';
-import { MAC_FAILED } from '../parallel/jobs.js';
+import { MAC_FAILED, NONCE_MISMATCH, type BlockJob } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
+import { BlockBufferPool } from '../store/block-buffers.js';
+import { equalBytes } from '../store/hash.js';
 import { encodeMTreeAnn, type AnnMetaData, type MTreeAnn } from './annotation.js';
-import { decryptBlock, encryptMetadata, treeCipher } from './encrypt.js';
+import { chunkBytes } from './chunker.js';
+import { BLOCK_SIZE } from './constants.js';
+import {
+  CHUNK_CHANGED,
+  KEYED_METHOD2_OPTIONS,
+  STORE_NONCE_SIP_KEY,
+  StoreNonceBuilder,
+  decodeMethod2Block,
+  encryptKeyedMethod2,
+  encryptMetadata,
+  expectedMethod2Nonce,
+  treeCipher,
+} from './encrypt.js';
+import { KeyedTreeNonceBuilder, blockNonceDigest, blockNonceKey } from './keyed-nonces.js';
 import type { ReadTransform } from './reader.js';
 import {
   writeTree,
@@ -18,6 +34,17 @@ import {
   type WriteTreeOptions,
   type WriteTreeResult,
 } from './writer.js';
+
+/** The encryption method of a new tree: 2 (keyed block nonces, the default) or 1. */
+export type EncryptionMethod = 1 | 2;
+
+/**
+ * What a first pass over the content saw of each chunk, so the second pass can check
+ * that it encrypts the same content: keyed block-nonce digests (method 2) or hbs2's
+ * SipHash values (method 1).
+ */
+export type ChunkFingerprints =
+  { method: 2; digests: Uint8Array[] } | { method: 1; sipValues: bigint[] };
 
 /** What {@link writeEncryptedTree} needs besides the data. */
 export interface EncryptedTreeParams {
@@ -27,6 +54,13 @@ export interface EncryptedTreeParams {
   groupKeyHash: Uint8Array;
   /** The tree nonce (32 bytes from `store -g`, any length is valid). */
   nonceS: Uint8Array;
+  /** 2 (default): method 2 with keyed per-block nonces; 1: hbs2 0.24's counter nonces. */
+  method?: EncryptionMethod;
+  /**
+   * The first pass's view of every chunk ({@link deterministicTreeNonce}); a chunk that
+   * differs now is an IntegrityError, and no annotation is written.
+   */
+  fingerprints?: ChunkFingerprints;
   /** Metadata text, stored encrypted in its own block. */
   metadata?: string;
   /** Runs block encryption (a worker pool for large inputs); default inline. */
@@ -42,24 +76,68 @@ export interface AnnotatedTreeResult extends WriteTreeResult {
   metadataBlock: Uint8Array | null;
 }
 
-/** The per-block transform of method 1 encryption. */
+/** The fingerprint the first pass recorded for chunk `index` (from 1), if any. */
+function fingerprintAt<T>(list: T[] | undefined, index: bigint): T | undefined {
+  if (!list) return undefined;
+  const v = list[Number(index) - 1];
+  // More chunks than the first pass saw: the input grew in between.
+  if (v === undefined) throw new IntegrityError(CHUNK_CHANGED);
+  return v;
+}
+
+/** The per-block transform of method 1 encryption (optionally re-checking each chunk). */
 export function method1Transform(
   secret: Uint8Array,
   nonceS: Uint8Array,
   runner?: BlockRunner,
+  sipValues?: bigint[],
 ): BlockTransform {
   const t = treeCipher(secret, nonceS);
   const c = crypto();
+  const recheck = (index: bigint) => {
+    const value = fingerprintAt(sipValues, index);
+    return value === undefined ? undefined : { sipKey: STORE_NONCE_SIP_KEY, value };
+  };
   if (!runner)
-    return (plain, index) => c.secretbox(plain, nonceWithCounter(t.nonce0, index), t.key0);
+    return (plain, index) => {
+      const r = recheck(index);
+      if (r && c.sipHash24(r.sipKey, plain) !== r.value) throw new IntegrityError(CHUNK_CHANGED);
+      return c.secretbox(plain, nonceWithCounter(t.nonce0, index), t.key0);
+    };
   // The worker hashes the ciphertext too, so the store does not hash it again here.
-  return (plain, index) =>
-    runner.run({ op: 'encrypt1', data: plain, key0: t.key0, nonce0: t.nonce0, index });
+  return (plain, index) => {
+    const r = recheck(index);
+    const job: BlockJob = { op: 'encrypt1', data: plain, key0: t.key0, nonce0: t.nonce0, index };
+    return runner.run(r ? { ...job, recheck: r } : job);
+  };
 }
 
+/** The per-block transform of keyed method 2 (optionally re-checking each chunk). */
+export function method2Transform(
+  secret: Uint8Array,
+  nonceS: Uint8Array,
+  runner?: BlockRunner,
+  digests?: Uint8Array[],
+): BlockTransform {
+  const { key0 } = treeCipher(secret, nonceS);
+  const nk = blockNonceKey(secret);
+  if (!runner)
+    return (plain, index) =>
+      encryptKeyedMethod2(key0, nk, plain, index, fingerprintAt(digests, index));
+  return (plain, index) => {
+    const recheck = fingerprintAt(digests, index);
+    const job: BlockJob = { op: 'encrypt2', data: plain, key0, nk, index };
+    return runner.run(recheck ? { ...job, recheck } : job);
+  };
+}
+
+/** Bytes a worker needs after each chunk to return the encrypted block in place. */
+const ENCRYPT_SLACK = 64;
+
 /**
- * Stores `source` encrypted for a group (hbs2's `EncryptGroupNaClSymm1`), the metadata
- * (if any) as an encrypted `SmallEncryptedBlock`, and the `MTreeAnn` block last.
+ * Stores `source` encrypted for a group (method 2 with keyed nonces unless `method: 1`),
+ * the metadata (if any) as an encrypted `SmallEncryptedBlock` under a keyed nonce, and
+ * the `MTreeAnn` block last, so a failure leaves nothing that refers to partial data.
  */
 export async function writeEncryptedTree(
   sink: BlockSink,
@@ -67,26 +145,126 @@ export async function writeEncryptedTree(
   params: EncryptedTreeParams,
   opts: WriteTreeOptions = {},
 ): Promise<AnnotatedTreeResult> {
+  const method = params.method ?? 2;
+  const fp = params.fingerprints;
+  if (fp && fp.method !== method)
+    throw new RangeError(`fingerprints of method ${fp.method} given for method ${method}`);
   let meta: AnnMetaData = { kind: 'none' };
   let metadataBlock: Uint8Array | null = null;
   if (params.metadata !== undefined) {
     metadataBlock = await sink.put(
-      encryptMetadata(params.secret, params.nonceS, params.groupKeyHash, params.metadata),
+      encryptMetadata(params.secret, params.groupKeyHash, params.metadata),
     );
     meta = { kind: 'ref', hash: metadataBlock };
   }
+  const transform =
+    method === 1
+      ? method1Transform(
+          params.secret,
+          params.nonceS,
+          params.runner,
+          fp?.method === 1 ? fp.sipValues : undefined,
+        )
+      : method2Transform(
+          params.secret,
+          params.nonceS,
+          params.runner,
+          fp?.method === 2 ? fp.digests : undefined,
+        );
   const res = await writeTree(sink, source, {
     ...opts,
-    blockSlack: params.runner ? 16 : 0,
-    transform: method1Transform(params.secret, params.nonceS, params.runner),
+    blockSlack: params.runner ? ENCRYPT_SLACK : 0,
+    transform,
   });
+  const seen = fp ? (fp.method === 1 ? fp.sipValues.length : fp.digests.length) : res.blocks;
+  // Fewer chunks than the first pass saw: the input shrank in between.
+  if (seen !== res.blocks) throw new IntegrityError(CHUNK_CHANGED);
   const ann: MTreeAnn = {
     meta,
-    crypt: { kind: 'symm1', groupKey: params.groupKeyHash, nonce: params.nonceS },
+    crypt:
+      method === 1
+        ? { kind: 'symm1', groupKey: params.groupKeyHash, nonce: params.nonceS }
+        : {
+            kind: 'symm2',
+            opts: KEYED_METHOD2_OPTIONS,
+            groupKey: params.groupKeyHash,
+            nonce: params.nonceS,
+          },
     tree: res.rootNode,
   };
   const annotation = await sink.put(encodeMTreeAnn(ann));
   return { ...res, annotation, ann, metadataBlock };
+}
+
+/** A deterministic tree nonce and what it was computed from. */
+export interface DeterministicNonce {
+  nonceS: Uint8Array;
+  fingerprints: ChunkFingerprints;
+}
+
+/**
+ * The first pass of a deterministic encrypted store: reads `source` once and returns the
+ * tree nonce with each chunk's fingerprint. Method 2: this toolkit's keyed rule
+ * (keyed-nonces.ts), which needs the secret; method 1: hbs2's `store -g` SipHash rule
+ * (public: anyone can confirm a guessed content). With a `runner`, chunks are
+ * fingerprinted in its workers.
+ */
+export async function deterministicTreeNonce(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  secret: Uint8Array,
+  method: EncryptionMethod,
+  runner?: BlockRunner,
+): Promise<DeterministicNonce> {
+  const c = crypto();
+  if (method === 1) {
+    const nb = new StoreNonceBuilder(c);
+    const sipValues: bigint[] = [];
+    // Each chunk is used at once, so one buffer goes round (no 256 KiB garbage per chunk).
+    const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
+    for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
+      sipValues.push(nb.addChunk(chunk));
+      buffers.release(chunk);
+    }
+    return { nonceS: nb.finish(), fingerprints: { method: 1, sipValues } };
+  }
+  const nk = blockNonceKey(secret, c);
+  const nb = new KeyedTreeNonceBuilder(secret, c);
+  const digests: Uint8Array[] = [];
+  if (!runner || runner.parallelism <= 1) {
+    const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
+    let index = 0n;
+    for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
+      digests.push(blockNonceDigest(nk, ++index, chunk, c));
+      buffers.release(chunk);
+    }
+  } else {
+    const depth = runner.parallelism * 2;
+    const buffers = new BlockBufferPool(BLOCK_SIZE, depth + 2);
+    const inflight: Promise<Uint8Array>[] = [];
+    const drain = async () => {
+      digests.push(await inflight.shift()!);
+    };
+    let index = 0n;
+    try {
+      for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
+        const p = runner
+          .run({ op: 'nonceDigest', data: chunk, nk, index: ++index }, { wholeBuffer: true })
+          .then((r) => {
+            buffers.release(r.block);
+            return r.hash!;
+          });
+        p.catch(() => undefined);
+        inflight.push(p);
+        if (inflight.length >= depth) await drain();
+      }
+      while (inflight.length > 0) await drain();
+    } catch (e) {
+      await Promise.allSettled(inflight);
+      throw e;
+    }
+  }
+  for (const d of digests) nb.addDigest(d);
+  return { nonceS: nb.finish(), fingerprints: { method: 2, digests } };
 }
 
 /** Stores `source` as a plain tree annotated with `meta` (no encryption). */
@@ -117,11 +295,19 @@ export function symmCrypt(ann: MTreeAnn): Extract<MTreeAnn['crypt'], { kind: 'sy
   return crypt;
 }
 
+/** Where a data block's decryption failed, named by index and (when known) hash. */
+function blockError(message: string, index: bigint, name: string): IntegrityError {
+  return new IntegrityError(`data block ${index}${name}: ${message}`);
+}
+
 /**
- * The read transform that decrypts the data blocks of `ann` with `secret`. With a
- * `runner`, method-1 blocks are verified against their hash and decrypted in the worker
- * (the transform is marked `verifies`, so the reader skips the store's own check, and
- * hands over blocks from `getUnverified`, whose whole buffers are the reader's).
+ * The read transform that decrypts the data blocks of `ann` with `secret`. Method-2
+ * blocks must carry exactly the nonce their writer's rule gives their plaintext and
+ * position (keyed or SipHash): a block moved, duplicated or spliced in from another tree
+ * is an IntegrityError naming it. With a `runner`, blocks are verified against their
+ * hash and decrypted in the worker (the transform is marked `verifies`, so the reader
+ * skips the store's own check, and hands over blocks from `getUnverified`, whose whole
+ * buffers are the reader's).
  */
 export function decryptTransform(
   ann: MTreeAnn,
@@ -129,44 +315,46 @@ export function decryptTransform(
   runner?: BlockRunner,
 ): ReadTransform {
   const crypt = symmCrypt(ann);
+  const c = crypto();
   const t = treeCipher(secret, crypt.nonce);
-  const method = crypt.kind === 'symm1' ? 1 : 2;
-  const macError = (index: bigint, name: string) =>
-    new IntegrityError(`data block ${index}${name}: decryption failed (MAC does not verify)`);
-  if (method === 1 && runner) {
+  const opts = crypt.kind === 'symm2' ? crypt.opts : undefined;
+  const nk = blockNonceKey(secret);
+  const hashName = (stored: Uint8Array) => ` (${encodeBase58(c.blake2b256(stored))})`;
+  if (runner) {
     const pooled = async (stored: Uint8Array, index: bigint, expect?: Uint8Array) => {
+      const job: BlockJob = opts
+        ? { op: 'decrypt2', data: stored, key0: t.key0, nonce0: t.nonce0, opts, nk, index }
+        : { op: 'decrypt1', data: stored, key0: t.key0, nonce0: t.nonce0, index };
       try {
-        return (
-          await runner.run(
-            {
-              op: 'decrypt1',
-              data: stored,
-              key0: t.key0,
-              nonce0: t.nonce0,
-              index,
-              ...(expect ? { expect } : {}),
-            },
-            { wholeBuffer: expect !== undefined },
-          )
-        ).block;
+        return (await runner.run(expect ? { ...job, expect } : job, { wholeBuffer: !!expect }))
+          .block;
       } catch (e) {
         // The block went to the worker (detached here); name it by the hash it was read as.
-        // Exact message: a hash mismatch names base58 hashes, which may contain 'MAC'.
-        if (e instanceof IntegrityError && e.message === MAC_FAILED)
-          throw macError(index, expect ? ` (${encodeBase58(expect)})` : '');
+        // Exact messages: a hash mismatch names base58 hashes, which may contain 'MAC'.
+        const name = expect ? ` (${encodeBase58(expect)})` : '';
+        if (
+          e instanceof IntegrityError &&
+          (e.message === MAC_FAILED || e.message === NONCE_MISMATCH)
+        )
+          throw blockError(e.message, index, name);
+        if (e instanceof FormatError) throw blockError(e.message, index, name);
         throw e;
       }
     };
     return Object.assign(pooled, { verifies: true });
   }
   return (stored, index) => {
-    try {
-      return decryptBlock(t, method, stored, index, `#${index}`);
-    } catch (e) {
-      // Name the block by its hash only on failure: hashing every block again would cost.
-      if (e instanceof IntegrityError)
-        throw macError(index, ` (${encodeBase58(crypto().blake2b256(stored))})`);
-      throw e;
+    // Name the block by its hash only on failure: hashing every block again would cost.
+    if (!opts) {
+      const plain = c.secretboxOpen(stored, nonceWithCounter(t.nonce0, index), t.key0);
+      if (!plain) throw blockError(MAC_FAILED, index, hashName(stored));
+      return plain;
     }
+    const b = decodeMethod2Block(stored, `#${index}`);
+    const plain = c.secretboxOpen(b.box, b.nonce, t.key0);
+    if (!plain) throw blockError(MAC_FAILED, index, hashName(stored));
+    if (!equalBytes(b.nonce, expectedMethod2Nonce(t, opts, nk, plain, index, c)))
+      throw blockError(NONCE_MISMATCH, index, hashName(stored));
+    return plain;
   };
 }

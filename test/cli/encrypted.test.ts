@@ -104,7 +104,7 @@ describe('encrypted annotated tree (issue "Encrypted annotated trees")', () => {
       blocks: 5,
       metadata: { kind: 'ref', text: META, encrypted: true },
       encryption: {
-        method: 'group-symm-1',
+        method: 'group-symm-2',
         groupKey: gkHash,
         recipients: 1,
         canDecrypt: true,
@@ -121,9 +121,14 @@ describe('encrypted annotated tree (issue "Encrypted annotated trees")', () => {
       type: 'ann-merkle',
       sizeIsCiphertext: true,
       metadata: { kind: 'ref', text: null, encrypted: true },
-      encryption: { method: 'group-symm-1', groupKey: gkHash, canDecrypt: false },
+      encryption: { method: 'group-symm-2', groupKey: gkHash, canDecrypt: false },
     });
-    expect(d.size).toBe(data.length + 5 * 16);
+    // Without the key: the stored (method 2) blocks' sizes, MAC and framing included.
+    const stored = ok(['cat', '-H', root])
+      .split('\n')
+      .reduce((n, h) => n + fs.statSync(blockFile('store', h)).size, 0);
+    expect(d.size).toBe(stored);
+    expect(stored).toBe(data.length + 4 * 50 + 48); // the last box needs a 3-byte head
     // A non-member's keyring gives the same answer.
     expect(describeJson(root, ['-k', 'B.key'])).toMatchObject({
       encryption: { canDecrypt: false },
@@ -183,7 +188,7 @@ describe('encrypted annotated tree (issue "Encrypted annotated trees")', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.equals(input)).toBe(true);
     expect(describeJson(h, ['-k', 'A.key'])).toMatchObject({
-      encryption: { method: 'group-symm-1', canDecrypt: true },
+      encryption: { method: 'group-symm-2', canDecrypt: true },
       size: input.length,
     });
   });

@@ -4,7 +4,7 @@
  * metadata text, decrypting it when the tree is encrypted and a key opens it.
  */
 import type { Command } from 'commander';
-import { NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
+import { IntegrityError, NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
 import { describeMetadata } from '../../inspect/inspect.js';
 import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
@@ -46,11 +46,16 @@ async function dumpCommand(
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
   const store = await openStore(ctx, opts.prefix);
-  const metadata = await describeMetadata(store, hash, {
+  const { metadata, warnings } = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
   });
   if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
+  if (warnings.length > 0)
+    throw new IntegrityError(
+      `the metadata of ${hashArg} is not vouched for by its group key (clear text in an encrypted tree, or a metadata block from elsewhere)`,
+      { hint: '`hbs2 cat --metadata` shows it as a warning' },
+    );
   if (metadata.text === null)
     throw new NoMatchingKeyError(
       'the metadata is encrypted and no keyring entry opens its group key',

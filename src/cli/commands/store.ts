@@ -13,8 +13,14 @@ import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../er
 import { decodeBase58 } from '../../codec/base58.js';
 import { openGroupKey } from '../../groupkey/index.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
-import { StoreNonceBuilder } from '../../tree/encrypt.js';
-import { writeAnnotatedTree, writeEncryptedTree } from '../../tree/encrypted-tree.js';
+import { CHUNK_CHANGED } from '../../tree/encrypt.js';
+import {
+  deterministicTreeNonce,
+  writeAnnotatedTree,
+  writeEncryptedTree,
+  type DeterministicNonce,
+  type EncryptionMethod,
+} from '../../tree/encrypted-tree.js';
 import { keyringSources, readGroupKeyFile, storeDecryptor, storeGroupKey } from '../encryption.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
@@ -32,7 +38,6 @@ import {
 } from '../../store/index.js';
 import {
   BLOCK_SIZE,
-  chunkBytes,
   collectDeps,
   hashingTransform,
   objectDataHashes,
@@ -79,14 +84,31 @@ export interface Input {
   size?: number;
   /** The file name, or null for stdin. */
   file: string | null;
+  /**
+   * Regular files opened with `rereadable`: the same descriptor read again from the
+   * start (a second pass that cannot be redirected to another file). Closes it at the end.
+   */
+  again?: () => AsyncIterable<Uint8Array>;
+  /** Closes the file early (after a failure); reading to the end closes it too. */
+  close(): Promise<void>;
 }
 
-/** Opens FILE (or stdin for `-` or undefined) as a stream of pieces. */
-export async function openInput(file: string | undefined): Promise<Input> {
+/**
+ * Opens FILE (or stdin for `-` or undefined) as a stream of pieces. Pipes, FIFOs and
+ * devices are read exactly once; a regular file opened `rereadable` can be read twice.
+ */
+export async function openInput(
+  file: string | undefined,
+  opts: { rereadable?: boolean } = {},
+): Promise<Input> {
   if (file === undefined || file === '-') {
     if (file === undefined && process.stdin.isTTY)
       throw new UsageError('no input: give a FILE, or - to read standard input');
-    return { source: process.stdin as AsyncIterable<Uint8Array>, file: null };
+    return {
+      source: process.stdin as AsyncIterable<Uint8Array>,
+      file: null,
+      close: async () => undefined,
+    };
   }
   let fh: fs.FileHandle;
   let size: number;
@@ -106,41 +128,44 @@ export async function openInput(file: string | undefined): Promise<Input> {
   // One buffer for the whole file: the chunker copies every piece into its own blocks.
   const buf = new Uint8Array(INPUT_READ_SIZE);
   const fd = fh.fd;
-  // A regular file is read synchronously: a read from the page cache takes tens of
-  // microseconds, far less than a round trip through libuv's thread pool, and one read
-  // at a time through that pool kept the hashing workers waiting. Pipes and devices,
-  // which can block, are read asynchronously.
-  const readSome = regular
-    ? async () => readSync(fd, buf, 0, buf.length, null)
-    : async () => (await fh.read(buf, 0, buf.length, null)).bytesRead;
-  async function* read(): AsyncIterable<Uint8Array> {
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await fh.close();
+  };
+  // A regular file is read synchronously, at explicit positions: a read from the page
+  // cache takes tens of microseconds, far less than a round trip through libuv's thread
+  // pool, and one read at a time through that pool kept the hashing workers waiting.
+  // Pipes and devices, which can block, are read asynchronously.
+  async function* read(closeAtEnd: boolean): AsyncIterable<Uint8Array> {
+    let position = 0;
     try {
       while (true) {
         let n;
         try {
-          n = await readSome();
+          n = regular
+            ? readSync(fd, buf, 0, buf.length, position)
+            : (await fh.read(buf, 0, buf.length, null)).bytesRead;
         } catch (e) {
           throw fileError(e, file!);
         }
         if (n === 0) return;
+        position += n;
         yield buf.subarray(0, n);
       }
     } finally {
-      await fh.close();
+      if (closeAtEnd) await close();
     }
   }
-  return { source: read(), size, file };
-}
-
-/** The size of FILE when it is a regular file (undefined for stdin and anything odd). */
-async function sizeOf(file: string | undefined): Promise<number | undefined> {
-  if (file === undefined || file === '-') return undefined;
-  try {
-    const st = await fs.stat(file);
-    return st.isFile() ? st.size : undefined;
-  } catch {
-    return undefined; // openInput reports the error in its place
-  }
+  const twice = regular && opts.rereadable === true;
+  return {
+    source: read(!twice),
+    size: regular ? size : undefined,
+    file,
+    ...(twice ? { again: () => read(true) } : {}),
+    close,
+  };
 }
 
 /** Bytes read from an input file at a time (four blocks: fewer system calls). */
@@ -269,8 +294,10 @@ export interface StoreOptions extends StoreLocationOptions {
   metaFile?: string;
   autoMeta?: boolean;
   shortMetaBase58?: string;
-  /** Use a random tree nonce instead of hbs2's content-derived one. */
+  /** Use a random tree nonce instead of the content-derived one. */
   randomNonce?: boolean;
+  /** `--method`: `2` (default, keyed per-block nonces) or `1` (hbs2 0.24's `store -g`). */
+  method?: string;
 }
 
 /**
@@ -337,21 +364,11 @@ function decodeUtf8Strict(bytes: Uint8Array, what: string): string {
   }
 }
 
-/** hbs2's store -g nonce for a file (one extra read pass), or a random one for stdin. */
-async function treeNonce(
-  file: string | undefined,
-  random: boolean | undefined,
-): Promise<Uint8Array> {
-  if (random || file === undefined || file === '-') return crypto().randomBytes(32);
-  const input = await openInput(file);
-  const nb = new StoreNonceBuilder();
-  // Each chunk is used at once, so one buffer goes round (no 256 KiB garbage per chunk).
-  const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
-  for await (const chunk of chunkBytes(input.source, BLOCK_SIZE, 0, buffers)) {
-    nb.addChunk(chunk);
-    buffers.release(chunk);
-  }
-  return nb.finish();
+/** Parses `--method`: 2 (the default) or 1. */
+function parseMethod(text: string | undefined): EncryptionMethod {
+  if (text === undefined || text === '2') return 2;
+  if (text === '1') return 1;
+  throw new UsageError(`--method must be 1 or 2, got '${text}'`);
 }
 
 /**
@@ -366,19 +383,38 @@ export async function storeCommand(
   const meta = await metadataText(file, opts);
   const store = await openStore(ctx, opts.prefix);
   if (opts.groupkey !== undefined) {
-    // Started first: the workers boot while the key is opened and the nonce pass reads.
-    const runner = runnerFor(await sizeOf(file));
+    const method = parseMethod(opts.method);
+    const input = await openInput(file, { rereadable: !opts.randomNonce });
+    // Started early: the workers boot while the key is opened.
+    const runner = runnerFor(input.size);
     try {
       const gk = await readGroupKeyFile(opts.groupkey);
       const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
-      const nonceS = await treeNonce(file, opts.randomNonce);
-      const input = await openInput(file);
+      // A regular file is read twice on one descriptor: a pass for the deterministic
+      // tree nonce, then the encryption, which re-checks every chunk against the first
+      // pass. Anything else (stdin, pipes, devices) is read once, under a random nonce.
+      let source = input.source;
+      let nonce: DeterministicNonce | { nonceS: Uint8Array; fingerprints?: undefined } = {
+        nonceS: crypto().randomBytes(32),
+      };
+      if (input.again) {
+        nonce = await deterministicTreeNonce(input.source, opened.secret, method, runner);
+        source = input.again();
+      }
       const groupKeyHash = await storeGroupKey(store, gk);
       const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
         writeEncryptedTree(
           store,
-          input.source,
-          { secret: opened.secret, groupKeyHash, nonceS, metadata: meta, runner },
+          source,
+          {
+            secret: opened.secret,
+            groupKeyHash,
+            nonceS: nonce.nonceS,
+            method,
+            fingerprints: nonce.fingerprints,
+            metadata: meta,
+            runner,
+          },
           {
             onProgress: (bytes) => p.update(bytes),
             parallelism: Math.max(8, runner.parallelism * 4),
@@ -388,7 +424,14 @@ export async function storeCommand(
       await store.flush();
       await printLine(hashToString(res.annotation));
       return res.annotation;
+    } catch (e) {
+      if (e instanceof IntegrityError && e.message === CHUNK_CHANGED)
+        throw new IntegrityError(`${file}: the file changed while it was being stored`, {
+          hint: 'nothing refers to what was written; store it again once it is stable',
+        });
+      throw e;
     } finally {
+      await input.close();
       await runner.close();
     }
   }
@@ -704,13 +747,22 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--short-meta-base58 <b58>', 'metadata text given as base58 of its UTF-8 bytes')
     .option(
       '--random-nonce',
-      'with -g: a random tree nonce (no deduplication, and equal files do not encrypt equally)',
+      'with -g: a random tree nonce (no deduplication: equal files do not encrypt equally)',
+    )
+    .option(
+      '--method <n>',
+      "with -g: 2 (default) keyed per-block nonces; 1 hbs2 0.24's store -g (see below)",
     )
     .addHelpText(
       'after',
-      '\nWith -g, blocks are encrypted deterministically as hbs2 does: the same file under the\n' +
-        'same group key gives the same ciphertext, so equal files can be recognised as equal.\n' +
-        'Use --random-nonce to avoid that (input from stdin always gets a random nonce).\n' +
+      '\nWith -g, a file is encrypted deterministically under the group secret: the same file\n' +
+        'under the same secret gives the same root, so members deduplicate, while nonces are\n' +
+        'keyed by the secret, so nobody without it can confirm a guess of the content or of\n' +
+        'the metadata. The file is read twice (nonce pass, then encryption, every chunk\n' +
+        're-checked); stdin, pipes and devices are read once under a random nonce.\n' +
+        '--method 1 writes exactly what hbs2 0.24 `store -g` writes (same roots), but its tree\n' +
+        'nonce is an unkeyed hash of the content: anyone with the store can confirm a guess of\n' +
+        'the whole file, and equal files are visibly equal. Every hbs2 version reads both.\n' +
         '\nExample:\n  hbs2 store photo.jpg\n  tar c dir | hbs2 store -\n' +
         '  hbs2 store -g team.gk -k me.key --meta "quarterly report" report.pdf',
     )

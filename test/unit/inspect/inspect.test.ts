@@ -40,6 +40,7 @@ describe('describeObject', () => {
       secret: gk.secret,
       groupKeyHash,
       nonceS: crypto().randomBytes(32),
+      method: 1,
       metadata: 'hidden',
     });
     const withKey = await describeObject(store, res.annotation, { sizeOf, keyrings: [member] });

@@ -85,6 +85,7 @@ async function encryptedTree(
     secret,
     groupKeyHash,
     nonceS: crypto().randomBytes(32),
+    method: 1,
     metadata,
   });
   return res.annotation;
@@ -133,8 +134,10 @@ describe('rotateTree', () => {
     for (const h of newHashes) expect(oldHashes).not.toContain(h);
     expectSame(await readWith(store, r.root, gk1.secret), data);
     await expect(readWith(store, r.root, gk0.secret)).rejects.toBeInstanceOf(IntegrityError);
+    // Re-encryption writes the default: method 2 with keyed block nonces, options (0, 0).
     const ann = await annOf(store, r.root);
-    if (ann.crypt.kind !== 'symm1') throw new Error('expected symm1');
+    if (ann.crypt.kind !== 'symm2') throw new Error('expected symm2');
+    expect(ann.crypt.opts).toEqual({ a: 0n, b: 0n });
     await expect(findGroupSecret(store, ann.crypt.groupKey, [b.source])).rejects.toBeInstanceOf(
       NoMatchingKeyError,
     );
@@ -355,7 +358,7 @@ describe('key index', () => {
     const r = await rotateTree(store, storePath, res.annotation, gk1.groupKey, [a.source]);
     expect(r.mode).toBe('reannotated');
     const ann = await annOf(store, r.root);
-    if (ann.crypt.kind !== 'symm1') throw new Error('expected symm1');
+    if (ann.crypt.kind !== 'symm2') throw new Error('expected symm2');
     const indexed = (await groupKeysWithId(storePath, gk0.groupKey.id!)).map(b58);
     expect(indexed).toContain(b58(ann.crypt.groupKey));
     expect(indexed).toContain(b58(gk0Hash));

@@ -8,7 +8,9 @@ import {
   decodeSmallEncryptedBlock,
   decryptBlock,
   decryptMetadata,
-  encryptMetadata,
+  encodeShortMetadata,
+  encodeSmallEncryptedBlock,
+  openMetadata,
   encryptMethod1,
   encryptMethod2,
   treeCipher,
@@ -79,19 +81,20 @@ describe.each(backends.map((c) => [c.name, c] as const))(
       expect(new TextDecoder().decode(decryptBlock(t, 2, block, 99n, 'x', c))).toBe('hello world');
     });
 
-    it('encrypts metadata as createEncryptedTree does', () => {
+    it('reads metadata written as createEncryptedTree does (under the tree nonce)', () => {
       const nonceS = c.blake2b256(utf8('hello world'));
       const gkh = c.blake2b256(new Uint8Array(0));
-      expect(hex(treeCipher(secret, nonceS, c).key0)).toBe(
-        '9d13dd2ab2f205ff9492dd9dc3811db0b5a5571d0badb0e38e36b6c32ab83271',
-      );
-      const block = encryptMetadata(secret, nonceS, gkh, 'hello', c);
+      const t = treeCipher(secret, nonceS, c);
+      expect(hex(t.key0)).toBe('9d13dd2ab2f205ff9492dd9dc3811db0b5a5571d0badb0e38e36b6c32ab83271');
+      const box = c.secretbox(encodeShortMetadata('hello'), t.nonce0, t.key0);
+      const block = encodeSmallEncryptedBlock({ groupKeyHash: gkh, nonceS, box });
       expect(block.length).toBe(102);
       expect(encodeBase58(c.blake2b256(block))).toBe(
         'D1QgDrZ4cvwYeyMNuSsHLFiDBcWQyeiKEnCq2266wtRq',
       );
       const decoded = decodeSmallEncryptedBlock(block);
       expect(decryptMetadata(decoded, secret, c)).toBe('hello');
+      expect(openMetadata(decoded, secret, nonceS, c).nonceRule).toBe('tree-nonce');
       const wrong = new Uint8Array(secret);
       wrong[0] = wrong[0]! ^ 1;
       expect(() => decryptMetadata(decoded, wrong, c)).toThrow(IntegrityError);
