@@ -15,11 +15,18 @@ import {
 import { encodeBase58 } from '../../../src/codec/base58.js';
 import { IntegrityError } from '../../../src/errors.js';
 import {
+  NONCE_MISMATCH,
   freshOutput,
   ownedOutput,
   runBlockJob,
   type BlockJob,
 } from '../../../src/parallel/jobs.js';
+import {
+  CHUNK_CHANGED,
+  KEYED_METHOD2_OPTIONS,
+  encryptKeyedMethod2,
+} from '../../../src/tree/encrypt.js';
+import { blockNonceDigest } from '../../../src/tree/keyed-nonces.js';
 import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -48,6 +55,7 @@ function integrityError(f: () => unknown): IntegrityError {
 
 const key0 = xorshiftBytes(32, 101);
 const nonce0 = xorshiftBytes(24, 102);
+const nk = xorshiftBytes(32, 103);
 const SIZES = [0, 1, 15, 16, 17, 1000, 262_144];
 
 describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_name, c) => {
@@ -74,10 +82,49 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
           expect: c.blake2b256(stored),
         };
       }
+      case 'nonceDigest':
+        return { op, data: inBuffer(plain, spare), nk, index };
+      case 'encrypt2':
+        return {
+          op,
+          data: inBuffer(plain, spare),
+          key0,
+          nk,
+          index,
+          recheck: blockNonceDigest(nk, index, plain, c),
+        };
+      case 'decrypt2': {
+        const stored = encryptKeyedMethod2(key0, nk, plain, index, undefined, c);
+        return {
+          op,
+          data: inBuffer(stored, spare),
+          key0,
+          nonce0,
+          opts: KEYED_METHOD2_OPTIONS,
+          nk,
+          index,
+          expect: c.blake2b256(stored),
+        };
+      }
     }
   }
 
-  const ops: BlockJob['op'][] = ['hash', 'verify', 'encrypt1', 'decrypt1'];
+  const ops: BlockJob['op'][] = [
+    'hash',
+    'verify',
+    'encrypt1',
+    'decrypt1',
+    'nonceDigest',
+    'encrypt2',
+    'decrypt2',
+  ];
+  /** What each op must return as its block, and whether it returns a hash. */
+  const expected = (op: BlockJob['op'], plain: Uint8Array, index: bigint) =>
+    op === 'encrypt1'
+      ? seal(plain, index)
+      : op === 'encrypt2'
+        ? encryptKeyedMethod2(key0, nk, plain, index, undefined, c)
+        : plain;
 
   it.each(ops)('%s: freshOutput and ownedOutput give the same bytes and hashes', (op) => {
     const owned = ownedOutput();
@@ -90,12 +137,37 @@ describe.each(backends.map((c) => [c.name, c] as const))('runBlockJob (%s)', (_n
         expect(hex(b.block)).toBe(hex(a.block));
         expect(b.hash && hex(b.hash)).toBe(a.hash && hex(a.hash));
         // And both are right.
-        const want = op === 'encrypt1' ? seal(plain, index) : plain;
+        const want = expected(op, plain, index);
         expect(hex(a.block)).toBe(hex(want));
-        if (op === 'hash' || op === 'encrypt1') expect(hex(a.hash!)).toBe(hex(c.blake2b256(want)));
+        if (op === 'hash' || op === 'encrypt1' || op === 'encrypt2')
+          expect(hex(a.hash!)).toBe(hex(c.blake2b256(want)));
+        else if (op === 'nonceDigest')
+          expect(hex(a.hash!)).toBe(hex(blockNonceDigest(nk, index, plain, c)));
         else expect(a.hash).toBeUndefined();
       }
     }
+  });
+
+  it('encrypt2 refuses a chunk that differs from the first pass; decrypt2 a moved block', () => {
+    const plain = xorshiftBytes(1000, 8);
+    const recheck = blockNonceDigest(nk, 1n, plain, c);
+    const changed = plain.slice();
+    changed[999]! ^= 1;
+    expect(() =>
+      runBlockJob({ op: 'encrypt2', data: changed, key0, nk, index: 1n, recheck }, c),
+    ).toThrow(CHUNK_CHANGED);
+    const stored = encryptKeyedMethod2(key0, nk, plain, 1n, undefined, c);
+    const at = (index: bigint): BlockJob => ({
+      op: 'decrypt2',
+      data: stored.slice(),
+      key0,
+      nonce0,
+      opts: KEYED_METHOD2_OPTIONS,
+      nk,
+      index,
+    });
+    expect(hex(runBlockJob(at(1n), c).block)).toBe(hex(plain));
+    expect(() => runBlockJob(at(2n), c)).toThrow(NONCE_MISMATCH);
   });
 
   it('freshOutput never writes into the caller’s buffer, even with room', () => {

@@ -11,6 +11,7 @@ import { inlineRunner } from '../../../src/parallel/pool.js';
 import type { BlockJob, BlockResult } from '../../../src/parallel/jobs.js';
 import { workerPool, type BlockRunner } from '../../../dist/parallel/pool.js';
 import { Hbs2Error, IntegrityError } from '../../../dist/errors.js';
+import { KEYED_METHOD2_OPTIONS, encryptKeyedMethod2 } from '../../../src/tree/encrypt.js';
 import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -18,6 +19,7 @@ const c = crypto();
 
 const key0 = xorshiftBytes(32, 201);
 const nonce0 = xorshiftBytes(24, 202);
+const nk = xorshiftBytes(32, 203);
 const seal = (plain: Uint8Array, index: bigint) =>
   c.secretbox(plain, nonceWithCounter(nonce0, index), key0);
 
@@ -47,6 +49,15 @@ function job(op: BlockJob['op'], i: number): BlockJob {
       const stored = seal(plain, index);
       return { op, data: stored, key0, nonce0, index, expect: c.blake2b256(stored) };
     }
+    case 'nonceDigest':
+      return { op, data: plain.slice(), nk, index };
+    case 'encrypt2':
+      return { op, data: plain.slice(), key0, nk, index };
+    case 'decrypt2': {
+      const stored = encryptKeyedMethod2(key0, nk, plain, index);
+      const opts = KEYED_METHOD2_OPTIONS;
+      return { op, data: stored, key0, nonce0, opts, nk, index, expect: c.blake2b256(stored) };
+    }
   }
 }
 
@@ -75,21 +86,32 @@ describe('workerPool(2)', () => {
     expect(pool.parallelism).toBe(2);
   });
 
-  it.each(['hash', 'verify', 'encrypt1', 'decrypt1'] as const)(
-    '%s: 20 blocks give the inline runner’s results, in order',
-    async (op) => {
-      const inline = inlineRunner();
-      const want = await Promise.all(plains.map((_, i) => inline.run(job(op, i))));
-      const got = await Promise.all(plains.map((_, i) => pool.run(job(op, i))));
-      expect(got.map(show)).toEqual(want.map(show));
-      // And the reference is right, so equality means something.
-      want.forEach((r, i) => {
-        const plain = plains[i]!;
-        const block = op === 'encrypt1' ? seal(plain, BigInt(i + 1)) : plain;
-        expect(hex(r.block)).toBe(hex(block));
-      });
-    },
-  );
+  it.each([
+    'hash',
+    'verify',
+    'encrypt1',
+    'decrypt1',
+    'nonceDigest',
+    'encrypt2',
+    'decrypt2',
+  ] as const)('%s: 20 blocks give the inline runner’s results, in order', async (op) => {
+    const inline = inlineRunner();
+    const want = await Promise.all(plains.map((_, i) => inline.run(job(op, i))));
+    const got = await Promise.all(plains.map((_, i) => pool.run(job(op, i))));
+    expect(got.map(show)).toEqual(want.map(show));
+    // And the reference is right, so equality means something.
+    want.forEach((r, i) => {
+      const plain = plains[i]!;
+      const index = BigInt(i + 1);
+      const block =
+        op === 'encrypt1'
+          ? seal(plain, index)
+          : op === 'encrypt2'
+            ? encryptKeyedMethod2(key0, nk, plain, index)
+            : plain;
+      expect(hex(r.block)).toBe(hex(block));
+    });
+  });
 
   it('a corrupted block with expect rejects with an IntegrityError that keeps the hint', async () => {
     const stored = seal(plains[3]!, 4n);
