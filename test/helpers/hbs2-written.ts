@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { expect } from 'vitest';
+import { diffSnapshots, snapshotDir } from './hostile.js';
 
 /** The vector directory (never written to: copy a store before using it). */
 export const VECTORS = path.resolve(__dirname, '../vectors/hbs2-written');
@@ -239,4 +241,12 @@ export function copyStoresToTemp(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-compat-'));
   for (const s of STORE_NAMES) fs.cpSync(vectorPath(s), path.join(dir, s), { recursive: true });
   return dir;
+}
+
+/** A snapshot of every file of the vector directory (for {@link expectVectorsUnchanged}). */
+export const snapshotVectors = (): Map<string, string> => snapshotDir(VECTORS);
+
+/** Asserts that no file of the vector directory was changed, removed or added since `before`. */
+export function expectVectorsUnchanged(before: Map<string, string>): void {
+  expect(diffSnapshots(before, snapshotVectors())).toEqual({ changed: [], removed: [], added: [] });
 }
