@@ -1,0 +1,213 @@
+/**
+ * Issue 13 §2 "Keys: refuse weak and forged key material": each test replays an attack
+ * of the review and checks that it now fails safely (documented exit code, one error
+ * line, nothing written) or gives the right answer.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { encodeAcb, emptyAcb } from '../../src/acb/index.js';
+import { encodeBase58 } from '../../src/codec/base58.js';
+import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../src/crypto/index.js';
+import { FormatError } from '../../src/errors.js';
+import {
+  encodeGroupKey,
+  formatGroupKeyFile,
+  generateGroupKey,
+  type GroupKey,
+} from '../../src/groupkey/index.js';
+import { formatKeyringFile, generateKeyring, type Keyring } from '../../src/keyring/index.js';
+import { createSigil, formatSigilFile } from '../../src/sigil/index.js';
+import { expectOneError, runCli, useTempDir, type CliRun } from '../helpers/cli.js';
+import { diffSnapshots, snapshotDir } from '../helpers/hostile.js';
+
+const dir = useTempDir();
+const file = (name: string): string => path.join(dir(), name);
+const hbs2 = (args: string[], env: Record<string, string> = {}): CliRun =>
+  runCli(dir(), args, { env });
+
+const BACKENDS: Array<[string, CryptoProvider]> = [['js', jsCrypto]];
+const native = loadNativeCrypto();
+if (native) BACKENDS.push(['native', native]);
+const BACKEND_NAMES = BACKENDS.map(([n]) => n);
+
+/** An all-zero key (the repro's `11111111111111111111111111111111`) and an order-8 point. */
+const ZERO_KEY = new Uint8Array(32);
+const ORDER8_KEY = Uint8Array.from(
+  Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex'),
+);
+
+function writeKeyring(name: string, k: Keyring): void {
+  fs.writeFileSync(file(name), formatKeyringFile(k), { mode: 0o600 });
+}
+
+/** Runs `args` and checks the clean failure: `code`, one error line, the directory unchanged. */
+function expectRefused(args: string[], code: number, text: string, env = {}): CliRun {
+  const before = snapshotDir(dir());
+  const r = hbs2(args, env);
+  expectOneError(r, code, { text });
+  expect(diffSnapshots(before, snapshotDir(dir()))).toEqual({
+    changed: [],
+    removed: [],
+    added: [],
+  });
+  return r;
+}
+
+let alice: Keyring;
+
+beforeAll(() => {
+  alice = generateKeyring(1);
+  writeKeyring('alice.key', alice);
+  fs.writeFileSync(file('team'), encodeBase58(alice.entries[0]!.publicKey) + '\n');
+});
+
+describe('low-order recipient keys', () => {
+  it.each(BACKEND_NAMES)(
+    'the repro: groupkey-new with an all-zero recipient exits 3 naming file and line (%s)',
+    (backend) => {
+      fs.writeFileSync(
+        file('team-zero'),
+        fs.readFileSync(file('team'), 'utf8') + '11111111111111111111111111111111\n',
+      );
+      expectRefused(
+        ['groupkey-new', 'team-zero', '-o', 'zero.gk'],
+        3,
+        'team-zero:2: public key is a small-order',
+        {
+          HBS2_CRYPTO: backend,
+        },
+      );
+      expect(fs.existsSync(file('zero.gk'))).toBe(false);
+    },
+  );
+
+  it.each(BACKEND_NAMES)('an order-8 point in a member line is refused too (%s)', (backend) => {
+    fs.writeFileSync(file('team-o8'), `# team\nmember "${encodeBase58(ORDER8_KEY)}"\n`);
+    expectRefused(['groupkey-new', 'team-o8'], 3, 'team-o8:2: public key is a small-order', {
+      HBS2_CRYPTO: backend,
+    });
+  });
+
+  it('a keyring entry with a small-order public key is refused as a recipient source', () => {
+    const forged = generateKeyring(2);
+    forged.entries[1]!.publicKey = new Uint8Array(ZERO_KEY);
+    writeKeyring('forged.key', forged);
+    expectRefused(
+      ['groupkey-new', 'forged.key'],
+      3,
+      'forged.key: keyring entry 2: public key is a small-order',
+    );
+  });
+
+  it('a signed sigil publishing a small-order key is refused', () => {
+    const forged = generateKeyring(1);
+    forged.entries[0]!.publicKey = new Uint8Array(ORDER8_KEY);
+    fs.writeFileSync(file('o8.sigil'), formatSigilFile(createSigil(forged, ORDER8_KEY)));
+    expectRefused(
+      ['groupkey-new', 'o8.sigil'],
+      3,
+      'o8.sigil data: encryption key: public key is a small-order',
+    );
+    expectRefused(['sigil', 'check', 'o8.sigil'], 3, 'small-order');
+  });
+
+  it('an ACB reader of small order is refused, binary (reader index) and config (line)', () => {
+    const acb = { ...emptyAcb(), readers: [alice.entries[0]!.publicKey, ZERO_KEY] };
+    fs.writeFileSync(file('zero.acb'), encodeAcb(acb));
+    expectRefused(
+      ['groupkey-new', '--acb', 'zero.acb'],
+      3,
+      'zero.acb: reader 2: public key is a small-order',
+    );
+    fs.writeFileSync(
+      file('zero.cfg'),
+      `define-acb a1\nacb-reader a1 "${encodeBase58(alice.entries[0]!.publicKey)}"\nacb-reader a1 "${encodeBase58(ZERO_KEY)}"\n`,
+    );
+    expectRefused(
+      ['acb', 'gen', 'zero.cfg', '-o', 'zero2.acb'],
+      3,
+      'zero.cfg:3: acb-reader: public key is a small-order',
+    );
+  });
+
+  it('groupkey update --add with a small-order key exits 3 and leaves the key file alone', () => {
+    expect(hbs2(['groupkey-new', 'team', '-o', 'team.gk']).status).toBe(0);
+    fs.writeFileSync(file('add-zero'), `${encodeBase58(ORDER8_KEY)}\n`);
+    expectRefused(
+      ['groupkey', 'update', '-k', 'alice.key', '--add', 'add-zero', 'team.gk', '-o', 'team.gk'],
+      3,
+      'add-zero:1: public key is a small-order',
+    );
+  });
+
+  it('a group key file with a small-order or 5-byte member is refused by every reader (dump, update)', () => {
+    const good = generateGroupKey([alice.entries[0]!.publicKey]).groupKey;
+    const withMember = (publicKey: Uint8Array): GroupKey => ({
+      ...good,
+      cbor: undefined,
+      recipients: [...good.recipients, { publicKey, sealed: new Uint8Array(84) }],
+    });
+    fs.writeFileSync(file('o8.gk'), formatGroupKeyFile(withMember(ORDER8_KEY)));
+    fs.writeFileSync(file('short.gk'), formatGroupKeyFile(withMember(new Uint8Array(5).fill(7))));
+    expectRefused(
+      ['groupkey', 'dump', 'short.gk'],
+      3,
+      'short.gk: member 2: public key must be 32 bytes, got 5',
+    );
+    expectRefused(
+      ['groupkey', 'dump', '--json', 'o8.gk'],
+      3,
+      'o8.gk: member 2: public key is a small-order',
+    );
+    fs.writeFileSync(
+      file('bob.txt'),
+      encodeBase58(generateKeyring(1).entries[0]!.publicKey) + '\n',
+    );
+    expectRefused(
+      ['groupkey', 'update', '-k', 'alice.key', '--add', 'bob.txt', 'o8.gk', '-o', 'o8-2.gk'],
+      3,
+      'small-order',
+    );
+    expect(encodeGroupKey(good)).toEqual(good.cbor); // the honest key still re-encodes exactly
+  });
+
+  it.each(BACKENDS)(
+    'library: generateGroupKey and sealedBox refuse every small-order encoding (%s)',
+    (_n, c) => {
+      for (const point of [ZERO_KEY, ORDER8_KEY]) {
+        for (const top of [0, 0x80]) {
+          const pk = new Uint8Array(point);
+          pk[31]! |= top;
+          expect(() => c.sealedBox(new Uint8Array(36), pk)).toThrow(FormatError);
+          expect(() => generateGroupKey([pk], { crypto: c })).toThrow(/recipient 1: .*small-order/);
+        }
+      }
+    },
+  );
+
+  it.each(BACKENDS)(
+    'a sealed box whose ephemeral key is of small order (opens for anyone) is refused on opening (%s)',
+    (_n, c) => {
+      // The forgery tweetnacl alone accepts: epk = 0 makes the box key HSalsa20(0), public.
+      const nacl = createRequire(import.meta.url)('tweetnacl') as typeof import('tweetnacl');
+      const low = (
+        nacl as unknown as { lowlevel: { crypto_core_hsalsa20: (...a: Uint8Array[]) => void } }
+      ).lowlevel;
+      const k = new Uint8Array(32);
+      low.crypto_core_hsalsa20(
+        k,
+        new Uint8Array(16),
+        new Uint8Array(32),
+        new TextEncoder().encode('expand 32-byte k'),
+      );
+      const me = c.boxKeyPair();
+      const nonce = c.blake2b(new Uint8Array([...ZERO_KEY, ...me.publicKey]), 24);
+      const box = nacl.secretbox(new Uint8Array(36).fill(1), nonce, k);
+      const sealed = new Uint8Array([...ZERO_KEY, ...box]);
+      expect(nacl.box.open(box, nonce, ZERO_KEY, me.secretKey)).not.toBeNull(); // the attack works on raw tweetnacl
+      expect(c.sealedBoxOpen(sealed, me.publicKey, me.secretKey)).toBeNull();
+    },
+  );
+});
