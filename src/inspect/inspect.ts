@@ -8,7 +8,7 @@ import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
 import { detectBlock } from '../tree/detect.js';
 import type { KeyringSource } from '../groupkey/open.js';
 import type { GroupKey } from '../groupkey/model.js';
-import { findGroupSecret, loadStoredGroupKey } from '../rotate/secrets.js';
+import { findGroupSecret, loadStoredGroupKey, type WarningSink } from '../rotate/secrets.js';
 import type { BlockSource } from '../store/blockstore.js';
 import type { MTreeAnn } from '../tree/annotation.js';
 import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
@@ -46,6 +46,8 @@ export interface InspectOptions {
   keyrings?: readonly KeyringSource[];
   /** Store directory, for the key-index fallback. */
   storePath?: string;
+  /** Receives messages about key index candidates that were skipped. */
+  onWarning?: WarningSink;
 }
 
 /** Trees with at most this many data blocks are checked for being a group key. */
@@ -152,7 +154,7 @@ async function sniffGroupKey(
 async function openAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
 ): Promise<{ gk: GroupKey | null; secret: Uint8Array | null }> {
   const crypt = ann.crypt;
   if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2') return { gk: null, secret: null };
@@ -164,7 +166,13 @@ async function openAnnotation(
   }
   if (!gk || !opts.keyrings || opts.keyrings.length === 0) return { gk, secret: null };
   try {
-    const found = await findGroupSecret(store, crypt.groupKey, opts.keyrings, opts.storePath);
+    const found = await findGroupSecret(
+      store,
+      crypt.groupKey,
+      opts.keyrings,
+      opts.storePath,
+      opts.onWarning,
+    );
     return { gk, secret: found.secret };
   } catch (e) {
     if (!(e instanceof NoMatchingKeyError)) throw e;
@@ -196,7 +204,7 @@ async function annotationMetadata(
 export async function describeMetadata(
   store: BlockSource,
   hash: Uint8Array,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
 ): Promise<ObjectDescription['metadata']> {
   const obj = await resolveObject(store, hash);
   if (!obj.ann) return { kind: 'none', text: null, encrypted: false };

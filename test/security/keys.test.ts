@@ -20,7 +20,10 @@ import {
 import { formatKeyringFile, generateKeyring, type Keyring } from '../../src/keyring/index.js';
 import { createSigil, formatSigilFile } from '../../src/sigil/index.js';
 import { expectOneError, runCli, useTempDir, type CliRun } from '../helpers/cli.js';
-import { diffSnapshots, snapshotDir } from '../helpers/hostile.js';
+import { diffSnapshots, putBlock, snapshotDir } from '../helpers/hostile.js';
+import { MemoryBlockStore } from '../../src/store/memory.js';
+import { writeTree } from '../../src/tree/writer.js';
+import { parseGroupKeyFile } from '../../src/groupkey/index.js';
 
 const dir = useTempDir();
 const file = (name: string): string => path.join(dir(), name);
@@ -210,4 +213,110 @@ describe('low-order recipient keys', () => {
       expect(c.sealedBoxOpen(sealed, me.publicKey, me.secretKey)).toBeNull();
     },
   );
+});
+
+/** Writes the tree of a group key's exact bytes straight into the CLI's store; its hash. */
+async function plantGroupKey(gk: GroupKey): Promise<string> {
+  const mem = new MemoryBlockStore();
+  const { root } = await writeTree(mem, [encodeGroupKey(gk)]);
+  for await (const h of mem.hashes()) putBlock(file('store'), (await mem.get(h))!);
+  return encodeBase58(root);
+}
+
+/** A group key sealed to `pub` with a fresh secret, declaring `id` (not the secret's). */
+function forgedGroupKey(pub: Uint8Array, id: Uint8Array, timestamp: number): GroupKey {
+  const { groupKey } = generateGroupKey([pub], { timestamp });
+  return { ...groupKey, cbor: undefined, id: new Uint8Array(id) };
+}
+
+describe('the key index trusts no declared id', () => {
+  let bob: Keyring;
+  let tree: string;
+  let teamId: Uint8Array;
+  const data = Buffer.from('salaries: alice 1, bob 2\n'.repeat(100));
+
+  beforeAll(() => {
+    bob = generateKeyring(1);
+    writeKeyring('bob.key', bob);
+    fs.writeFileSync(file('bob.txt'), encodeBase58(bob.entries[0]!.publicKey) + '\n');
+    fs.writeFileSync(file('salaries.txt'), data);
+    expect(hbs2(['groupkey-new', 'team', '-o', 'idx-team.gk']).status).toBe(0);
+    teamId = parseGroupKeyFile(fs.readFileSync(file('idx-team.gk'))).id!;
+    const r = hbs2(['store', '-g', 'idx-team.gk', '-k', 'alice.key', 'salaries.txt']);
+    expect(r.status, r.stderr).toBe(0);
+    tree = r.stdout.trim();
+  });
+
+  it('a planted key with a forged id, then fsck --repair, no longer locks out a reader added later', async () => {
+    // Bob is added later, under the same secret, and the new key is stored (indexed).
+    const upd = hbs2([
+      'groupkey',
+      'update',
+      '-k',
+      'alice.key',
+      '--add',
+      'bob.txt',
+      'idx-team.gk',
+      '-o',
+      'idx-team2.gk',
+    ]);
+    expect(upd.status, upd.stderr).toBe(0);
+    const stored = hbs2(['groupkey', 'store', 'idx-team2.gk']);
+    expect(stored.status, stored.stderr).toBe(0);
+    const genuine = stored.stdout.trim();
+    // The attacker plants a key sealed to Bob, declaring the team's id, whose tree hash
+    // sorts first in the index (so it is tried before the genuine one).
+    let forged = '';
+    for (let t = 1; forged === '' || forged > genuine; t++)
+      forged = await plantGroupKey(forgedGroupKey(bob.entries[0]!.publicKey, teamId, t));
+    for (let t = 1; ; t++) {
+      const name = await plantGroupKey(forgedGroupKey(bob.entries[0]!.publicKey, teamId, 1000 + t));
+      if (name > genuine) break; // one after the genuine key as well
+    }
+    expect(hbs2(['fsck', '--repair']).status).toBe(0);
+    const idDir = path.join(file('store'), 'keyindex', encodeBase58(teamId));
+    expect(fs.readdirSync(idDir)).toContain(forged);
+
+    const r = runCli(dir(), ['cat', '-k', 'bob.key', tree], { bytes: true });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.equals(data)).toBe(true);
+    expect(r.stderr).toContain(
+      `hbs2: warning: key index: skipped group key ${forged}: group key id`,
+    );
+    expect(r.stderr).toContain('does not match its secret');
+  });
+
+  it('a 300-byte id does not crash fsck --repair (was ENAMETOOLONG, exit 1) and is not indexed', async () => {
+    const name = await plantGroupKey(
+      forgedGroupKey(alice.entries[0]!.publicKey, new Uint8Array(300).fill(9), 5),
+    );
+    const r = hbs2(['fsck', '--repair']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(hbs2(['fsck']).status).toBe(0);
+    const indexed = fs
+      .readdirSync(path.join(file('store'), 'keyindex'))
+      .flatMap((d) => fs.readdirSync(path.join(file('store'), 'keyindex', d)));
+    expect(indexed).not.toContain(name);
+  });
+
+  it('a 0-byte id no longer makes every fsck fail and every --repair recreate the corruption', async () => {
+    const name = await plantGroupKey(
+      forgedGroupKey(alice.entries[0]!.publicKey, new Uint8Array(0), 6),
+    );
+    // What the old --repair wrote for it: the tree hash directly under keyindex/.
+    fs.writeFileSync(path.join(file('store'), 'keyindex', name), '');
+    expect(hbs2(['fsck']).status).toBe(4);
+    expect(hbs2(['fsck', '--repair']).status).toBe(0);
+    const after = hbs2(['fsck']);
+    expect(after.status, after.stdout + after.stderr).toBe(0);
+    expect(fs.existsSync(path.join(file('store'), 'keyindex', name))).toBe(false);
+  });
+
+  it('groupkey store indexes no id that is not 32 bytes', async () => {
+    const gk = forgedGroupKey(alice.entries[0]!.publicKey, new Uint8Array(300).fill(3), 7);
+    fs.writeFileSync(file('long.gk'), formatGroupKeyFile(gk));
+    const r = hbs2(['groupkey', 'store', 'long.gk']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(hbs2(['fsck']).status).toBe(0);
+  });
 });

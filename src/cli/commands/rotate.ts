@@ -87,7 +87,7 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
       hash,
       gk,
       await keyringSources(ctx, opts.keyring),
-      { runner },
+      { runner, onWarning: warn },
     );
     await store.flush();
     if (opts.json)
