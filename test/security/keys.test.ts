@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { encodeAcb, emptyAcb } from '../../src/acb/index.js';
-import { encodeBase58 } from '../../src/codec/base58.js';
+import { decodeBase58, encodeBase58 } from '../../src/codec/base58.js';
 import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../src/crypto/index.js';
 import { FormatError } from '../../src/errors.js';
 import {
@@ -24,6 +24,7 @@ import { diffSnapshots, putBlock, snapshotDir } from '../helpers/hostile.js';
 import { MemoryBlockStore } from '../../src/store/memory.js';
 import { writeTree } from '../../src/tree/writer.js';
 import { parseGroupKeyFile } from '../../src/groupkey/index.js';
+import { decodeMTreeAnn, encodeMTreeAnn } from '../../src/tree/annotation.js';
 
 const dir = useTempDir();
 const file = (name: string): string => path.join(dir(), name);
@@ -318,5 +319,85 @@ describe('the key index trusts no declared id', () => {
     const r = hbs2(['groupkey', 'store', 'long.gk']);
     expect(r.status, r.stderr).toBe(0);
     expect(hbs2(['fsck']).status).toBe(0);
+  });
+});
+
+describe('cat --metadata tells the truth', () => {
+  let teamId: string;
+  let honest: string;
+
+  /** Reads a block of the CLI's store. */
+  const readBlock = (name: string): Uint8Array =>
+    fs.readFileSync(path.join(file('store'), 'blocks', name[0]!, name.slice(1)));
+
+  /**
+   * The outsider's forgery: a tree encrypted under the outsider's own secret whose
+   * annotation names a group key declaring the team's id (sealed to the outsider only).
+   */
+  async function forgeTree(args: string[]): Promise<string> {
+    const mallory = generateKeyring(1);
+    writeKeyring('mallory.key', mallory);
+    fs.writeFileSync(file('mallory.txt'), encodeBase58(mallory.entries[0]!.publicKey) + '\n');
+    expect(hbs2(['groupkey-new', 'mallory.txt', '-o', 'mallory.gk']).status).toBe(0);
+    const own = hbs2(['store', '-g', 'mallory.gk', '-k', 'mallory.key', ...args]);
+    expect(own.status, own.stderr).toBe(0);
+    const gk = parseGroupKeyFile(fs.readFileSync(file('mallory.gk')));
+    const forgedKey = await plantGroupKey({ ...gk, cbor: undefined, id: decodeBase58(teamId) });
+    const ann = decodeMTreeAnn(readBlock(own.stdout.trim()));
+    if (ann.crypt.kind !== 'symm1' && ann.crypt.kind !== 'symm2') throw new Error('not encrypted');
+    return putBlock(
+      file('store'),
+      encodeMTreeAnn({ ...ann, crypt: { ...ann.crypt, groupKey: decodeBase58(forgedKey) } }),
+    );
+  }
+
+  const describe_ = (
+    root: string,
+  ): {
+    encryption: Record<string, unknown>;
+    sizeIsCiphertext?: boolean;
+    metadata: { text: string | null };
+  } => {
+    const r = hbs2(['cat', '--metadata', '--json', '-k', 'alice.key', root]);
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as ReturnType<typeof describe_>;
+  };
+
+  beforeAll(() => {
+    expect(hbs2(['groupkey-new', 'team', '-o', 'meta-team.gk']).status).toBe(0);
+    teamId = encodeBase58(parseGroupKeyFile(fs.readFileSync(file('meta-team.gk'))).id!);
+    fs.writeFileSync(file('plan.txt'), 'the plan\n'.repeat(50));
+    const r = hbs2(['store', '-g', 'meta-team.gk', '-k', 'alice.key', 'plan.txt']);
+    expect(r.status, r.stderr).toBe(0);
+    honest = r.stdout.trim();
+  });
+
+  it('an honest tree: canDecrypt and a verified id', () => {
+    expect(describe_(honest).encryption).toMatchObject({
+      canDecrypt: true,
+      groupKeyId: teamId,
+      groupKeyIdVerified: true,
+    });
+  });
+
+  it('the repro: a tree whose group key an outsider forged is not reported decryptable', async () => {
+    fs.writeFileSync(file('fake.txt'), 'not the plan\n'.repeat(50));
+    const root = await forgeTree(['fake.txt']);
+    const d = describe_(root);
+    expect(d.encryption).toMatchObject({
+      canDecrypt: false,
+      groupKeyId: teamId,
+      groupKeyIdVerified: false,
+    });
+    expect(d.sizeIsCiphertext).toBe(true);
+    expectOneError(hbs2(['cat', '-k', 'alice.key', root]), 4, { text: 'MAC does not verify' });
+  });
+
+  it('with an encrypted metadata block, the trial is on the metadata (was exit 4)', async () => {
+    fs.writeFileSync(file('fake2.txt'), 'still not the plan\n');
+    const root = await forgeTree(['--meta', 'forged: yes', 'fake2.txt']);
+    const d = describe_(root);
+    expect(d.encryption).toMatchObject({ canDecrypt: false, groupKeyIdVerified: false });
+    expect(d.metadata.text).toBeNull();
   });
 });
