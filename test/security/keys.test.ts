@@ -401,3 +401,63 @@ describe('cat --metadata tells the truth', () => {
     expect(d.metadata.text).toBeNull();
   });
 });
+
+describe('key descriptions from a keyring', () => {
+  let mallory: string;
+  let evil: Keyring;
+
+  beforeAll(() => {
+    mallory = encodeBase58(generateKeyring(1).entries[0]!.publicKey);
+    evil = generateKeyring(2);
+    evil.entries[0]!.description = `laptop\n${mallory}`;
+    evil.entries[1]!.description = 'phone\u2028x\u0085y';
+    writeKeyring('evil.key', evil);
+  });
+
+  it('the repro: keyring pubs | groupkey-new no longer adds a key hidden in a description', () => {
+    const pubs = hbs2(['keyring', 'pubs', 'evil.key']);
+    expect(pubs.status, pubs.stderr).toBe(0);
+    const lines = pubs.stdout.split('\n').filter((l) => l !== '');
+    expect(lines).toEqual([
+      `${encodeBase58(evil.entries[0]!.publicKey)}  # laptop\\n${mallory}`,
+      `${encodeBase58(evil.entries[1]!.publicKey)}  # phone\\u{2028}x\\u{85}y`,
+    ]);
+    const gk = runCli(dir(), ['groupkey-new', '-'], { input: pubs.stdout });
+    expect(gk.status, gk.stderr).toBe(0);
+    fs.writeFileSync(file('evil.gk'), gk.stdout);
+    const members = (
+      JSON.parse(hbs2(['groupkey', 'dump', '--json', 'evil.gk']).stdout) as { members: string[] }
+    ).members;
+    expect(members).toEqual(evil.entries.map((e) => encodeBase58(e.publicKey)));
+  });
+
+  it('keyring list escapes them too: one line per entry', () => {
+    const r = hbs2(['keyring', 'list', 'evil.key']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(r.stdout).toContain(`laptop\\n${mallory}`);
+  });
+
+  it('a keyring with such a description is not written again; deleting the entries works', () => {
+    expectRefused(
+      ['keyring', 'add-new', '-n', 'desk', 'evil.key'],
+      3,
+      'evil.key: keyring entry 1: key id contains control characters',
+    );
+    // Deleting entry 1 leaves entry 2, whose id is bad as well: still refused, file untouched.
+    expectRefused(
+      ['keyring', 'del', encodeBase58(evil.entries[0]!.publicKey), 'evil.key'],
+      3,
+      'evil.key: keyring entry 1: key id contains control characters',
+    );
+    const one = generateKeyring(1);
+    one.entries[0]!.description = 'bad\rname';
+    writeKeyring('evil3.key', one);
+    const del = hbs2(['keyring', 'del', encodeBase58(one.entries[0]!.publicKey), 'evil3.key']);
+    expect(del.status, del.stderr).toBe(0);
+  });
+
+  it('key ids given on the command line with a line separator are refused (exit 2)', () => {
+    expectRefused(['keyring', 'add-new', '-n', 'a\u2028b', 'alice.key'], 2, 'control characters');
+  });
+});

@@ -21,6 +21,7 @@ import {
   summarizeGroupKey,
   type GroupKey,
 } from '../../groupkey/index.js';
+import { printableKeyId } from '../../keyring/ops.js';
 import { parseSigilFile, RAW_SIGIL_FIRST_BYTE } from '../../sigil/index.js';
 import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -256,7 +257,7 @@ export function register(program: Command, ctx: CliContext): void {
       };
       if (opts.json) return printJson(result);
       await printLine(
-        `opened-by:    ${result.publicKey}${result.keyId ? `  ${result.keyId}` : ''}`,
+        `opened-by:    ${result.publicKey}${result.keyId ? `  ${printableKeyId(result.keyId)}` : ''}`,
       );
       await printLine(`keyring:      ${result.keyring ?? ''}`);
       await printLine(
