@@ -461,3 +461,39 @@ describe('key descriptions from a keyring', () => {
     expectRefused(['keyring', 'add-new', '-n', 'a\u2028b', 'alice.key'], 2, 'control characters');
   });
 });
+
+describe('groupkey merge and store check declared ids where a secret is available', () => {
+  beforeAll(() => {
+    expect(hbs2(['groupkey-new', 'team', '-o', 'merge-team.gk']).status).toBe(0);
+    const team = parseGroupKeyFile(fs.readFileSync(file('merge-team.gk')));
+    // Sealed to Alice and a newcomer with another secret, declaring the team's id.
+    const newcomer = generateKeyring(1).entries[0]!.publicKey;
+    const forged = generateGroupKey([alice.entries[0]!.publicKey, newcomer]).groupKey;
+    fs.writeFileSync(
+      file('forged-id.gk'),
+      formatGroupKeyFile({ ...forged, cbor: undefined, id: team.id }),
+    );
+  });
+
+  it('merge: a key whose secret does not match its declared id is refused (exit 4)', () => {
+    expectRefused(
+      ['groupkey', 'merge', '-k', 'alice.key', 'merge-team.gk', 'forged-id.gk', '-o', 'merged.gk'],
+      4,
+      'forged-id.gk: group key id',
+    );
+  });
+
+  it('store: the same key is not stored or indexed (exit 4)', () => {
+    expectRefused(
+      ['groupkey', 'store', '-k', 'alice.key', 'forged-id.gk'],
+      4,
+      'forged-id.gk: group key id',
+    );
+  });
+
+  it('honest keys still merge and store with the check', () => {
+    const r = hbs2(['groupkey', 'merge', '-k', 'alice.key', 'merge-team.gk', 'merge-team.gk']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(hbs2(['groupkey', 'store', '-k', 'alice.key', 'merge-team.gk']).status).toBe(0);
+  });
+});
