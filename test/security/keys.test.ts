@@ -18,7 +18,7 @@ import {
   type GroupKey,
 } from '../../src/groupkey/index.js';
 import { formatKeyringFile, generateKeyring, type Keyring } from '../../src/keyring/index.js';
-import { createSigil, formatSigilFile } from '../../src/sigil/index.js';
+import { createSigil, encodeSigilData, formatSigilFile } from '../../src/sigil/index.js';
 import { expectOneError, runCli, useTempDir, type CliRun } from '../helpers/cli.js';
 import { diffSnapshots, putBlock, snapshotDir } from '../helpers/hostile.js';
 import { MemoryBlockStore } from '../../src/store/memory.js';
@@ -106,9 +106,20 @@ describe('low-order recipient keys', () => {
   });
 
   it('a signed sigil publishing a small-order key is refused', () => {
-    const forged = generateKeyring(1);
-    forged.entries[0]!.publicKey = new Uint8Array(ORDER8_KEY);
-    fs.writeFileSync(file('o8.sigil'), formatSigilFile(createSigil(forged, ORDER8_KEY)));
+    // Signed by hand: createSigil itself refuses such a key.
+    const signer = generateKeyring(0);
+    const payload = encodeSigilData({ encryptionKey: ORDER8_KEY, info: null, ext: null });
+    const signature = jsCrypto.sign(payload, signer.signSecretKey);
+    const signKey = signer.signPublicKey;
+    fs.writeFileSync(
+      file('o8.sigil'),
+      formatSigilFile({ signKey, box: { signKey, payload, signature } }),
+    );
+    const owner = {
+      ...signer,
+      entries: [{ ...generateKeyring(1).entries[0]!, publicKey: ORDER8_KEY }],
+    };
+    expect(() => createSigil(owner, ORDER8_KEY)).toThrow(FormatError);
     expectRefused(
       ['groupkey-new', 'o8.sigil'],
       3,
