@@ -6,6 +6,8 @@
 // of store -g / cat at 1 GiB (memory must not grow with the file).
 // Usage: npm run bench            (256 MiB, both crypto backends, 1 GiB memory check)
 //        BENCH_MB=64 BENCH_BIG_MB=0 BENCH_BACKENDS=native npm run bench
+//        BENCH_BASELINE=../other-checkout npm run bench   (also times that checkout's built
+//        `store -g` and `cat`, interleaved with ours, to compare two versions in one run)
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,6 +19,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'native,js').split(',');
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const hbs2 = path.join(root, 'bin', 'hbs2.js');
+const BASELINE = process.env.BENCH_BASELINE
+  ? path.join(path.resolve(process.env.BENCH_BASELINE), 'bin', 'hbs2.js')
+  : undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-bench-'));
 
 function have(cmd) {
@@ -172,6 +177,42 @@ for (const backend of BACKENDS) {
   );
   const ver = measure(`hbs2 --version [${backend}]`, 'node', [hbs2, '--version'], e2);
   rows.push(st, stg, hashTree, cat, meta, ver);
+  if (BASELINE) {
+    // The other version's store -g and cat of its own tree, each run right after ours
+    // again, so both see the same state of the machine.
+    const base = (args) =>
+      execFileSync('node', [BASELINE, ...args], {
+        env: { ...process.env, ...env, HBS2_STORE: store },
+      })
+        .toString()
+        .trim();
+    const baseRoot = base(['store', '--no-progress', '-g', gk, '-k', a, input]);
+    const pairs = { stg: [[], []], cat: [[], []] };
+    for (let i = 0; i < RUNS; i++) {
+      for (const [j, bin] of [hbs2, BASELINE].entries()) {
+        const s = measure('', 'node', [bin, 'store', '--no-progress', '-g', gk, '-k', a, input], {
+          ...e2,
+          before: newStore,
+          settle: true,
+          runs: 1,
+        });
+        pairs.stg[j].push(s.time);
+        const r = j === 0 ? root : baseRoot;
+        pairs.cat[j].push(
+          measure('', 'node', [bin, 'cat', '--no-progress', '-k', a, r], { ...e2, runs: 1 }).time,
+        );
+      }
+    }
+    const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    for (const [what, [ours, theirs]] of Object.entries(pairs)) {
+      const label = what === 'stg' ? 'store -g' : 'cat -k';
+      rows.push(
+        { label: `${label}, this checkout (paired) [${backend}]`, time: median(ours), rss: 0 },
+        { label: `${label}, baseline (paired) [${backend}]`, time: median(theirs), rss: 0 },
+      );
+      targets.push([`${label} / baseline ≤ 1.10 [${backend}]`, median(ours) / median(theirs), 1.1]);
+    }
+  }
 
   // Group key of 2,000 recipients.
   const ring = path.join(work, `many-${backend}.key`);

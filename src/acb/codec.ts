@@ -12,6 +12,7 @@ import {
   writeMaybe,
   writeNewtypeBytes,
 } from '../codec/hbs2.js';
+import { checkRecipientKey } from '../crypto/index.js';
 import {
   hasWriterRanges,
   isEmptyRange,
@@ -65,7 +66,8 @@ function readBound(r: CborReader, name: string): number {
 
 /**
  * Decodes an ACB. After the record, trailing bytes are ignored as hbs2 does, except a
- * version-2 marker, which must be followed by a well-formed list of writer ranges.
+ * version-2 marker, which must be followed by a well-formed list of writer ranges. A
+ * small-order reader key is a FormatError.
  */
 export function decodeAcb(bytes: Uint8Array, what = 'acb'): Acb {
   const r = new CborReader(bytes, what);
@@ -73,6 +75,8 @@ export function decodeAcb(bytes: Uint8Array, what = 'acb'): Acb {
   const root = r.maybe((r) => copy(readNewtypeBytes(r, 'acb root key', 32)));
   const owners = r.list((r) => copy(readNewtypeBytes(r, 'acb owner key', 32)), MAX_ACB_LIST);
   const readers = r.list((r) => copy(readNewtypeBytes(r, 'acb reader key', 32)), MAX_ACB_LIST);
+  // Readers are the recipients of group keys made from the ACB: no small-order keys.
+  readers.forEach((k, i) => checkRecipientKey(k, `${what}: reader ${i + 1}`));
   const writerKeys = r.list((r) => copy(readNewtypeBytes(r, 'acb writer key', 32)), MAX_ACB_LIST);
   const prev = r.maybe((r) => copy(readHashRef(r, 'acb prev hash')));
   const acb: Acb = {

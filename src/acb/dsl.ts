@@ -14,6 +14,7 @@
  * at a keyring by mistake, and its lines are secret.
  */
 import { encodeBase58, decodeBase58 } from '../codec/base58.js';
+import { checkRecipientKey } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 import {
   emptyAcb,
@@ -227,6 +228,7 @@ export function parseAcbDsl(text: string, file: string): Acb {
     const keyTok = form.args[1];
     if (!keyTok) throw fail(file, form.line, `${form.head}: expected a key after the local id`);
     const key = parseKey(keyTok, file, form.head);
+    if (form.head === 'acb-reader') checkRecipientKey(key, `${file}:${form.line}: acb-reader`);
     const rest = form.args.slice(2);
     let range: TimeRange | null = null;
     if (form.head === 'acb-writer') range = parseRange(rest, file, form.line);

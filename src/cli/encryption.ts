@@ -14,7 +14,7 @@ import { decryptTransform, symmCrypt } from '../tree/encrypted-tree.js';
 import type { CliContext } from './context.js';
 import { loadKeyringsFromPaths } from './keyrings.js';
 import { resolveKeyringPaths } from './settings.js';
-import { info } from './output.js';
+import { info, warn } from './output.js';
 import { encodeBase58 } from '../codec/base58.js';
 import { workerPool } from '../parallel/pool.js';
 import { sharedPool } from './shared-pool.js';
@@ -52,7 +52,13 @@ export function storeDecryptor(
   onFound?: (f: FoundSecret) => void,
 ): Decryptor {
   return async (ann: MTreeAnn) => {
-    const found = await findGroupSecret(store, symmCrypt(ann).groupKey, keyrings, store.prefix);
+    const found = await findGroupSecret(
+      store,
+      symmCrypt(ann).groupKey,
+      keyrings,
+      store.prefix,
+      warn,
+    );
     onFound?.(found);
     if (found.via === 'key-index')
       info(

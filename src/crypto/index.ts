@@ -11,6 +11,7 @@ export type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
 export { jsCrypto } from './js.js';
 export { loadNativeCrypto } from './native.js';
 export { loadWasmBlake2b } from './wasm-blake2b.js';
+export { checkRecipientKey, isSmallOrderPoint } from './small-order.js';
 
 let selected: CryptoProvider | undefined;
 

@@ -4,6 +4,8 @@ import type naclType from 'tweetnacl';
 import type SipHashType from 'siphash';
 import { blake2b } from '@noble/hashes/blake2.js';
 import type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
+import { FormatError } from '../errors.js';
+import { checkRecipientKey, isAllZero } from './small-order.js';
 
 // tweetnacl and siphash (CommonJS) are required on first use: with the native backend,
 // the usual case, they are never needed, and loading them cost every process and every
@@ -33,8 +35,25 @@ interface NaclLowLevel {
     n: Uint8Array,
     k: Uint8Array,
   ): number;
+  crypto_core_hsalsa20(out: Uint8Array, inp: Uint8Array, k: Uint8Array, c: Uint8Array): number;
 }
 const lowlevel = (): NaclLowLevel => (nacl() as unknown as { lowlevel: NaclLowLevel }).lowlevel;
+
+/** HSalsa20's constant, as crypto_box_beforenm uses it. */
+const SIGMA = new TextEncoder().encode('expand 32-byte k');
+
+/**
+ * crypto_box_beforenm, refusing an all-zero X25519 shared secret as libsodium does:
+ * tweetnacl's own box accepts it, and a box keyed from it opens for anyone.
+ * Null when the peer key is of small order.
+ */
+function boxSharedKey(peerPublicKey: Uint8Array, secretKey: Uint8Array): Uint8Array | null {
+  const shared = nacl().scalarMult(secretKey, peerPublicKey);
+  if (isAllZero(shared)) return null;
+  const k = new Uint8Array(32);
+  lowlevel().crypto_core_hsalsa20(k, new Uint8Array(16), shared, SIGMA);
+  return k;
+}
 
 /** Two scratch buffers per thread, grown on demand and reused by every call. */
 const scratch = (() => {
@@ -99,8 +118,12 @@ export const jsCrypto: CryptoProvider = {
   boxKeyPair: (): KeyPair => nacl().box.keyPair(),
   boxKeyPairFromSecret: (sk) => nacl().box.keyPair.fromSecretKey(sk),
   sealedBox(message, pk) {
+    checkRecipientKey(pk, 'sealed box');
     const eph = nacl().box.keyPair();
-    const boxed = nacl().box(message, sealNonce(eph.publicKey, pk), pk, eph.secretKey);
+    const k = boxSharedKey(pk, eph.secretKey);
+    // The blocklist covers every key giving a zero secret; this is the libsodium-style backstop.
+    if (!k) throw new FormatError('sealed box: the recipient key gives an all-zero shared secret');
+    const boxed = nacl().box.after(message, sealNonce(eph.publicKey, pk), k);
     const out = new Uint8Array(32 + boxed.length);
     out.set(eph.publicKey, 0);
     out.set(boxed, 32);
@@ -109,7 +132,8 @@ export const jsCrypto: CryptoProvider = {
   sealedBoxOpen(sealed, pk, sk) {
     if (sealed.length < SEAL_OVERHEAD || pk.length !== 32 || sk.length !== 32) return null;
     const epk = sealed.subarray(0, 32);
-    return nacl().box.open(sealed.subarray(32), sealNonce(epk, pk), epk, sk);
+    const k = boxSharedKey(epk, sk);
+    return k && nacl().box.open.after(sealed.subarray(32), sealNonce(epk, pk), k);
   },
   signKeyPairFromSeed: (seed) => nacl().sign.keyPair.fromSeed(seed),
   sign: (m, sk) => nacl().sign.detached(m, sk),

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type { CryptoProvider, IncrementalHash } from './provider.js';
+import { checkRecipientKey } from './small-order.js';
 import { wasmBlake2b256 } from './wasm-blake2b.js';
 
 /** The subset of sodium-native the toolkit calls. */
@@ -97,6 +98,9 @@ function makeNative(s: Sodium): CryptoProvider {
       return { publicKey, secretKey: new Uint8Array(sk) };
     },
     sealedBox(m, pk) {
+      // libsodium refuses these keys by throwing a plain Error (an "internal error" exit);
+      // the same check as the js backend makes it a FormatError on both.
+      checkRecipientKey(pk, 'sealed box');
       const c = new Uint8Array(m.length + 48);
       s.crypto_box_seal(c, plain(m), plain(pk));
       return c;

@@ -54,9 +54,15 @@ export interface CryptoProvider {
   boxKeyPair(): KeyPair;
   /** The X25519 key pair of a 32-byte secret key. */
   boxKeyPairFromSecret(secretKey: Uint8Array): KeyPair;
-  /** libsodium `crypto_box_seal`: epk ‖ box(message). */
+  /**
+   * libsodium `crypto_box_seal`: epk ‖ box(message). A recipient key that is not 32 bytes
+   * or is of small order is a FormatError (`checkRecipientKey`).
+   */
   sealedBox(message: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array;
-  /** libsodium `crypto_box_seal_open`; null when it does not open. */
+  /**
+   * libsodium `crypto_box_seal_open`; null when it does not open, including when the
+   * ephemeral key is of small order (an all-zero shared secret).
+   */
   sealedBoxOpen(
     sealed: Uint8Array,
     publicKey: Uint8Array,

@@ -6,6 +6,7 @@ import {
   parseArmored,
 } from '../codec/armor.js';
 import { decodeBase58 } from '../codec/base58.js';
+import { checkRecipientKey } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 import { decodeGroupKey, encodeGroupKey, type GroupKey } from './model.js';
 
@@ -24,18 +25,30 @@ export function formatGroupKeyFile(gk: GroupKey): string {
 /**
  * Parses a group key file the way hbs2's `parseGroupKey` does: comment (`#`) and empty
  * lines dropped, the rest base58 of the CBOR sequence. Both headers (v1 and v2) and a
- * bare base58 string are accepted; there is no raw-CBOR fallback. Every failure is a
- * FormatError naming `what`.
+ * bare base58 string are accepted; there is no raw-CBOR fallback. Unlike hbs2, every
+ * member key must be a usable recipient (see {@link checkGroupKeyMembers}). Every failure
+ * is a FormatError naming `what`.
  */
 export function parseGroupKeyFile(data: Uint8Array | string, what = 'group key'): GroupKey {
   const text = typeof data === 'string' ? data : textDecoder.decode(data);
   const armored = parseArmored(text, what);
   if (armored.comments.some((c) => c === CREDENTIALS_HEADER[0]))
     throw new FormatError(`${what}: is a keyring (credentials) file, not a group key file`);
-  return decodeGroupKey(armored.bytes, what);
+  return checkGroupKeyMembers(decodeGroupKey(armored.bytes, what), what);
 }
 
 /** Decodes a group key given as one base58 string (hbs2's `fromStringMay`). */
 export function parseGroupKeyBase58(text: string, what = 'group key'): GroupKey {
-  return decodeGroupKey(decodeBase58(text.trim(), what), what);
+  return checkGroupKeyMembers(decodeGroupKey(decodeBase58(text.trim(), what), what), what);
+}
+
+/**
+ * Refuses a group key file whose member keys could not be real recipients: not 32 bytes,
+ * or of small order (its box then opens for anyone). hbs2 never writes such keys; a file
+ * holding one is forged or corrupt, and re-sealing it (`groupkey update`) or encrypting
+ * with it would be unsafe. FormatError `<what>: member <n>: …`; returns `gk`.
+ */
+export function checkGroupKeyMembers(gk: GroupKey, what = 'group key'): GroupKey {
+  gk.recipients.forEach((r, i) => checkRecipientKey(r.publicKey, `${what}: member ${i + 1}`));
+  return gk;
 }

@@ -1,5 +1,5 @@
 /** Creating new group keys (spec §5.7). */
-import { crypto, type CryptoProvider } from '../crypto/index.js';
+import { checkRecipientKey, crypto, type CryptoProvider } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 import { bytesKey, encodeGroupKey, type GroupKey, type GroupKeyRecipient } from './model.js';
 import { encodeSealedSecret, groupKeyId, GROUP_SECRET_LENGTH } from './secret.js';
@@ -23,7 +23,7 @@ export interface GeneratedGroupKey {
 /**
  * A new fancy (v2) group key: the secret sealed to each public key, scheme basic1, its
  * id and a timestamp. Repeated public keys are sealed once, at their first position.
- * Public keys must be 32 bytes (FormatError otherwise).
+ * Public keys must be 32 bytes and not of small order (FormatError otherwise).
  */
 export function generateGroupKey(
   publicKeys: readonly Uint8Array[],
@@ -39,8 +39,7 @@ export function generateGroupKey(
   const seen = new Set<string>();
   const recipients: GroupKeyRecipient[] = [];
   publicKeys.forEach((pk, i) => {
-    if (pk.length !== 32)
-      throw new FormatError(`recipient ${i + 1}: public key must be 32 bytes, got ${pk.length}`);
+    checkRecipientKey(pk, `recipient ${i + 1}`);
     const k = bytesKey(pk);
     if (seen.has(k)) return;
     seen.add(k);

@@ -79,3 +79,29 @@ export function openGroupKey(
     );
   throw new NoMatchingKeyError('no keyring entry opens the group key', tried);
 }
+
+/**
+ * Checks a group key's declared id against its secret when one of the keyrings opens it:
+ * ids are written by whoever made the key, so only the secret can confirm one. Returns
+ * true when the id was checked and matches; false when there was nothing to check with
+ * (no id, or no keyring entry is a recipient). Throws IntegrityError `<what>: …` when
+ * the id does not match the secret or a box sealed to one of the entries does not open,
+ * and FormatError when a box opens to something that is not a secret.
+ */
+export function verifyGroupKeyId(
+  gk: GroupKey,
+  keyrings: readonly KeyringSource[],
+  what: string,
+  c: CryptoProvider = crypto(),
+): boolean {
+  if (!gk.id || keyrings.length === 0) return false;
+  try {
+    openGroupKey(gk, keyrings, c);
+    return true;
+  } catch (e) {
+    if (e instanceof NoMatchingKeyError) return false;
+    if (e instanceof IntegrityError) throw new IntegrityError(`${what}: ${e.message}`);
+    if (e instanceof FormatError) throw new FormatError(`${what}: ${e.message}`);
+    throw e;
+  }
+}

@@ -9,6 +9,7 @@
  */
 import { decodeBase58 } from '../codec/base58.js';
 import { CREDENTIALS_HEADER } from '../codec/armor.js';
+import { checkRecipientKey } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 import { parseKeyringFile } from '../keyring/keyring.js';
 import { bytesKey } from './model.js';
@@ -72,7 +73,8 @@ function decodeKeyToken(token: string): Uint8Array | null {
  * Parses a recipients list: one base58 curve25519 public key per line; blank lines,
  * `#`/`;` comment lines, trailing `# …`/`; …` comments after whitespace, CRLF,
  * surrounding spaces, and hbs2's `member "KEY"` / `(member "KEY")` lines.
- * Any other line is a FormatError `<name>:<line>: not a curve25519 public key`.
+ * Any other line is a FormatError `<name>:<line>: not a curve25519 public key`, and so is
+ * a small-order key (`<name>:<line>: public key is a small-order curve25519 point …`).
  */
 export function parseRecipientsText(name: string, text: string): RecipientsRead {
   const out = new KeyCollector();
@@ -88,6 +90,7 @@ export function parseRecipientsText(name: string, text: string): RecipientsRead 
     const token = member ? (member[1] ?? member[2] ?? '') : KEY_WITH_COMMENT.exec(line)?.[1];
     const key = token === undefined ? null : decodeKeyToken(token);
     if (!key) throw new FormatError(`${where}: not a curve25519 public key`);
+    checkRecipientKey(key, where);
     out.add(key, where);
   }
   return out;
@@ -97,9 +100,11 @@ export function parseRecipientsText(name: string, text: string): RecipientsRead 
 function readKeyringSource(name: string, data: Uint8Array): RecipientsRead {
   const keyring = parseKeyringFile(data, name);
   const out = new KeyCollector();
-  keyring.entries.forEach((e, i) =>
-    out.add(new Uint8Array(e.publicKey), `${name}: keyring entry ${i + 1}`),
-  );
+  keyring.entries.forEach((e, i) => {
+    const where = `${name}: keyring entry ${i + 1}`;
+    checkRecipientKey(e.publicKey, where);
+    out.add(new Uint8Array(e.publicKey), where);
+  });
   return out;
 }
 

@@ -1,17 +1,20 @@
 /**
  * `cat --metadata`: what an object is, how big, how encrypted, whether the caller can
  * read it. Reads tree nodes and leaves (and the small metadata and group key blocks),
- * never data blocks, so it is fast on big trees; block sizes come from `sizeOf`.
+ * never data blocks except one trial decryption of the first when an encrypted tree has
+ * no metadata block, so it is fast on big trees; block sizes come from `sizeOf`.
  */
 import { encodeBase58 } from '../codec/base58.js';
-import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
+import { FormatError, IntegrityError, NoMatchingKeyError, NotFoundError } from '../errors.js';
 import { detectBlock } from '../tree/detect.js';
 import type { KeyringSource } from '../groupkey/open.js';
 import type { GroupKey } from '../groupkey/model.js';
-import { findGroupSecret, loadStoredGroupKey } from '../rotate/secrets.js';
+import { findGroupSecret, loadStoredGroupKey, type WarningSink } from '../rotate/secrets.js';
 import type { BlockSource } from '../store/blockstore.js';
 import type { MTreeAnn } from '../tree/annotation.js';
-import { decodeSmallEncryptedBlock, openMetadata } from '../tree/encrypt.js';
+import { decodeSmallEncryptedBlock, decryptMetadata, openMetadata } from '../tree/encrypt.js';
+import { decryptTransform } from '../tree/encrypted-tree.js';
+import { equalBytes } from '../store/hash.js';
 import { resolveObject } from '../tree/object.js';
 import { walkTree } from '../tree/reader.js';
 import type { MTree } from '../tree/node.js';
@@ -32,7 +35,17 @@ export interface ObjectDescription {
     groupKey: string | null;
     groupKeyId: string | null;
     recipients: number | null;
+    /**
+     * True only when a keyring gave a secret and that secret decrypted the tree's metadata
+     * block or, without one, its first data block (a tree with neither: the secret alone).
+     */
     canDecrypt: boolean;
+    /**
+     * True when `groupKeyId` is proven to be this tree's: the secret that decrypted the
+     * tree has that id. False means the id is only what the group key declares, which
+     * anyone could have written.
+     */
+    groupKeyIdVerified: boolean;
   };
   /** For group key objects: their id and members. */
   groupKeyInfo?: { id: string | null; recipients: number; version: 1 | 2 };
@@ -52,6 +65,8 @@ export interface InspectOptions {
   keyrings?: readonly KeyringSource[];
   /** Store directory, for the key-index fallback. */
   storePath?: string;
+  /** Receives messages about key index candidates that were skipped. */
+  onWarning?: WarningSink;
 }
 
 /** Trees with at most this many data blocks are checked for being a group key. */
@@ -91,6 +106,7 @@ export async function describeObject(
       groupKeyId: null,
       recipients: null,
       canDecrypt: true,
+      groupKeyIdVerified: false,
     },
   };
   if (encodeBase58(obj.hash) !== desc.hash) {
@@ -129,7 +145,7 @@ export async function describeObject(
     }
     return desc;
   }
-  await describeAnnotation(store, obj.ann, sizes, desc, opts);
+  await describeAnnotation(store, obj.ann, { sizes, firstData }, desc, opts);
   return desc;
 }
 
@@ -158,8 +174,8 @@ async function sniffGroupKey(
 async function openAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
-): Promise<{ gk: GroupKey | null; secret: Uint8Array | null }> {
+  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
+): Promise<{ gk: GroupKey | null; secret: Uint8Array | null; secretId?: Uint8Array }> {
   const crypt = ann.crypt;
   if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2') return { gk: null, secret: null };
   let gk: GroupKey | null = null;
@@ -170,8 +186,14 @@ async function openAnnotation(
   }
   if (!gk || !opts.keyrings || opts.keyrings.length === 0) return { gk, secret: null };
   try {
-    const found = await findGroupSecret(store, crypt.groupKey, opts.keyrings, opts.storePath);
-    return { gk, secret: found.secret };
+    const found = await findGroupSecret(
+      store,
+      crypt.groupKey,
+      opts.keyrings,
+      opts.storePath,
+      opts.onWarning,
+    );
+    return { gk, secret: found.secret, secretId: found.id };
   } catch (e) {
     if (!(e instanceof NoMatchingKeyError)) throw e;
     return { gk, secret: null };
@@ -234,7 +256,7 @@ async function annotationMetadata(
 export async function describeMetadata(
   store: BlockSource,
   hash: Uint8Array,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
 ): Promise<AnnotationMetadata> {
   const obj = await resolveObject(store, hash);
   if (!obj.ann) return { metadata: { kind: 'none', text: null, encrypted: false }, warnings: [] };
@@ -242,22 +264,56 @@ export async function describeMetadata(
   return annotationMetadata(store, obj.ann, secret);
 }
 
+/**
+ * Whether `secret` really is the tree's: decrypts its metadata block or, without one, its
+ * first data block. A secret found through the key index only matches a declared id, and
+ * a forged group key can declare any id, so finding a secret proves nothing by itself.
+ */
+async function trialDecryption(
+  store: BlockSource,
+  ann: MTreeAnn,
+  secret: Uint8Array,
+  firstData: Uint8Array | null,
+): Promise<'decrypted' | 'failed' | 'nothing-to-try'> {
+  const metaBlock = ann.meta.kind === 'ref' ? await store.get(ann.meta.hash) : null;
+  const dataBlock = !metaBlock && firstData ? await store.get(firstData) : null;
+  if (!metaBlock && !dataBlock) return 'nothing-to-try';
+  try {
+    if (metaBlock) decryptMetadata(decodeSmallEncryptedBlock(metaBlock), secret);
+    else await decryptTransform(ann, secret)(dataBlock!, 1n); // readers count blocks from 1
+    return 'decrypted';
+  } catch (e) {
+    if (e instanceof IntegrityError || e instanceof FormatError) return 'failed';
+    throw e;
+  }
+}
+
 async function describeAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  sizes: number[],
+  tree: { sizes: number[]; firstData: Uint8Array | null },
   desc: ObjectDescription,
   opts: InspectOptions,
 ): Promise<void> {
+  const { sizes } = tree;
   const crypt = ann.crypt;
-  const { gk, secret } = await openAnnotation(store, ann, opts);
+  const opened = await openAnnotation(store, ann, opts);
+  const { gk } = opened;
+  let secret = opened.secret;
   if (crypt.kind === 'symm1' || crypt.kind === 'symm2') {
     desc.encryption.method = crypt.kind === 'symm1' ? 'group-symm-1' : 'group-symm-2';
     desc.encryption.groupKey = encodeBase58(crypt.groupKey);
+    const trial = secret ? await trialDecryption(store, ann, secret, tree.firstData) : 'failed';
+    if (trial === 'failed') secret = null;
     desc.encryption.canDecrypt = secret !== null;
     if (gk) {
       desc.encryption.groupKeyId = gk.id ? encodeBase58(gk.id) : null;
       desc.encryption.recipients = gk.recipients.length;
+      desc.encryption.groupKeyIdVerified =
+        trial === 'decrypted' &&
+        gk.id !== null &&
+        opened.secretId !== undefined &&
+        equalBytes(gk.id, opened.secretId);
     }
     if (secret) {
       desc.size = sizes.reduce(

@@ -14,6 +14,43 @@ export const MIN_PUBKEY_PREFIX = 6;
 export const MAX_KEY_ID_LENGTH = 256;
 
 /**
+ * Characters a key id may not hold: C0 and C1 controls, DEL and the Unicode line and
+ * paragraph separators. A newline in an id printed by `keyring pubs` would start a line
+ * of its own, read back as one more recipient.
+ */
+// eslint-disable-next-line no-control-regex
+const KEY_ID_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const KEY_ID_CONTROL_GLOBAL = new RegExp(KEY_ID_CONTROL.source, 'g');
+
+/**
+ * A key id (entry description) as printed on one line: every control character (see
+ * `KEY_ID_CONTROL`) is escaped as `\n`, `\r`, `\t` or `\u{…}`. Descriptions read from a
+ * keyring file are not trusted to be clean; printing this way keeps one entry per line.
+ */
+export function printableKeyId(id: string): string {
+  return id.replace(KEY_ID_CONTROL_GLOBAL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u{${c.codePointAt(0)!.toString(16)}}`;
+  });
+}
+
+/**
+ * Refuses to write a keyring whose entries carry key ids with control characters (only
+ * a hand-made or hostile file holds them; the toolkit never writes one). FormatError
+ * `<what>: keyring entry <n>: …` (exit 3).
+ */
+export function checkKeyIdsForWriting(k: Keyring, what: string): void {
+  k.entries.forEach((e, i) => {
+    if (e.description !== null && KEY_ID_CONTROL.test(e.description))
+      throw new FormatError(`${what}: keyring entry ${i + 1}: key id contains control characters`, {
+        hint: `remove that entry with: hbs2 keyring del ${encodeBase58(e.publicKey)} FILE`,
+      });
+  });
+}
+
+/**
  * Checks a key id given by a user: non-empty, bounded, no control characters (they would
  * break the one-line-per-entry listings) and no leading/trailing spaces (invisible there).
  * Throws UsageError otherwise.
@@ -24,9 +61,7 @@ export function validateKeyId(id: string): void {
     throw new UsageError(
       `key id is too long (${id.length} characters, limit ${MAX_KEY_ID_LENGTH})`,
     );
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(id))
-    throw new UsageError('key id must not contain control characters');
+  if (KEY_ID_CONTROL.test(id)) throw new UsageError('key id must not contain control characters');
   if (id.trim() !== id) throw new UsageError('key id must not start or end with spaces');
 }
 
@@ -167,22 +202,26 @@ export function summarizeKeyring(k: Keyring): KeyringSummary {
 
 /**
  * hbs2's `keyring list` text: `sign-key:  <b58>`, then one `pub-key:   <b58>` line per
- * entry, each followed by two spaces and the key id when set. As in hbs2, an empty
+ * entry, each followed by two spaces and the key id when set (escaped by
+ * {@link printableKeyId}). As in hbs2, an empty
  * keyring prints one extra empty line (the empty entry list still follows a line break).
  */
 export function formatKeyringListing(k: Keyring): string {
   const s = summarizeKeyring(k);
   const lines = [`sign-key:  ${s.signKey}`];
   for (const e of s.entries)
-    lines.push(`pub-key:   ${e.publicKey}${e.id !== null ? `  ${e.id}` : ''}`);
+    lines.push(`pub-key:   ${e.publicKey}${e.id !== null ? `  ${printableKeyId(e.id)}` : ''}`);
   if (s.entries.length === 0) lines.push('');
   return lines.join('\n') + '\n';
 }
 
-/** `keyring pubs` lines: one public key per entry, `  # <key-id>` appended when set. */
+/**
+ * `keyring pubs` lines: one public key per entry, `  # <key-id>` appended when set (key
+ * ids escaped by {@link printableKeyId}, so each entry stays one line).
+ */
 export function formatPubsLines(k: Keyring): string[] {
   return k.entries.map((e) => {
     const pub = encodeBase58(e.publicKey);
-    return e.description !== null ? `${pub}  # ${e.description}` : pub;
+    return e.description !== null ? `${pub}  # ${printableKeyId(e.description)}` : pub;
   });
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { FormatError, NotFoundError } from '../errors.js';
 import type { BlockStore } from '../store/blockstore.js';
 import { detectBlock } from '../tree/detect.js';
-import { keyIndexDir, listKeyIndex, recordGroupKey } from './key-index.js';
+import { isIndexableId, keyIndexDir, listKeyIndex, recordGroupKey } from './key-index.js';
 import { loadStoredGroupKey } from './secrets.js';
 
 /** Leaves with more data blocks than this (16 MiB) are not group keys we index. */
@@ -26,8 +26,8 @@ export async function checkKeyIndex(storePath: string): Promise<string | null> {
 }
 
 /**
- * Re-records every group key found in `store`. A corrupt index is first moved to
- * `quarantine/`. Returns the number of group keys indexed.
+ * Re-records every group key found in `store` whose id is 32 bytes. A corrupt index is
+ * first moved to `quarantine/`. Returns the number of group keys indexed.
  */
 export async function rebuildKeyIndex(store: BlockStore, storePath: string): Promise<number> {
   if ((await checkKeyIndex(storePath)) !== null) {
@@ -44,7 +44,9 @@ export async function rebuildKeyIndex(store: BlockStore, storePath: string): Pro
       continue;
     try {
       const gk = await loadStoredGroupKey(store, hash);
-      if (!gk.id) continue;
+      // Ids are only declared: a forged one is caught when a candidate is opened
+      // (findGroupSecret); one that is not 32 bytes would corrupt the index itself.
+      if (!gk.id || !isIndexableId(gk.id)) continue;
       await recordGroupKey(storePath, gk.id, hash);
       count++;
     } catch (e) {

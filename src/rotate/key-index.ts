@@ -18,12 +18,30 @@ export function keyIndexDir(storePath: string): string {
   return path.join(storePath, 'keyindex');
 }
 
-/** Records that the group key stored as tree `groupKeyHash` has id `id`. Idempotent. */
+/** Length of every group key id hbs2 computes (a BLAKE2b-256 hash). */
+export const GROUP_KEY_ID_LENGTH = 32;
+
+/**
+ * True when `id` may name a key index directory. Ids are declared by whoever wrote the
+ * group key, so anything else (empty, or long enough to overflow a file name) is refused.
+ */
+export function isIndexableId(id: Uint8Array): boolean {
+  return id.length === GROUP_KEY_ID_LENGTH;
+}
+
+/**
+ * Records that the group key stored as tree `groupKeyHash` has id `id`. Idempotent. An id
+ * that is not 32 bytes is a FormatError: it is never turned into a directory name.
+ */
 export async function recordGroupKey(
   storePath: string,
   id: Uint8Array,
   groupKeyHash: Uint8Array,
 ): Promise<void> {
+  if (!isIndexableId(id))
+    throw new FormatError(
+      `group key id of ${id.length} bytes cannot be indexed (ids are ${GROUP_KEY_ID_LENGTH} bytes)`,
+    );
   const dir = path.join(keyIndexDir(storePath), encodeBase58(id));
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, encodeBase58(groupKeyHash));

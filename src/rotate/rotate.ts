@@ -24,8 +24,8 @@ import {
 } from '../tree/encrypted-tree.js';
 import { readTree } from '../tree/reader.js';
 import { writeTree } from '../tree/writer.js';
-import { recordGroupKey } from './key-index.js';
-import { findGroupSecret } from './secrets.js';
+import { isIndexableId, recordGroupKey } from './key-index.js';
+import { findGroupSecret, type WarningSink } from './secrets.js';
 
 /** What a rotation did. */
 export interface RotateResult {
@@ -47,14 +47,18 @@ function countingStore(store: BlockStore): { store: BlockStore; written: () => n
   return { store: counted, written: () => written };
 }
 
-/** Stores a group key tree from its exact bytes and indexes it by id. */
+/**
+ * Stores a group key tree from its exact bytes and indexes it by id (only a 32-byte id:
+ * a key with no usable id is stored but not indexed).
+ */
 export async function storeGroupKeyTree(
   store: BlockStore,
   storePath: string | undefined,
   gk: GroupKey,
 ): Promise<Uint8Array> {
   const res = await writeTree(store, [groupKeyBytes(gk)]);
-  if (gk.id && storePath !== undefined) await recordGroupKey(storePath, gk.id, res.root);
+  if (gk.id && isIndexableId(gk.id) && storePath !== undefined)
+    await recordGroupKey(storePath, gk.id, res.root);
   return res.root;
 }
 
@@ -68,7 +72,7 @@ export async function rotateTree(
   treeHash: Uint8Array,
   newGroupKey: GroupKey,
   keyrings: readonly KeyringSource[],
-  opts: { runner?: BlockRunner } = {},
+  opts: { runner?: BlockRunner; onWarning?: WarningSink } = {},
 ): Promise<RotateResult> {
   const name = encodeBase58(treeHash);
   const block = await baseStore.get(treeHash);
@@ -78,7 +82,7 @@ export async function rotateTree(
     throw new FormatError(`${name} is not a group-encrypted tree; nothing to rotate`);
   const ann = detected.ann;
   const crypt = symmCrypt(ann);
-  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, storePath);
+  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, storePath, opts.onWarning);
   const opened = openGroupKey(newGroupKey, keyrings);
   const { store, written } = countingStore(baseStore);
   const gkh = await storeGroupKeyTree(store, storePath, newGroupKey);

@@ -6,12 +6,12 @@
  */
 import { encodeBase58 } from '../codec/base58.js';
 import { concatBytes } from '../codec/cbor.js';
-import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
+import { FormatError, IntegrityError, NoMatchingKeyError, NotFoundError } from '../errors.js';
 import { decodeGroupKey, type GroupKey } from '../groupkey/model.js';
 import { openGroupKey, type KeyringSource, type OpenedGroupKey } from '../groupkey/open.js';
 import type { BlockSource } from '../store/blockstore.js';
 import { readObject } from '../tree/object.js';
-import { groupKeysWithId } from './key-index.js';
+import { groupKeysWithId, isIndexableId } from './key-index.js';
 
 /** Group key trees larger than this are refused (a 16 MiB key has ~135,000 recipients). */
 export const MAX_GROUPKEY_TREE_BYTES = 16 * 1024 * 1024;
@@ -46,16 +46,25 @@ export interface FoundSecret extends OpenedGroupKey {
   openedGroupKeyHash: Uint8Array;
 }
 
+/** Receives a message about a key index candidate that was skipped. */
+export type WarningSink = (message: string) => void;
+
 /**
  * Finds the secret of the group key stored at `groupKeyHash`. `storePath` enables the
  * key-index fallback (omit it for stores without one). Throws NoMatchingKeyError listing
  * the public keys tried when nothing opens it.
+ *
+ * Key index candidates are trees anyone could have planted with any declared id: one
+ * that does not decode, whose box does not open, or whose secret does not match its
+ * declared id is skipped (reported to `onWarning`) instead of failing the search, so a
+ * forged candidate cannot lock a reader out.
  */
 export async function findGroupSecret(
   store: BlockSource,
   groupKeyHash: Uint8Array,
   keyrings: readonly KeyringSource[],
   storePath?: string,
+  onWarning: WarningSink = () => {},
 ): Promise<FoundSecret> {
   const groupKey = await loadStoredGroupKey(store, groupKeyHash);
   if (keyrings.length === 0)
@@ -71,26 +80,49 @@ export async function findGroupSecret(
       openedGroupKeyHash: groupKeyHash,
     };
   } catch (e) {
-    if (!(e instanceof NoMatchingKeyError) || !groupKey.id || storePath === undefined) throw e;
+    const indexed = groupKey.id !== null && isIndexableId(groupKey.id);
+    if (!(e instanceof NoMatchingKeyError) || !indexed || storePath === undefined) throw e;
     firstError = e;
   }
+  const found = await openThroughKeyIndex(
+    store,
+    storePath,
+    groupKeyHash,
+    groupKey,
+    keyrings,
+    onWarning,
+  );
+  if (!found) throw firstError;
+  return found;
+}
+
+/** The first other group key indexed under `groupKey`'s id that the keyrings open. */
+async function openThroughKeyIndex(
+  store: BlockSource,
+  storePath: string,
+  groupKeyHash: Uint8Array,
+  groupKey: GroupKey,
+  keyrings: readonly KeyringSource[],
+  onWarning: WarningSink,
+): Promise<FoundSecret | null> {
   const self = encodeBase58(groupKeyHash);
-  for (const other of await groupKeysWithId(storePath, groupKey.id)) {
-    if (encodeBase58(other) === self) continue;
-    let candidate: GroupKey;
+  const id = encodeBase58(groupKey.id!);
+  for (const other of await groupKeysWithId(storePath, groupKey.id!)) {
+    const name = encodeBase58(other);
+    if (name === self) continue;
     try {
-      candidate = await loadStoredGroupKey(store, other);
-    } catch (e) {
-      if (e instanceof NotFoundError) continue; // deleted since it was indexed
-      throw e;
-    }
-    if (!candidate.id || encodeBase58(candidate.id) !== encodeBase58(groupKey.id)) continue;
-    try {
+      const candidate = await loadStoredGroupKey(store, other);
+      if (!candidate.id || encodeBase58(candidate.id) !== id) {
+        onWarning(`key index: skipped group key ${name}: it does not declare group key id ${id}`);
+        continue;
+      }
       const opened = openGroupKey(candidate, keyrings);
       return { ...opened, groupKey, via: 'key-index', openedGroupKeyHash: other };
     } catch (e) {
-      if (!(e instanceof NoMatchingKeyError)) throw e;
+      if (e instanceof NotFoundError || e instanceof NoMatchingKeyError) continue; // deleted, or not ours
+      if (!(e instanceof IntegrityError) && !(e instanceof FormatError)) throw e;
+      onWarning(`key index: skipped group key ${name}: ${e.message}`);
     }
   }
-  throw firstError;
+  return null;
 }

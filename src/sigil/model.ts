@@ -15,6 +15,7 @@ import {
   writeMaybe,
   writeNewtypeBytes,
 } from '../codec/hbs2.js';
+import { checkRecipientKey } from '../crypto/index.js';
 
 /** What a sigil states. */
 export interface SigilData {
@@ -53,11 +54,16 @@ export function encodeSigilData(d: SigilData): Uint8Array {
   return w.finish();
 }
 
-/** Decodes `SigilData` (trailing bytes ignored, as hbs2's `deserialiseOrFail` does). */
+/**
+ * Decodes `SigilData` (trailing bytes ignored, as hbs2's `deserialiseOrFail` does). A
+ * small-order encryption key is a FormatError.
+ */
 export function decodeSigilData(bytes: Uint8Array, what = 'sigil data'): SigilData {
   const r = new CborReader(bytes, what);
   r.record(3, 'sigil data');
   const encryptionKey = new Uint8Array(readNewtypeBytes(r, 'sigil encryption key', 32));
+  // A sigil publishes a key for others to seal to: a small-order one would expose them.
+  checkRecipientKey(encryptionKey, `${what}: encryption key`);
   const info = r.maybe((r) => r.text());
   const ext = r.maybe((r) => new Uint8Array(readHashRef(r, 'sigil ext hash')));
   return { encryptionKey, info, ext };

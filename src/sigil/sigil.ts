@@ -1,7 +1,7 @@
 /** Creating and verifying sigils, and their text file form. */
 import { armoredOrRawBytes, formatArmored, SIGIL_HEADER } from '../codec/armor.js';
 import { encodeBase58 } from '../codec/base58.js';
-import { crypto } from '../crypto/index.js';
+import { checkRecipientKey, crypto } from '../crypto/index.js';
 import { FormatError, IntegrityError, NotFoundError } from '../errors.js';
 import type { Keyring } from '../keyring/keyring.js';
 import {
@@ -31,7 +31,8 @@ export interface CreateSigilOptions {
 
 /**
  * Makes a sigil for `encryptionKey`, signed with the keyring's signing key. The key must
- * be one of the keyring's entries: a sigil vouches for a key its owner actually holds.
+ * be one of the keyring's entries: a sigil vouches for a key its owner actually holds;
+ * and not of small order, since others will seal to it (FormatError).
  */
 export function createSigil(
   keyring: Keyring,
@@ -43,6 +44,7 @@ export function createSigil(
       hint: 'list the keyring with: hbs2 keyring list FILE',
     });
   if (opts.ext && opts.ext.length !== 32) throw new FormatError('sigil ext hash must be 32 bytes');
+  checkRecipientKey(encryptionKey, 'sigil encryption key');
   const payload = encodeSigilData({
     encryptionKey,
     info: opts.info ?? null,

@@ -17,13 +17,16 @@ import {
   MAX_RECIPIENTS_FILE_BYTES,
   openGroupKey,
   parseGroupKeyFile,
+  verifyGroupKeyId,
   readRecipientsSource,
   summarizeGroupKey,
   type GroupKey,
 } from '../../groupkey/index.js';
+import { printableKeyId } from '../../keyring/ops.js';
 import { parseSigilFile, RAW_SIGIL_FIRST_BYTE } from '../../sigil/index.js';
 import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
+import { keyringSources } from '../encryption.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { info, printJson, printLine, printYaml, warn, writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
@@ -256,7 +259,7 @@ export function register(program: Command, ctx: CliContext): void {
       };
       if (opts.json) return printJson(result);
       await printLine(
-        `opened-by:    ${result.publicKey}${result.keyId ? `  ${result.keyId}` : ''}`,
+        `opened-by:    ${result.publicKey}${result.keyId ? `  ${printableKeyId(result.keyId)}` : ''}`,
       );
       await printLine(`keyring:      ${result.keyring ?? ''}`);
       await printLine(
@@ -268,13 +271,22 @@ export function register(program: Command, ctx: CliContext): void {
     .description('union of the recipients of group keys holding the same secret (same id)')
     .argument('<files...>', 'group key files')
     .option('-o, --output <file>', 'write the merged group key file here (default: stdout)')
+    .option(
+      '-k, --keyring <file>',
+      'keyring to check the ids with (repeatable; default: the config keyrings)',
+      collect,
+    )
     .addHelpText(
       'after',
-      '\nKeys with different group key ids hold different secrets and are refused (exit 3).\n\nExample:\n  hbs2 groupkey merge team-a.gk team-b.gk -o team.gk',
+      '\nKeys with different group key ids hold different secrets and are refused (exit 3).\n' +
+        'Ids are only declared: every key a keyring opens has its id checked against its\n' +
+        'secret, and a mismatch is refused (exit 4).\n\nExample:\n  hbs2 groupkey merge team-a.gk team-b.gk -o team.gk',
     )
-    .action(async (files: string[], opts: { output?: string }) => {
+    .action(async (files: string[], opts: { output?: string; keyring?: string[] }) => {
       const keys: GroupKey[] = [];
       for (const f of files) keys.push(await readGroupKey(f));
+      const keyrings = await keyringSources(ctx, opts.keyring);
+      keys.forEach((k, i) => verifyGroupKeyId(k, keyrings, files[i]!));
       await emitGroupKey(mergeGroupKeys(keys, files), opts.output);
     });
 }

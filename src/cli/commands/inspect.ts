@@ -5,7 +5,7 @@ import { describeObject } from '../../inspect/inspect.js';
 import type { FsBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
-import { printJson, writeStdout } from '../output.js';
+import { printJson, warn, writeStdout } from '../output.js';
 
 /** Describes `hash` on stdout as YAML (default) or JSON. */
 export async function metadataCommand(
@@ -18,6 +18,7 @@ export async function metadataCommand(
     sizeOf: storeBlockSize(store),
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
+    onWarning: warn,
   });
   if (opts.json) await printJson(desc);
   else await writeStdout(yaml().stringify(desc));

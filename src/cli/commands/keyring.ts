@@ -18,6 +18,7 @@ import {
 import { expandPaths, MAX_KEYRING_FILE_BYTES, readKeyringFile } from '../../keyring/load.js';
 import {
   addEntry,
+  checkKeyIdsForWriting,
   formatKeyringListing,
   formatPubsLines,
   hasSignKey,
@@ -108,7 +109,7 @@ function addAddCommand(cmd: Command): void {
       const { keyring, entry } = addEntry(loaded.keyring, opts.name ?? null);
       const pub = encodeBase58(entry.publicKey);
       if (opts.stdout) {
-        await writeStdout(formatKeyringFile(keyring));
+        await writeStdout(keyringFileText(keyring, file));
         info(`new public key ${pub}`);
         return;
       }
@@ -128,7 +129,13 @@ async function rewriteKeyring(file: string, k: Keyring): Promise<void> {
   } catch (e) {
     throw fileError(e, file);
   }
-  await atomicWriteFile(target, formatKeyringFile(k), { mode: SECRET_MODE });
+  await atomicWriteFile(target, keyringFileText(k, file), { mode: SECRET_MODE });
+}
+
+/** The text of a keyring read from `file` and changed: never with control characters in key ids. */
+function keyringFileText(k: Keyring, file: string): string {
+  checkKeyIdsForWriting(k, file);
+  return formatKeyringFile(k);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -187,7 +194,7 @@ function addDelCommand(cmd: Command): void {
       const { keyring, removed } = removeEntry(loaded.keyring, selector);
       const pub = encodeBase58(removed[0]!.publicKey);
       if (opts.stdout) {
-        await writeStdout(formatKeyringFile(keyring));
+        await writeStdout(keyringFileText(keyring, file));
         info(`removed public key ${pub}`);
         return;
       }

@@ -12,7 +12,7 @@ import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { autoMetadata } from '../autometa.js';
 import { keyringSources } from '../encryption.js';
-import { printLine, writeStdout } from '../output.js';
+import { printLine, warn, writeStdout } from '../output.js';
 import { openInput, openStore, parseHashArg } from './store.js';
 
 interface CreateOptions {
@@ -49,6 +49,7 @@ async function dumpCommand(
   const { metadata, warnings } = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
+    onWarning: warn,
   });
   if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
   if (warnings.length > 0)

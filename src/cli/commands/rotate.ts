@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { collectRecipients, formatGroupKeyFile } from '../../groupkey/index.js';
-import { openGroupKey } from '../../groupkey/index.js';
+import { openGroupKey, verifyGroupKeyId } from '../../groupkey/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
 import { runnerFor } from '../../parallel/pool.js';
@@ -87,7 +87,7 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
       hash,
       gk,
       await keyringSources(ctx, opts.keyring),
-      { runner },
+      { runner, onWarning: warn },
     );
     await store.flush();
     if (opts.json)
@@ -130,9 +130,19 @@ export function register(program: Command, ctx: CliContext): void {
     .description("store a group key file's exact bytes as a tree; prints its hash")
     .argument('<file>', 'group key file')
     .option('-p, --prefix <dir>', 'store directory')
-    .addHelpText('after', '\nExample:\n  hbs2 groupkey store team.gk')
-    .action(async (file: string, opts: { prefix?: string }) => {
+    .option(
+      '-k, --keyring <file>',
+      'keyring to check the id with (repeatable; default: the config keyrings)',
+      collect,
+    )
+    .addHelpText(
+      'after',
+      '\nWhen a keyring opens the key, its id is checked against its secret (a mismatch: exit 4).\n' +
+        '\nExample:\n  hbs2 groupkey store team.gk',
+    )
+    .action(async (file: string, opts: { prefix?: string; keyring?: string[] }) => {
       const gk = await readGroupKeyFile(file);
+      verifyGroupKeyId(gk, await keyringSources(ctx, opts.keyring), file);
       const store = await openStore(ctx, opts.prefix);
       const h = await storeGroupKey(store, gk);
       await store.flush();

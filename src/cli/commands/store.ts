@@ -789,7 +789,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--yaml', 'with --metadata: print YAML (the default)')
     .addHelpText(
       'after',
-      '\nExample:\n  hbs2 cat FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9 -o hello.txt\n' +
+      '\nWith --metadata, encryption.canDecrypt is true only when a trial decryption (the\n' +
+        'metadata block, else the first data block) succeeded, and groupKeyIdVerified says\n' +
+        'whether groupKeyId was proven by it; false: the id is only declared by the group key.\n' +
+        '\nExample:\n  hbs2 cat FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9 -o hello.txt\n' +
         '  hbs2 cat --metadata --json -k me.key FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
     )
     .action(async (hash: string, opts: CatOptions) => {

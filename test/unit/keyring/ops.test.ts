@@ -16,6 +16,7 @@ import {
   formatPubsLines,
   hasSignKey,
   parseKeyArgument,
+  printableKeyId,
   removeEntry,
   selectEntries,
   summarizeKeyring,
@@ -128,6 +129,22 @@ describe('listings', () => {
       encodeBase58(k2.entries[0]!.publicKey),
       `${encodeBase58(e.publicKey)}  # laptop`,
     ]);
+  });
+
+  it('key ids are printed on one line whatever they hold (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (id) => {
+        const k = {
+          ...generateKeyring(0),
+          entries: [entryWithPub(new Uint8Array(32).fill(5), id)],
+        };
+        expect(formatPubsLines(k).join('\n')).not.toMatch(/[\n\r\u0085\u2028\u2029]/);
+        expect(formatKeyringListing(k).trimEnd().split('\n')).toHaveLength(2);
+      }),
+      { numRuns: 200 },
+    );
+    expect(printableKeyId('a\nb\tc\u0000\u2028')).toBe('a\\nb\\tc\\u{0}\\u{2028}');
+    expect(printableKeyId('laptop é')).toBe('laptop é');
   });
 
   it('the summary never contains secret keys', () => {

@@ -343,6 +343,45 @@ describe('key index', () => {
     expect(b58(again.secret)).toBe(b58(gk0.secret));
   });
 
+  it('ids that are not 32 bytes are never indexed; forged candidates are skipped with a warning', async () => {
+    const storePath = path.join(dir, 'forged');
+    const store = new FsBlockStore(storePath, { syncFiles: false });
+    await expect(
+      recordGroupKey(storePath, new Uint8Array(300), crypto().randomBytes(32)),
+    ).rejects.toBeInstanceOf(FormatError);
+    await expect(
+      recordGroupKey(storePath, new Uint8Array(0), crypto().randomBytes(32)),
+    ).rejects.toBeInstanceOf(FormatError);
+    const [a, b] = [member(), member()];
+    const gk0 = generateGroupKey([a.pub]);
+    const gk0Hash = await storeGroupKeyTree(store, storePath, gk0.groupKey);
+    // A key sealed to B with another secret, declaring gk0's id, indexed under it.
+    const forged = { ...generateGroupKey([b.pub]).groupKey, cbor: undefined, id: gk0.groupKey.id };
+    const forgedHash = await storeGroupKeyTree(store, storePath, forged);
+    const warnings: string[] = [];
+    await expect(
+      findGroupSecret(store, gk0Hash, [b.source], storePath, (w) => warnings.push(w)),
+    ).rejects.toBeInstanceOf(NoMatchingKeyError);
+    expect(warnings).toEqual([
+      expect.stringContaining(`skipped group key ${b58(forgedHash)}: group key id`),
+    ]);
+    // The genuine later key still opens, whatever the order of the candidates.
+    await storeGroupKeyTree(
+      store,
+      storePath,
+      updateGroupKey(gk0.groupKey, gk0.secret, { add: [b.pub] }).groupKey,
+    );
+    expect(b58((await findGroupSecret(store, gk0Hash, [b.source], storePath)).secret)).toBe(
+      b58(gk0.secret),
+    );
+    // A key with a 300-byte id is stored but not indexed, and lookups under it do not crash.
+    const long = { ...gk0.groupKey, cbor: undefined, id: new Uint8Array(300).fill(1) };
+    const longHash = await storeGroupKeyTree(store, storePath, long);
+    await expect(findGroupSecret(store, longHash, [b.source], storePath)).rejects.toBeInstanceOf(
+      NoMatchingKeyError,
+    );
+  });
+
   it('rotateTree records the new group key in the index', async () => {
     const storePath = path.join(dir, 'rot');
     const store = new FsBlockStore(storePath, { syncFiles: false });
