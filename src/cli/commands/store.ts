@@ -486,6 +486,8 @@ export async function depsCommand(
 /** Options of `del`. */
 export interface DelOptions extends StoreLocationOptions {
   recursive?: boolean;
+  /** With `recursive`: delete the group key trees too (kept by default). */
+  includeGroupkeys?: boolean;
   yes?: boolean;
   keep?: string[];
 }
@@ -511,7 +513,8 @@ function confirmer(): { ask(q: string): Promise<boolean>; close(): void } {
 
 /**
  * `del [-r] HASH...`: deletes blocks, asking per block unless `-y`. With `-r` the objects
- * and every block they depend on, except blocks any `--keep ROOT` needs; the roots are
+ * and every block they depend on, except blocks any `--keep ROOT` needs and, unless
+ * `includeGroupkeys`, the group key trees (each kept one is named on stderr); the roots are
  * deleted last so an interrupted run can be repeated.
  */
 export async function delCommand(
@@ -531,6 +534,7 @@ export async function delCommand(
       targets.push(h);
     }
   };
+  const groupKeys: Uint8Array[] = [];
   for (const [i, root] of roots.entries()) {
     if (!(await store.has(root))) throw new NotFoundError(`block ${hashArgs[i]} not found`);
     if (!opts.recursive) {
@@ -538,12 +542,35 @@ export async function delCommand(
       continue;
     }
     const deps: Uint8Array[] = [];
-    for await (const d of collectDeps(store, root)) if (d.present) deps.push(d.hash);
+    for await (const d of collectDeps(store, root)) {
+      if (!d.present) continue;
+      deps.push(d.hash);
+      if (d.role === 'group-key') groupKeys.push(d.hash);
+    }
     for (const h of deps.reverse()) add(h);
   }
   const kept = new Set<string>();
-  for (const k of keepRoots)
-    for await (const d of collectDeps(store, k)) kept.add(hashToString(d.hash));
+  const keep = async (root: Uint8Array): Promise<number> => {
+    let n = 0;
+    for await (const d of collectDeps(store, root)) {
+      kept.add(hashToString(d.hash));
+      n++;
+    }
+    return n;
+  };
+  for (const k of keepRoots) await keep(k);
+  // A group key's tree is shared by every tree encrypted for that group (it is stored
+  // once, under a name anyone can predict): deleting it with one of them breaks the others.
+  if (!opts.includeGroupkeys)
+    for (const gk of groupKeys) {
+      const name = hashToString(gk);
+      if (kept.has(name)) continue;
+      const n = await keep(gk);
+      info(
+        `kept group key ${name} (${n} block${n === 1 ? '' : 's'}): other trees may use it; ` +
+          '--include-groupkeys deletes it too',
+      );
+    }
   const ask = opts.yes ? undefined : confirmer();
   try {
     for (const h of targets) {
@@ -719,9 +746,14 @@ export function register(program: Command, ctx: CliContext): void {
       'with -r: keep blocks this root needs (repeatable)',
       (v: string, acc: string[] = []) => [...acc, v],
     )
+    .option('--include-groupkeys', 'with -r: delete the group key trees too (kept by default)')
     .addHelpText(
       'after',
-      '\nExample:\n  hbs2 del -r -y FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
+      '\nWith -r, group key trees are kept (other trees encrypted for the same group need\n' +
+        'them) and named on stderr. Other blocks shared with trees not named here (equal\n' +
+        'content is stored once) cannot be known without scanning the whole store: use\n' +
+        '--keep ROOT for trees that share blocks.\n' +
+        '\nExample:\n  hbs2 del -r -y FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
     )
     .action(async (hashes: string[], opts: DelOptions) => {
       await delCommand(ctx, hashes, opts);
