@@ -10,22 +10,13 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FsBlockStore } from '../../src/store/fs.js';
 import { hashBlock, hashToString, parseHash } from '../../src/store/hash.js';
-import { expectOneError, runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
+import { cliIn, expectOneError, useTempDir } from '../helpers/cli.js';
 import { BIN, hbs2Env, runHbs2, snapshotDir } from '../helpers/hostile.js';
 
 const dir = useTempDir();
 const file = (name: string): string => path.join(dir(), name);
 
-/** Runs the built CLI in the temp dir with the store `store` (default `store`). */
-const hbs2 = (args: string[], store = 'store'): CliBytesRun =>
-  runCli(dir(), args, { store, bytes: true });
-
-/** Runs and expects exit 0; returns trimmed stdout. */
-function ok(args: string[], store = 'store'): string {
-  const r = hbs2(args, store);
-  expect(r.status, `hbs2 ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.out.trim();
-}
+const { run: hbs2, ok } = cliIn(dir);
 
 const modeOf = (p: string): number => fs.statSync(p).mode & 0o777;
 const blockFile = (store: string, hash: string): string =>
@@ -142,11 +133,7 @@ describe('-o onto regular files keeps modes and links', () => {
   });
 
   it('a symlink to a regular file: the file is replaced, the link stays a link', () => {
-    const target = file('real.gk');
-    const link = file('link.gk');
-    fs.writeFileSync(target, 'old');
-    fs.chmodSync(target, 0o600);
-    fs.symlinkSync('real.gk', link);
+    const { target, link } = linkedFile('real.gk', 'link.gk', 'old', 0o600);
     ok(['groupkey-new', 'team', '-o', link]);
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(fs.readFileSync(target, 'utf8')).toMatch(/^# hbs2 symmetric group key file/);
@@ -154,11 +141,7 @@ describe('-o onto regular files keeps modes and links', () => {
   });
 
   it('keyring new without --force refuses an existing name, even through a link', () => {
-    const target = file('existing.key');
-    const link = file('existing-link.key');
-    fs.writeFileSync(target, 'precious');
-    fs.chmodSync(target, 0o640);
-    fs.symlinkSync('existing.key', link);
+    const { target, link } = linkedFile('existing.key', 'existing-link.key', 'precious', 0o640);
     for (const out of [target, link]) {
       const r = hbs2(['keyring', 'new', '-o', out]);
       expectOneError(r, 2, { emptyStdout: true });
@@ -287,6 +270,21 @@ describe('a closed stdout ends the command quietly (exit 0)', () => {
 
 // ---------------------------------------------------------------------------------------
 // helpers
+
+/** A file `name` holding `text` with `mode`, and a symlink `linkName` to it. */
+function linkedFile(
+  name: string,
+  linkName: string,
+  text: string,
+  mode: number,
+): { target: string; link: string } {
+  const target = file(name);
+  const link = file(linkName);
+  fs.writeFileSync(target, text);
+  fs.chmodSync(target, mode);
+  fs.symlinkSync(name, link);
+  return { target, link };
+}
 
 /** Runs a system tool (mkfifo, mknod) and throws unless it succeeds. */
 function spawnSyncOk(cmd: string, args: string[]): void {
