@@ -7,14 +7,15 @@
  *   file or the new one, never a torn one. An existing file keeps its mode (and, when we
  *   are root, its owner);
  * - a symlink is followed: the file it names is replaced, the link stays a link;
- * - anything else (a character or block device, a FIFO, a socket, `/dev/stdout`,
- *   `/dev/fd/N`) is opened and written into directly, never renamed over or unlinked.
+ * - anything else (a character or block device, a FIFO, a socket) is opened and written
+ *   into directly, never renamed over or unlinked; `/dev/stdout` and `/dev/fd/N` of this
+ *   process are its own descriptors, written as they are (stdout with back-pressure).
  */
-import { promises as fs, constants as fsc, type Stats } from 'node:fs';
+import { promises as fs, constants as fsc, write as writeFd, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../errors.js';
 import { fileError, fsyncDir, tempPathFor } from '../fsutil.js';
-import { writeStdout } from './output.js';
+import { writeStdout, writeStdoutDone } from './output.js';
 import { trackTempFile, untrackTempFile } from './temp-files.js';
 
 /** Where a command's output goes, written in pieces. */
@@ -42,12 +43,13 @@ export interface OutputFileOptions {
 /** What an output name turned out to be. */
 type OutputTarget =
   | { kind: 'file'; path: string; existing?: Stats }
-  | { kind: 'direct'; path: string; existing: true };
+  | { kind: 'direct'; path: string; existing: true }
+  | { kind: 'descriptor'; fd: number; existing: true };
 
 /** Linux's limit on symlinks followed while resolving one name. */
 const MAX_SYMLINKS = 40;
 /** A process's descriptor directory: `/dev/fd` and `/dev/stdout` lead here. */
-const FD_DIR = /^\/proc\/(self|thread-self|\d+)(\/task\/\d+)?\/fd$/;
+const FD_DIR = /^\/proc\/(\d+)(\/task\/\d+)?\/fd$/;
 
 /**
  * Follows `target` to what a write would reach: the real path of a regular file (existing
@@ -59,8 +61,15 @@ async function resolveOutputTarget(target: string): Promise<OutputTarget> {
     const dir = await fs.realpath(path.dirname(p));
     p = path.join(dir, path.basename(p));
     // Entries of /proc/PID/fd look like symlinks but name open descriptors (pipes, ttys,
-    // files opened by the shell): they are written through, never resolved or replaced.
-    if (FD_DIR.test(dir)) return { kind: 'direct', path: p, existing: true };
+    // sockets, files opened by the shell): they are written through, never resolved or
+    // replaced. Our own are used as they are (a socket cannot be opened by name).
+    const fdDir = FD_DIR.exec(dir);
+    if (fdDir) {
+      const fd = Number(path.basename(p));
+      return Number(fdDir[1]) === process.pid && Number.isSafeInteger(fd)
+        ? { kind: 'descriptor', fd, existing: true }
+        : { kind: 'direct', path: p, existing: true };
+    }
     let st: Stats;
     try {
       st = await fs.lstat(p);
@@ -148,6 +157,22 @@ async function openDirect(dest: OutputTarget & { kind: 'direct' }): Promise<Outp
   return { write: (data) => writeAll(fh, data), commit: () => fh.close(), abort: close };
 }
 
+/** A sink onto one of our open descriptors (`/dev/stdout`, `/dev/fd/N`), left open. */
+function descriptorSink(fd: number): OutputSink {
+  const done = async (): Promise<void> => {};
+  if (fd === 1) return { write: writeStdoutDone, commit: done, abort: done };
+  const write = async (data: Uint8Array): Promise<void> => {
+    for (let at = 0; at < data.length;) at += await writeToFd(fd, data.subarray(at));
+  };
+  return { write, commit: done, abort: done };
+}
+
+function writeToFd(fd: number, data: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) =>
+    writeFd(fd, data, (e, n) => (e ? reject(e) : resolve(n))),
+  );
+}
+
 /**
  * The sink for `-o target`: nothing is touched until the first write (or the commit of an
  * empty output), and file-system failures become typed errors naming `target`.
@@ -158,6 +183,7 @@ export function openOutputFile(target: string, opts: OutputFileOptions = {}): Ou
     const dest = await resolveOutputTarget(target);
     if (opts.exclusive && dest.existing)
       throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    if (dest.kind === 'descriptor') return descriptorSink(dest.fd);
     return dest.kind === 'file' ? openReplacement(dest, opts) : openDirect(dest);
   };
   const named = async <T>(step: () => Promise<T>): Promise<T> => {
