@@ -97,7 +97,8 @@ async function writeAll(fh: fs.FileHandle, data: Uint8Array): Promise<void> {
 /** The mode the finished file gets. */
 function finalMode(existing: Stats | undefined, opts: OutputFileOptions): number {
   if (opts.forceMode !== undefined) return opts.forceMode;
-  if (existing) return existing.mode & 0o7777;
+  // Permission bits only: set-id bits are not carried over to content written by us.
+  if (existing) return existing.mode & 0o777;
   const create = typeof opts.createMode === 'function' ? opts.createMode() : opts.createMode;
   return (create ?? 0o644) & ~process.umask();
 }
@@ -128,7 +129,7 @@ async function openReplacement(
     async commit() {
       try {
         const { existing } = dest;
-        // Owner first: chown clears set-id bits that the chmod below restores.
+        // Root keeps the replaced file's owner (a user's file stays theirs).
         if (existing && process.getuid?.() === 0) await handle.chown(existing.uid, existing.gid);
         await handle.chmod(finalMode(existing, opts));
         await handle.sync();
