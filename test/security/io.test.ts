@@ -46,18 +46,30 @@ beforeAll(() => {
 }, 120_000);
 
 describe('-o never replaces what is not a regular file', () => {
-  it('groupkey-new -o through a /dev/stdout-like link writes to stdout and keeps the link', () => {
-    // A replica of /dev/stdout (a symlink to /proc/self/fd/1) inside the temp dir: the old
-    // code replaced the real /dev/stdout with a regular file when run as root.
-    const link = file('stdout-link');
-    fs.symlinkSync('/proc/self/fd/1', link);
-    const r = hbs2(['groupkey-new', 'team', '-o', link]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.out).toMatch(/^# hbs2 symmetric group key file/);
-    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(fs.readlinkSync(link)).toBe('/proc/self/fd/1');
-    expect(tempFilesIn(dir())).toEqual([]);
-  });
+  // A replica of /dev/stdout (a symlink to /proc/self/fd/1) inside the temp dir: the old
+  // code replaced the real /dev/stdout with a regular file when run as root.
+  const GROUP_KEY_TEXT = /^# hbs2 symmetric group key file/;
+  const outputCommands: Array<[string, (out: string) => string[], RegExp]> = [
+    ['groupkey-new', (o) => ['groupkey-new', 'team', '-o', o], GROUP_KEY_TEXT],
+    ['groupkey merge', (o) => ['groupkey', 'merge', 'team.gk', 'team.gk', '-o', o], GROUP_KEY_TEXT],
+    [
+      'groupkey update',
+      (o) => ['groupkey', 'update', 'team.gk', '-k', 'alice.key', '--rekey', '-o', o],
+      GROUP_KEY_TEXT,
+    ],
+    ['cat', (o) => ['cat', '-k', 'alice.key', encRoot, '-o', o], /^salaries: /],
+  ];
+  for (const [name, args, expected] of outputCommands)
+    it(`${name} -o through a /dev/stdout-like link writes to stdout and keeps the link`, () => {
+      const link = file(`stdout-link-${name.replace(' ', '-')}`);
+      fs.symlinkSync('/proc/self/fd/1', link);
+      const r = hbs2(args(link));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.out).toMatch(expected);
+      expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+      expect(fs.readlinkSync(link)).toBe('/proc/self/fd/1');
+      expect(tempFilesIn(dir())).toEqual([]);
+    });
 
   it('-o /dev/fd/1 writes into the descriptor', () => {
     const r = hbs2(['groupkey-new', 'team', '-o', '/dev/fd/1']);
@@ -118,6 +130,15 @@ describe('-o onto regular files keeps modes and links', () => {
       expect(modeOf(f)).toBe(mode);
       expect(fs.readFileSync(f, 'utf8')).toMatch(/^# hbs2 symmetric group key file/);
     }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as root, a replaced file keeps its owner', () => {
+    const f = file('owned.gk');
+    fs.writeFileSync(f, 'old');
+    fs.chownSync(f, 1234, 2345);
+    ok(['groupkey-new', 'team', '-o', f]);
+    const st = fs.statSync(f);
+    expect([st.uid, st.gid]).toEqual([1234, 2345]);
   });
 
   it('decrypted plaintext is created 0600; plain content gets the usual mode', () => {
