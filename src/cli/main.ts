@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { reportError } from './errors.js';
-import { StdoutClosedError, watchStdout } from './output.js';
+import { StdoutClosedError, stdoutFailure, watchStdout } from './output.js';
 import { closeSharedPool } from './shared-pool.js';
 import type { CliContext } from './context.js';
 
@@ -123,8 +123,23 @@ function applyToAll(c: Command, f: (c: Command) => void): void {
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const debug = env.HBS2_DEBUG === '1';
-  const ctx: CliContext = { env };
   watchStdout();
+  const code = await runCommand(argv, env, debug);
+  // A success whose output was lost (help text into a full disk) is not a success.
+  const lostOutput = code === 0 ? await stdoutFailure() : undefined;
+  return lostOutput ? printError(lostOutput, debug) : code;
+}
+
+/** Prints the one-line report of `e` on stderr; returns its exit code. */
+function printError(e: unknown, debug: boolean): number {
+  const report = reportError(e, debug);
+  process.stderr.write(report.lines.join('\n') + '\n');
+  return report.exitCode;
+}
+
+/** {@link main} without the final check of stdout. */
+async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean): Promise<number> {
+  const ctx: CliContext = { env };
   try {
     const backend = env.HBS2_CRYPTO;
     if (backend !== undefined && backend !== '') {
@@ -161,8 +176,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return 0;
       return 2;
     }
-    const report = reportError(e, debug);
-    process.stderr.write(report.lines.join('\n') + '\n');
-    return report.exitCode;
+    return printError(e, debug);
   }
 }

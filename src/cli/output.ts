@@ -15,6 +15,8 @@ export class StdoutClosedError extends Error {
 }
 
 let stdoutClosed = false;
+/** A stdout failure other than a closed pipe (a full disk), seen by the listener. */
+let stdoutFailed: Error | undefined;
 let watching = false;
 
 /**
@@ -27,11 +29,22 @@ export function watchStdout(): void {
   watching = true;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') stdoutClosed = true;
+    else stdoutFailed ??= fileError(e, 'standard output');
   });
 }
 
+/**
+ * The stdout failure (other than a closed pipe) the listener saw, if any: a write that
+ * nobody awaited, such as commander's help text, failed after the command had returned.
+ * It waits one turn of the event loop first, for an error event still on its way.
+ */
+export async function stdoutFailure(): Promise<Error | undefined> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return stdoutFailed;
+}
+
 /** The error a failed stdout write stands for: a closed pipe, or a typed file error. */
-function stdoutFailure(e: unknown): Error {
+function writeFailure(e: unknown): Error {
   if ((e as NodeJS.ErrnoException).code === 'EPIPE' || stdoutClosed) {
     stdoutClosed = true;
     return new StdoutClosedError();
@@ -39,17 +52,21 @@ function stdoutFailure(e: unknown): Error {
   return fileError(e, 'standard output');
 }
 
-function isClosed(): boolean {
-  return stdoutClosed || process.stdout.destroyed;
+/** The error for a write to a stdout that failed or was closed before. */
+function unwritable(): Error | undefined {
+  if (stdoutFailed) return stdoutFailed;
+  if (stdoutClosed || process.stdout.destroyed) return new StdoutClosedError();
+  return undefined;
 }
 
 /** Writes to stdout, waiting for the stream to drain when it is full (back-pressure). */
 export async function writeStdout(data: Uint8Array | string): Promise<void> {
-  if (isClosed()) throw new StdoutClosedError();
+  const before = unwritable();
+  if (before) throw before;
   try {
     if (!process.stdout.write(data)) await once(process.stdout, 'drain');
   } catch (e) {
-    throw stdoutFailure(e);
+    throw writeFailure(e);
   }
 }
 
@@ -58,9 +75,10 @@ export async function writeStdout(data: Uint8Array | string): Promise<void> {
  * so the caller may reuse the buffer; a write error rejects.
  */
 export function writeStdoutDone(data: Uint8Array): Promise<void> {
-  if (isClosed()) return Promise.reject(new StdoutClosedError());
+  const before = unwritable();
+  if (before) return Promise.reject(before);
   return new Promise((resolve, reject) => {
-    process.stdout.write(data, (e) => (e ? reject(stdoutFailure(e)) : resolve()));
+    process.stdout.write(data, (e) => (e ? reject(writeFailure(e)) : resolve()));
   });
 }
 

@@ -283,6 +283,27 @@ describe('a closed stdout ends the command quietly (exit 0)', () => {
     expect(r).toEqual({ status: 0, signal: null, stderr: '' });
   });
 
+  it.skipIf(!fs.existsSync('/dev/full'))(
+    'a stdout that fails otherwise (a full disk) is still an error, also for --help',
+    () => {
+      for (const args of [['--help'], ['keyring', 'pubs', 'alice.key']]) {
+        const full = fs.openSync('/dev/full', 'w');
+        try {
+          const r = spawnSync(process.execPath, [BIN, ...args], {
+            cwd: dir(),
+            env: hbs2Env(dir()),
+            stdio: ['ignore', full, 'pipe'],
+          });
+          expectOneError({ status: r.status, stdout: '', stderr: r.stderr.toString() }, 1, {
+            text: 'standard output: no space left on device',
+          });
+        } finally {
+          fs.closeSync(full);
+        }
+      }
+    },
+  );
+
   it('cat of a big tree stops when the reader goes after the first bytes', async () => {
     const r = await runWithClosedStdout(['cat', bigRoot], 'after-first-data');
     expect(r).toEqual({ status: 0, signal: null, stderr: '' });
