@@ -1,6 +1,7 @@
 /**
- * File helpers shared by the library: atomic replacement (temp file in the same
- * directory, fsync, rename, fsync the directory) and reads with typed errors.
+ * File helpers shared by the library: temp file names, directory fsyncs (for atomic
+ * replacement: temp file in the same directory, fsync, rename, fsync the directory) and
+ * reads with typed errors.
  */
 import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
@@ -28,49 +29,6 @@ export async function fsyncDir(dir: string): Promise<void> {
     // Some filesystems refuse to fsync directories; durability is then best effort.
   } finally {
     await fh?.close();
-  }
-}
-
-/** Options for {@link atomicWriteFile}. */
-export interface AtomicWriteOptions {
-  /** File mode for the new file (e.g. 0o600 for secrets). */
-  mode?: number;
-  /** Refuse to replace an existing file. */
-  exclusive?: boolean;
-  /** Skip the directory fsync (callers that batch it themselves). */
-  skipDirSync?: boolean;
-}
-
-/**
- * Replaces `target` atomically: a kill at any moment leaves the old file or the new one,
- * never a torn one.
- */
-export async function atomicWriteFile(
-  target: string,
-  data: Uint8Array | string,
-  opts: AtomicWriteOptions = {},
-): Promise<void> {
-  const tmp = tempPathFor(target);
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(tmp, 'wx', opts.mode ?? 0o644);
-    await fh.writeFile(data);
-    if (opts.mode !== undefined) await fh.chmod(opts.mode);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    if (opts.exclusive) {
-      // link() fails if the target exists, which rename() would silently replace.
-      await fs.link(tmp, target);
-      await fs.unlink(tmp);
-    } else {
-      await fs.rename(tmp, target);
-    }
-    if (!opts.skipDirSync) await fsyncDir(path.dirname(target));
-  } catch (e) {
-    await fh?.close().catch(() => undefined);
-    await fs.unlink(tmp).catch(() => undefined);
-    throw fileError(e, target);
   }
 }
 

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { reportError } from './errors.js';
+import { StdoutClosedError, stdoutFailure, watchStdout } from './output.js';
 import { closeSharedPool } from './shared-pool.js';
 import type { CliContext } from './context.js';
 
@@ -87,7 +88,12 @@ export async function buildProgram(
     .option('--config <file>', 'config file (default $XDG_CONFIG_HOME/hbs2/toolkit.yaml)')
     .showHelpAfterError('(add --help for usage)')
     .enablePositionalOptions()
-    .addHelpText('after', '\nExample:\n  hbs2 keyring new -o my.key && hbs2 keyring list my.key');
+    .addHelpText(
+      'after',
+      '\nWhen the reader of standard output goes away (hbs2 … | head -1), the command stops\n' +
+        'quietly with exit 0.\n' +
+        '\nExample:\n  hbs2 keyring new -o my.key && hbs2 keyring list my.key',
+    );
   program.hook('preAction', (thisCommand) => {
     const cfg = thisCommand.opts<{ config?: string }>().config;
     if (cfg) ctx.configPath = cfg;
@@ -117,6 +123,22 @@ function applyToAll(c: Command, f: (c: Command) => void): void {
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const debug = env.HBS2_DEBUG === '1';
+  watchStdout();
+  const code = await runCommand(argv, env, debug);
+  // A success whose output was lost (help text into a full disk) is not a success.
+  const lostOutput = code === 0 ? await stdoutFailure() : undefined;
+  return lostOutput ? printError(lostOutput, debug) : code;
+}
+
+/** Prints the one-line report of `e` on stderr; returns its exit code. */
+function printError(e: unknown, debug: boolean): number {
+  const report = reportError(e, debug);
+  process.stderr.write(report.lines.join('\n') + '\n');
+  return report.exitCode;
+}
+
+/** {@link main} without the final check of stdout. */
+async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean): Promise<number> {
   const ctx: CliContext = { env };
   try {
     const backend = env.HBS2_CRYPTO;
@@ -142,6 +164,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     return 0;
   } catch (e) {
+    // The reader of stdout has gone (`hbs2 … | head -1`): the command ends quietly, as
+    // with nothing left to do (exit 0), like the tools that ignore SIGPIPE.
+    if (e instanceof StdoutClosedError) return 0;
     if (e instanceof CommanderError) {
       if (
         e.code === 'commander.helpDisplayed' ||
@@ -151,8 +176,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return 0;
       return 2;
     }
-    const report = reportError(e, debug);
-    process.stderr.write(report.lines.join('\n') + '\n');
-    return report.exitCode;
+    return printError(e, debug);
   }
 }

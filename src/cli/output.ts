@@ -1,10 +1,73 @@
 /** Writing to stdout/stderr from commands: the only place that touches the streams. */
 import { once } from 'node:events';
 import { yaml } from '../config/yaml.js';
+import { fileError } from '../fsutil.js';
+
+/**
+ * Thrown by the stdout writers once the reader of stdout has gone (EPIPE, as in
+ * `hbs2 keyring pubs a b | head -1`): the command stops, and the CLI exits 0 quietly.
+ */
+export class StdoutClosedError extends Error {
+  constructor() {
+    super('standard output was closed');
+    this.name = 'StdoutClosedError';
+  }
+}
+
+let stdoutClosed = false;
+/** A stdout failure other than a closed pipe (a full disk), seen by the listener. */
+let stdoutFailed: Error | undefined;
+let watching = false;
+
+/**
+ * Listens for stdout errors once per process, so that a reader closing the pipe marks
+ * stdout closed instead of crashing the process with an unhandled 'error' event (which
+ * is what `hbs2 --help | head -1` did). Other stdout errors reach the writer that hit them.
+ */
+export function watchStdout(): void {
+  if (watching) return;
+  watching = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') stdoutClosed = true;
+    else stdoutFailed ??= fileError(e, 'standard output');
+  });
+}
+
+/**
+ * The stdout failure (other than a closed pipe) the listener saw, if any: a write that
+ * nobody awaited, such as commander's help text, failed after the command had returned.
+ * It waits one turn of the event loop first, for an error event still on its way.
+ */
+export async function stdoutFailure(): Promise<Error | undefined> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return stdoutFailed;
+}
+
+/** The error a failed stdout write stands for: a closed pipe, or a typed file error. */
+function writeFailure(e: unknown): Error {
+  if ((e as NodeJS.ErrnoException).code === 'EPIPE' || stdoutClosed) {
+    stdoutClosed = true;
+    return new StdoutClosedError();
+  }
+  return fileError(e, 'standard output');
+}
+
+/** The error for a write to a stdout that failed or was closed before. */
+function unwritable(): Error | undefined {
+  if (stdoutFailed) return stdoutFailed;
+  if (stdoutClosed || process.stdout.destroyed) return new StdoutClosedError();
+  return undefined;
+}
 
 /** Writes to stdout, waiting for the stream to drain when it is full (back-pressure). */
 export async function writeStdout(data: Uint8Array | string): Promise<void> {
-  if (!process.stdout.write(data)) await once(process.stdout, 'drain');
+  const before = unwritable();
+  if (before) throw before;
+  try {
+    if (!process.stdout.write(data)) await once(process.stdout, 'drain');
+  } catch (e) {
+    throw writeFailure(e);
+  }
 }
 
 /**
@@ -12,8 +75,10 @@ export async function writeStdout(data: Uint8Array | string): Promise<void> {
  * so the caller may reuse the buffer; a write error rejects.
  */
 export function writeStdoutDone(data: Uint8Array): Promise<void> {
+  const before = unwritable();
+  if (before) return Promise.reject(before);
   return new Promise((resolve, reject) => {
-    process.stdout.write(data, (e) => (e ? reject(e) : resolve()));
+    process.stdout.write(data, (e) => (e ? reject(writeFailure(e)) : resolve()));
   });
 }
 

@@ -14,7 +14,7 @@ import { BASE58_ALPHABET } from '../codec/base58.js';
 import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
 import type { BlockBufferPool } from './block-buffers.js';
-import { hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
+import { equalBytes, hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
 
 /** Options for {@link FsBlockStore}. */
 export interface FsBlockStoreOptions {
@@ -103,14 +103,7 @@ export class FsBlockStore implements BlockStore {
     const h = hash ?? hashBlock(block);
     const file = this.blockPath(h);
     const dir = path.dirname(file);
-    try {
-      const st = await fs.stat(file);
-      // Same size: the block is there (fsck checks content). A different size means a
-      // damaged file from an older writer, which this write replaces.
-      if (st.isFile() && st.size === block.length) return h;
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw fileError(e, file);
-    }
+    if (await holdsBlock(file, h, block.length)) return h;
     await this.ensureDir(dir);
     const tmp = tempPathFor(file);
     let fh: fs.FileHandle | undefined;
@@ -231,6 +224,27 @@ export class FsBlockStore implements BlockStore {
     this.dirtyDirs.clear();
     await Promise.all(dirs.map((d) => fsyncDir(d)));
   }
+}
+
+/**
+ * True when `file` already holds the block `hash` of `size` bytes, so a put can skip the
+ * write (deduplication). The content is hashed, not only the size compared: a planted or
+ * damaged file under a block name would otherwise be taken for the block, and every later
+ * store of the same content (a group key's tree has a predictable name) would reference
+ * bytes that do not hash to it. Anything else under the name is replaced by the caller.
+ */
+async function holdsBlock(file: string, hash: Uint8Array, size: number): Promise<boolean> {
+  let existing: Uint8Array;
+  try {
+    const st = await fs.stat(file);
+    if (!st.isFile() || st.size !== size) return false;
+    existing = await fs.readFile(file);
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw fileError(e, file);
+  }
+  return equalBytes(hashBlock(existing), hash);
 }
 
 /** {@link FsBlockStore.readPooled} with synchronous calls (the `syncReads` option). */

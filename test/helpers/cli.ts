@@ -132,3 +132,25 @@ export function expectOneError(
   if (opts.text !== undefined) expect(errors[0]).toContain(opts.text);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
+
+/** The CLI bound to one suite's temp dir: see {@link cliIn}. */
+export interface SuiteCli {
+  /** Runs `hbs2 ...args` with the store `store` (default `store`), stdout as bytes. */
+  run(args: readonly string[], store?: string): CliBytesRun;
+  /** Runs, expects exit 0 (the stderr is the failure message) and returns trimmed stdout. */
+  ok(args: readonly string[], store?: string): string;
+}
+
+/** {@link runCli} for a suite whose temp dir is `dir()` (from {@link useTempDir}). */
+export function cliIn(dir: () => string): SuiteCli {
+  const run = (args: readonly string[], store = 'store'): CliBytesRun =>
+    runCli(dir(), args, { store, bytes: true });
+  return {
+    run,
+    ok(args, store) {
+      const r = run(args, store);
+      expect(r.status, `hbs2 ${args.join(' ')}: ${r.stderr}`).toBe(0);
+      return r.out.trim();
+    },
+  };
+}

@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { encodeBase58 } from '../../codec/base58.js';
 import { NoMatchingKeyError, UsageError } from '../../errors.js';
-import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
+import { readFileChecked } from '../../fsutil.js';
+import { writeOutputFile } from '../output-file.js';
 import {
   encodeAcb,
   formatAcbDsl,
@@ -36,7 +37,7 @@ interface OutputOptions {
 async function emitAcb(acb: Acb, opts: OutputOptions): Promise<void> {
   const data = opts.text ? formatAcbText(acb) : encodeAcb(acb);
   if (opts.output !== undefined && opts.output !== '-') {
-    await atomicWriteFile(opts.output, data);
+    await writeOutputFile(opts.output, data);
     return;
   }
   if (!opts.text && process.stdout.isTTY)

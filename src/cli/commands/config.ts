@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_TEXT, readConfigFile, type LoadedConfig } from '../../config/config.js';
-import { atomicWriteFile, fileError } from '../../fsutil.js';
+import { fileError } from '../../fsutil.js';
+import { writeOutputFile } from '../output-file.js';
 import { refuseExisting } from '../keyrings.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from '../context.js';
 import { info, printJson, printLine, printYaml } from '../output.js';
@@ -53,7 +54,7 @@ export function register(program: Command, ctx: CliContext): void {
         throw fileError(e, path.dirname(file));
       }
       if (!opts.force) await refuseExisting(file);
-      await atomicWriteFile(file, DEFAULT_CONFIG_TEXT, { mode: 0o644, exclusive: !opts.force });
+      await writeOutputFile(file, DEFAULT_CONFIG_TEXT, { exclusive: !opts.force });
       info(`wrote ${file}`);
     });
 

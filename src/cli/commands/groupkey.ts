@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { readersFromAcbFile } from '../../acb/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { FormatError, UsageError } from '../../errors.js';
-import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
+import { readFileChecked } from '../../fsutil.js';
+import { writeOutputFile } from '../output-file.js';
 import {
   bytesKey,
   formatGroupKeyDump,
@@ -61,7 +62,7 @@ async function emitGroupKey(gk: GroupKey, output: string | undefined): Promise<v
   const text = formatGroupKeyFile(gk);
   if (output === undefined || output === '-') await writeStdout(text);
   else {
-    await atomicWriteFile(output, text);
+    await writeOutputFile(output, text);
     info(
       `wrote ${output}: ${gk.recipients.length} recipient(s), group key id ${gk.id ? encodeBase58(gk.id) : '(none)'}`,
     );

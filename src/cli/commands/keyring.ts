@@ -3,11 +3,10 @@
  * `show-peer-key`, and hbs2's top-level spellings (`keyring-new`, `keyring-list`,
  * `keyring-key-add`, `keyring-key-del`).
  */
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { encodeBase58 } from '../../codec/base58.js';
 import { FormatError, Hbs2Error, NotFoundError, UsageError } from '../../errors.js';
-import { atomicWriteFile, fileError } from '../../fsutil.js';
+import { writeOutputFile } from '../output-file.js';
 import {
   formatKeyringFile,
   generateKeyring,
@@ -78,7 +77,7 @@ function addNewCommand(cmd: Command): void {
         return;
       }
       if (!opts.force) await refuseExisting(opts.output);
-      await atomicWriteFile(opts.output, text, { mode: SECRET_MODE, exclusive: !opts.force });
+      await writeOutputFile(opts.output, text, { forceMode: SECRET_MODE, exclusive: !opts.force });
     });
 }
 
@@ -119,17 +118,11 @@ function addAddCommand(cmd: Command): void {
 }
 
 /**
- * Replaces a keyring file in place, atomically, with mode 0600. A symlink is followed so
- * the link itself stays a link.
+ * Replaces a keyring file in place, atomically, with mode 0600 (a symlink stays a link:
+ * the file it names is replaced).
  */
 async function rewriteKeyring(file: string, k: Keyring): Promise<void> {
-  let target: string;
-  try {
-    target = await fs.realpath(file);
-  } catch (e) {
-    throw fileError(e, file);
-  }
-  await atomicWriteFile(target, keyringFileText(k, file), { mode: SECRET_MODE });
+  await writeOutputFile(file, keyringFileText(k, file), { forceMode: SECRET_MODE });
 }
 
 /** The text of a keyring read from `file` and changed: never with control characters in key ids. */

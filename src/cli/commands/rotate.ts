@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { collectRecipients, formatGroupKeyFile } from '../../groupkey/index.js';
 import { openGroupKey, verifyGroupKeyId } from '../../groupkey/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
-import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
+import { readFileChecked } from '../../fsutil.js';
+import { writeOutput } from '../output-file.js';
 import { runnerFor } from '../../parallel/pool.js';
 import { rotateTree } from '../../rotate/rotate.js';
 import { updateGroupKey } from '../../rotate/update.js';
@@ -14,7 +15,7 @@ import { UsageError } from '../../errors.js';
 import { collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.js';
-import { info, printJson, printLine, warn, writeStdout } from '../output.js';
+import { info, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
 
 /** Public keys from recipients files (as `groupkey-new` reads them). */
@@ -55,8 +56,7 @@ async function updateCommand(ctx: CliContext, file: string, opts: UpdateOptions)
     keepSecret: opts.keepSecret,
   });
   const text = formatGroupKeyFile(res.groupKey);
-  if (opts.output) await atomicWriteFile(opts.output, text);
-  else await writeStdout(text);
+  await writeOutput(opts.output, text);
   if (res.notMembers > 0) warn(`${res.notMembers} key(s) to remove were not members`);
   if (!res.rotated && res.removed > 0)
     warn(

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { parseBase58Key } from '../../acb/key.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { NotFoundError, UsageError } from '../../errors.js';
-import { atomicWriteFile, readFileChecked } from '../../fsutil.js';
+import { readFileChecked } from '../../fsutil.js';
+import { writeOutputFile } from '../output-file.js';
 import { parseKeyringFile, type Keyring } from '../../keyring/keyring.js';
 import {
   createSigil,
@@ -95,7 +96,7 @@ export function register(program: Command, ctx: CliContext): void {
           createSigil(keyring, encKey, { info: opts.info ?? null, ext }),
         );
         if (opts.output !== undefined && opts.output !== '-')
-          await atomicWriteFile(opts.output, text);
+          await writeOutputFile(opts.output, text);
         else await writeStdout(text);
       },
     );

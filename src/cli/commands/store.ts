@@ -24,7 +24,8 @@ import {
 import { keyringSources, readGroupKeyFile, storeDecryptor, storeGroupKey } from '../encryption.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
-import { fileError, fsyncDir, readFileChecked, tempPathFor } from '../../fsutil.js';
+import { fileError, readFileChecked } from '../../fsutil.js';
+import { openOutputFile, type OutputFileOptions, type OutputSink } from '../output-file.js';
 import {
   FsBlockStore,
   fsck,
@@ -171,91 +172,18 @@ export async function openInput(
 /** Bytes read from an input file at a time (four blocks: fewer system calls). */
 const INPUT_READ_SIZE = 4 * BLOCK_SIZE;
 
-/** Destination of `cat`: stdout, or a file written atomically on success. */
-export interface OutputSink {
-  write(data: Uint8Array): Promise<void>;
-  /** Makes the output final (renames the temp file into place). */
-  commit(): Promise<void>;
-  /** Drops a partial output (removes the temp file). */
-  abort(): Promise<void>;
-}
-
-/** stdout with back-pressure; a closed pipe (EPIPE) ends the output quietly. */
+/** stdout as a sink; a closed pipe ends the command (StdoutClosedError). */
 function stdoutSink(): OutputSink {
-  let closed = false;
-  const onError = (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') closed = true;
-  };
-  process.stdout.on('error', onError);
-  return {
-    async write(data) {
-      if (closed) return;
-      try {
-        await writeStdoutDone(data);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-        closed = true;
-      }
-    },
-    async commit() {
-      process.stdout.off('error', onError);
-    },
-    async abort() {
-      process.stdout.off('error', onError);
-    },
-  };
-}
-
-/**
- * A file opened only on the first write, as a temp file beside the target; `commit`
- * fsyncs and renames it, so a failure never leaves a partial or empty output.
- */
-export function fileSink(target: string): OutputSink {
-  const tmp = tempPathFor(path.resolve(target));
-  let fh: fs.FileHandle | undefined;
-  const open = async (): Promise<fs.FileHandle> => {
-    try {
-      return (fh ??= await fs.open(tmp, 'wx', 0o644));
-    } catch (e) {
-      throw fileError(e, target);
-    }
-  };
-  return {
-    async write(data) {
-      const h = await open();
-      try {
-        await h.write(data);
-      } catch (e) {
-        throw fileError(e, target);
-      }
-    },
-    async commit() {
-      const h = await open();
-      try {
-        await h.sync();
-        await h.close();
-        fh = undefined;
-        await fs.rename(tmp, target);
-      } catch (e) {
-        await this.abort();
-        throw fileError(e, target);
-      }
-      await fsyncDir(path.dirname(path.resolve(target)));
-    },
-    async abort() {
-      await fh?.close().catch(() => undefined);
-      fh = undefined;
-      await fs.unlink(tmp).catch(() => undefined);
-    },
-  };
+  return { write: writeStdoutDone, commit: async () => {}, abort: async () => {} };
 }
 
 /** Runs `body` with a sink for `-o FILE` or stdout, committing or aborting it. */
 async function withOutput(
   output: string | undefined,
+  opts: OutputFileOptions,
   body: (sink: OutputSink) => Promise<void>,
 ): Promise<void> {
-  const sink = output !== undefined && output !== '-' ? fileSink(output) : stdoutSink();
+  const sink = output !== undefined && output !== '-' ? openOutputFile(output, opts) : stdoutSink();
   try {
     await body(sink);
   } catch (e) {
@@ -501,14 +429,23 @@ export async function catCommand(
   if (opts.raw) {
     const block = await store.get(hash);
     if (!block) throw new NotFoundError(`block ${hashArg} not found`);
-    await withOutput(opts.output, (sink) => sink.write(block));
+    await withOutput(opts.output, {}, (sink) => sink.write(block));
     return;
   }
-  await withOutput(opts.output, (sink) =>
+  // A new output file holding the plaintext of encrypted content is readable by its owner
+  // only; the reader asks for decryption before the first block, so the mode is known
+  // when the file is created.
+  let decrypted = false;
+  const outputOptions = { createMode: () => (decrypted ? 0o600 : 0o644) };
+  await withOutput(opts.output, outputOptions, (sink) =>
     withProgress(ctx, opts.progress, 'cat', undefined, async (p) => {
       let done = 0;
-      const decryptor =
+      const inner =
         opts.decryptor ?? storeDecryptor(store, await keyringSources(ctx, opts.keyring));
+      const decryptor: Decryptor = (ann, treeHash) => {
+        decrypted = true;
+        return inner(ann, treeHash);
+      };
       for await (const block of readObject(store, hash, { decryptor })) {
         await sink.write(block);
         done += block.length;
@@ -592,6 +529,8 @@ export async function depsCommand(
 /** Options of `del`. */
 export interface DelOptions extends StoreLocationOptions {
   recursive?: boolean;
+  /** With `recursive`: delete the group key trees too (kept by default). */
+  includeGroupkeys?: boolean;
   yes?: boolean;
   keep?: string[];
 }
@@ -617,7 +556,8 @@ function confirmer(): { ask(q: string): Promise<boolean>; close(): void } {
 
 /**
  * `del [-r] HASH...`: deletes blocks, asking per block unless `-y`. With `-r` the objects
- * and every block they depend on, except blocks any `--keep ROOT` needs; the roots are
+ * and every block they depend on, except blocks any `--keep ROOT` needs and, unless
+ * `includeGroupkeys`, the group key trees (each kept one is named on stderr); the roots are
  * deleted last so an interrupted run can be repeated.
  */
 export async function delCommand(
@@ -637,6 +577,7 @@ export async function delCommand(
       targets.push(h);
     }
   };
+  const groupKeys: Uint8Array[] = [];
   for (const [i, root] of roots.entries()) {
     if (!(await store.has(root))) throw new NotFoundError(`block ${hashArgs[i]} not found`);
     if (!opts.recursive) {
@@ -644,12 +585,35 @@ export async function delCommand(
       continue;
     }
     const deps: Uint8Array[] = [];
-    for await (const d of collectDeps(store, root)) if (d.present) deps.push(d.hash);
+    for await (const d of collectDeps(store, root)) {
+      if (!d.present) continue;
+      deps.push(d.hash);
+      if (d.role === 'group-key') groupKeys.push(d.hash);
+    }
     for (const h of deps.reverse()) add(h);
   }
   const kept = new Set<string>();
-  for (const k of keepRoots)
-    for await (const d of collectDeps(store, k)) kept.add(hashToString(d.hash));
+  const keep = async (root: Uint8Array): Promise<number> => {
+    let n = 0;
+    for await (const d of collectDeps(store, root)) {
+      kept.add(hashToString(d.hash));
+      n++;
+    }
+    return n;
+  };
+  for (const k of keepRoots) await keep(k);
+  // A group key's tree is shared by every tree encrypted for that group (it is stored
+  // once, under a name anyone can predict): deleting it with one of them breaks the others.
+  if (!opts.includeGroupkeys)
+    for (const gk of groupKeys) {
+      const name = hashToString(gk);
+      if (kept.has(name)) continue;
+      const n = await keep(gk);
+      info(
+        `kept group key ${name} (${n} block${n === 1 ? '' : 's'}): other trees may use it; ` +
+          '--include-groupkeys deletes it too',
+      );
+    }
   const ask = opts.yes ? undefined : confirmer();
   try {
     for (const h of targets) {
@@ -775,7 +739,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description("write an object's content: a blob as is, a tree as its data")
     .argument('<hash>', 'base58 hash of the object')
     .option(PREFIX_FLAGS, PREFIX_HELP)
-    .option('-o, --output <file>', 'write to FILE (atomically, only on success) instead of stdout')
+    .option(
+      '-o, --output <file>',
+      'write to FILE instead of stdout: a file is replaced only on success (decrypted content ' +
+        'is created mode 0600); a device or FIFO is written into',
+    )
     .option('-H, --hashes-only', 'print the data block hashes, one per line, in order')
     .option('-r, --raw', 'write the raw bytes of this one block')
     .option('--no-progress', 'no progress bar on stderr')
@@ -833,9 +801,14 @@ export function register(program: Command, ctx: CliContext): void {
       'with -r: keep blocks this root needs (repeatable)',
       (v: string, acc: string[] = []) => [...acc, v],
     )
+    .option('--include-groupkeys', 'with -r: delete the group key trees too (kept by default)')
     .addHelpText(
       'after',
-      '\nExample:\n  hbs2 del -r -y FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
+      '\nWith -r, group key trees are kept (other trees encrypted for the same group need\n' +
+        'them) and named on stderr. Other blocks shared with trees not named here (equal\n' +
+        'content is stored once) cannot be known without scanning the whole store: use\n' +
+        '--keep ROOT for trees that share blocks.\n' +
+        '\nExample:\n  hbs2 del -r -y FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
     )
     .action(async (hashes: string[], opts: DelOptions) => {
       await delCommand(ctx, hashes, opts);
