@@ -15,6 +15,7 @@ import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
 import type { BlockBufferPool } from './block-buffers.js';
 import { hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
+import { checkBlockSize } from './limits.js';
 
 /** Options for {@link FsBlockStore}. */
 export interface FsBlockStoreOptions {
@@ -142,12 +143,7 @@ export class FsBlockStore implements BlockStore {
     try {
       const pooled = this.readBuffers && (await this.readPooled(file, this.readBuffers));
       if (pooled) return pooled;
-      const data = await fs.readFile(file);
-      // The caller owns the whole ArrayBuffer (it may transfer it to a worker): a view
-      // into a buffer shared with anything else (Node's small-buffer pool) is copied out.
-      if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)
-        return new Uint8Array(data);
-      return new Uint8Array(data.buffer, 0, data.byteLength);
+      return await readBlockFile(file, hash);
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
@@ -230,6 +226,30 @@ export class FsBlockStore implements BlockStore {
     const dirs = [...this.dirtyDirs];
     this.dirtyDirs.clear();
     await Promise.all(dirs.map((d) => fsyncDir(d)));
+  }
+}
+
+/**
+ * Reads a whole block file into a buffer of its own (the caller owns the whole
+ * ArrayBuffer: it may transfer it to a worker). The size is checked on the open file
+ * before anything is read, so a planted file of gigabytes costs one fstat, not its size
+ * in memory; bytes appended after the check are not read (the hash check catches them).
+ */
+async function readBlockFile(file: string, hash: Uint8Array): Promise<Uint8Array> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    checkBlockSize(hash, size);
+    const out = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await fh.read(out, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? out : out.subarray(0, filled);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { yaml } from '../../config/yaml.js';
 import { describeObject } from '../../inspect/inspect.js';
-import type { FsBlockStore } from '../../store/index.js';
+import { checkBlockSize, type FsBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
 import { printJson, writeStdout } from '../output.js';
@@ -23,7 +23,14 @@ export async function metadataCommand(
   else await writeStdout(yaml().stringify(desc));
 }
 
-/** Block sizes from the file system, without reading the blocks. */
+/**
+ * Block sizes from the file system, without reading the blocks. A block over the size
+ * limit is refused here too, as reading it would be (so sizes stay honest).
+ */
 function storeBlockSize(store: FsBlockStore): (h: Uint8Array) => Promise<number | null> {
-  return async (h) => (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null;
+  return async (h) => {
+    const size = (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null;
+    if (size !== null) checkBlockSize(h, size);
+    return size;
+  };
 }
