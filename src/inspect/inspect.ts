@@ -13,7 +13,7 @@ import type { BlockSource } from '../store/blockstore.js';
 import type { MTreeAnn } from '../tree/annotation.js';
 import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
 import { resolveObject } from '../tree/object.js';
-import { treeTotals } from '../tree/totals.js';
+import { treeTotals, type TreeTotals } from '../tree/totals.js';
 import type { MTree } from '../tree/node.js';
 
 /**
@@ -141,7 +141,7 @@ export async function describeObject(
     }
     return desc;
   }
-  await describeAnnotation(store, obj.ann, totals.plainBytes, desc, opts);
+  await describeAnnotation(store, obj.ann, totals, desc, opts);
   return desc;
 }
 
@@ -225,10 +225,11 @@ export async function describeMetadata(
 async function describeAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  plainBytes: bigint | null,
+  tree: Pick<TreeTotals, 'plainBytes' | 'firstData'>,
   desc: ObjectDescription,
   opts: InspectOptions,
 ): Promise<void> {
+  const { plainBytes } = tree;
   const crypt = ann.crypt;
   const { gk, secret } = await openAnnotation(store, ann, opts);
   if (crypt.kind === 'symm1' || crypt.kind === 'symm2') {

@@ -15,6 +15,8 @@ import { CREDENTIALS_HEADER, GROUPKEY_V2_HEADER } from '../../src/codec/armor.js
 import { crypto } from '../../src/crypto/index.js';
 import { FormatError } from '../../src/errors.js';
 import { MAX_BLOCK_SIZE, MAX_METADATA_TEXT_BYTES } from '../../src/store/limits.js';
+import { formatKeyringFile, generateKeyring } from '../../src/keyring/index.js';
+import { encodeMTreeAnn } from '../../src/tree/annotation.js';
 import { encodeMTree } from '../../src/tree/node.js';
 import { expectOneError, runCli, useTempDir } from '../helpers/cli.js';
 import {
@@ -158,6 +160,38 @@ describe('shared subtrees: five blocks describing 256^3 * 1024 data blocks', () 
     expect(d.height).toBe(8);
     const y = await hbs2(store, ['cat', '--metadata', t.root]);
     expect(y.stdout.toString('utf8')).toContain(`size: "${2n ** 66n * 1000n}"`);
+  });
+
+  it('a group key tree of shared subtrees over the empty block is refused, not read forever', async () => {
+    const store = newStore('shared-groupkey');
+    const bomb = sharedTree(store, 3, 0);
+    const data = put(store, new Uint8Array(100));
+    const ann = encodeBase58(
+      put(
+        store,
+        encodeMTreeAnn({
+          meta: { kind: 'none' },
+          crypt: { kind: 'symm1', groupKey: decodeBase58(bomb.root), nonce: new Uint8Array(32) },
+          tree: { type: 'leaf', hashes: [data] },
+        }),
+      ),
+    );
+    const keyFile = path.join(newStore('shared-groupkey-keys'), 'a.key');
+    fs.writeFileSync(keyFile, formatKeyringFile(generateKeyring(1)));
+    const before = snapshotDir(store);
+    const meta = await hbs2(store, ['cat', '--metadata', '--json', ann]);
+    expect(meta.status, meta.stderr).toBe(0);
+    expect(JSON.parse(meta.stdout.toString('utf8'))).toMatchObject({
+      encryption: { method: 'group-symm-1', groupKeyId: null, recipients: null },
+    });
+    const r = await hbs2(store, ['cat', '-k', keyFile, ann]);
+    expectOneError(r, 3, { text: 'blocks', emptyStdout: true });
+    expect(r.stderr).toContain(`group key tree ${bomb.root} is larger than`);
+    expect(diffSnapshots(before, snapshotDir(store))).toEqual({
+      changed: [],
+      removed: [],
+      added: [],
+    });
   });
 
   it('cat streams honestly repeated content with bounded memory', async () => {
