@@ -4,7 +4,12 @@ export { FsBlockStore, isTempName, type FsBlockStoreOptions } from './fs.js';
 export { MemoryBlockStore } from './memory.js';
 export { BlockBufferPool } from './block-buffers.js';
 export { hashOnlySink } from './hash-only.js';
-export { MAX_BLOCK_SIZE, MAX_METADATA_TEXT_BYTES, checkBlockSize } from './limits.js';
+export {
+  MAX_BLOCK_SIZE,
+  MAX_METADATA_TEXT_BYTES,
+  checkBlockSize,
+  checkBlockStat,
+} from './limits.js';
 export {
   fsck,
   type FsckOptions,

@@ -30,6 +30,19 @@ export const MAX_BLOCK_SIZE = 2 * 1024 * 1024;
  */
 export const MAX_METADATA_TEXT_BYTES = 1024 * 1024;
 
+/**
+ * Throws an IntegrityError naming the block unless its file is a regular file of at most
+ * {@link MAX_BLOCK_SIZE} bytes (a FIFO or device planted under a block name is refused
+ * before it is read: it could block or never end).
+ */
+export function checkBlockStat(hash: Uint8Array, st: { size: number; isFile(): boolean }): void {
+  if (!st.isFile())
+    throw new IntegrityError(`block ${hashToString(hash)} is not a regular file`, {
+      hint: 'run `hbs2 fsck` to list such files',
+    });
+  checkBlockSize(hash, st.size);
+}
+
 /** Throws an IntegrityError naming the block when `size` is over {@link MAX_BLOCK_SIZE}. */
 export function checkBlockSize(hash: Uint8Array, size: number): void {
   if (size > MAX_BLOCK_SIZE)

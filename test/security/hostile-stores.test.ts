@@ -6,7 +6,7 @@
  * fails). Memory is checked through the child's own peak RSS, with wide margins; nothing
  * here asserts on time.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -270,6 +270,35 @@ describe('huge blocks', () => {
     expect(ok.stdoutBytes).toBe(MAX_BLOCK_SIZE);
     expect(ok.unexpectedBytes).toBe(0);
     expectOneError(await hbs2(store, ['cat', '-r', over]), 4, { emptyStdout: true });
+  });
+
+  it('a FIFO, a device or a directory under a block name: exit 4 at once, never a hang', async () => {
+    const store = newStore('special');
+    const data = new TextEncoder().encode('the real block');
+    const name = encodeBase58(crypto().blake2b256(data));
+    const file = path.join(store, 'blocks', name[0]!, name.slice(1));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const leaf = encodeBase58(
+      put(store, encodeMTree({ type: 'leaf', hashes: [decodeBase58(name)] })),
+    );
+    const plant: Record<string, () => void> = {
+      fifo: () => execFileSync('mkfifo', [file]),
+      'symlink to /dev/zero': () => fs.symlinkSync('/dev/zero', file),
+      directory: () => fs.mkdirSync(file),
+    };
+    for (const [what, make] of Object.entries(plant)) {
+      make();
+      for (const args of [
+        ['cat', '-r', name],
+        ['cat', leaf],
+        ['cat', '--metadata', leaf],
+      ]) {
+        const r = await hbs2(store, args);
+        expect(r.timedOut, what).toBe(false);
+        expectOneError(r, 4, { text: `block ${name} is not a regular file`, emptyStdout: true });
+      }
+      fs.rmSync(file, { recursive: true });
+    }
   });
 
   it('the largest metadata a writer stores fits the block limit (plain and encrypted)', () => {

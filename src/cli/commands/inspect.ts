@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { yaml } from '../../config/yaml.js';
 import { describeObject } from '../../inspect/inspect.js';
-import { checkBlockSize, type FsBlockStore } from '../../store/index.js';
+import { checkBlockStat, type FsBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
 import { printJson, writeStdout } from '../output.js';
@@ -24,13 +24,13 @@ export async function metadataCommand(
 }
 
 /**
- * Block sizes from the file system, without reading the blocks. A block over the size
- * limit is refused here too, as reading it would be (so sizes stay honest).
+ * Block sizes from the file system, without reading the blocks. A block file over the
+ * size limit, or not a regular file, is refused here too, as reading it would be.
  */
 function storeBlockSize(store: FsBlockStore): (h: Uint8Array) => Promise<number | null> {
   return async (h) => {
-    const size = (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null;
-    if (size !== null) checkBlockSize(h, size);
-    return size;
+    const st = await fs.stat(store.blockPath(h)).catch(() => null);
+    if (st) checkBlockStat(h, st);
+    return st?.size ?? null;
   };
 }
