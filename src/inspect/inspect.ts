@@ -16,8 +16,23 @@ import { decodeSmallEncryptedBlock, decryptMetadata, openMetadata } from '../tre
 import { decryptTransform } from '../tree/encrypted-tree.js';
 import { equalBytes } from '../store/hash.js';
 import { resolveObject } from '../tree/object.js';
-import { walkTree } from '../tree/reader.js';
+import { treeTotals, type TreeTotals } from '../tree/totals.js';
 import type { MTree } from '../tree/node.js';
+
+/**
+ * A count or byte total as `cat --metadata` reports it: a number up to
+ * `Number.MAX_SAFE_INTEGER` (2^53 − 1), beyond that its exact decimal digits as a string.
+ * Only hostile or synthetic trees get there (8 PiB of data, or a few shared subtrees
+ * nested deep); a string keeps JSON readers from rounding the value silently.
+ */
+export type ExactCount = number | string;
+
+/** The {@link ExactCount} of `n`. */
+export function exactCount(n: bigint): ExactCount {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(n)
+    : n.toString();
+}
 
 /** The description printed by `cat --metadata` (field names are the CLI contract). */
 export interface ObjectDescription {
@@ -25,9 +40,9 @@ export interface ObjectDescription {
   type: 'blob' | 'merkle' | 'ann-merkle' | 'annotated-ref' | 'sequential-ref' | 'groupkey';
   /** For references: the object they point at. */
   target?: string;
-  size: number;
+  size: ExactCount;
   sizeIsCiphertext?: boolean;
-  blocks: number;
+  blocks: ExactCount;
   height: number;
   metadata: { kind: 'none' | 'short' | 'ref'; text: string | null; encrypted: boolean };
   encryption: {
@@ -76,14 +91,21 @@ function treeHeight(t: MTree): number {
   return t.type === 'leaf' ? 1 : t.height + 1;
 }
 
-/** Plaintext length of a method 2 block `(nonce, box)` of `stored` bytes. */
-function method2Plain(stored: number): number {
+/** Plaintext length of a method 2 block `(nonce, box)` of `stored` bytes; null if none fits. */
+function method2Plain(stored: number): number | null {
   for (const head of [1, 2, 3, 5]) {
     const boxLen = stored - 29 - head;
     const need = boxLen < 24 ? 1 : boxLen < 256 ? 2 : boxLen < 65536 ? 3 : 5;
     if (boxLen >= 16 && need === head) return boxLen - 16;
   }
-  throw new FormatError(`method 2 block of ${stored} bytes is malformed`);
+  return null;
+}
+
+/** Plaintext length of a data block of `stored` bytes under the annotation's encryption. */
+function plainSizeFor(ann: MTreeAnn | null): (stored: number) => number | null {
+  if (ann?.crypt.kind === 'symm1') return (s) => s - 16;
+  if (ann?.crypt.kind === 'symm2') return method2Plain;
+  return (s) => s;
 }
 
 /** Describes the object `hash` without reading its data blocks. */
@@ -122,19 +144,15 @@ export async function describeObject(
   }
   const root = obj.ann ? obj.ann.tree : (obj.detected as { tree: MTree }).tree;
   desc.height = treeHeight(root);
-  const sizes: number[] = [];
-  let firstData: Uint8Array | null = null;
-  for await (const h of walkTree(store, obj.tree)) {
-    firstData ??= h;
-    const s = await opts.sizeOf(h);
-    if (s === null) throw new NotFoundError(`block ${encodeBase58(h)} not found`);
-    sizes.push(s);
-  }
-  desc.blocks = sizes.length;
-  const stored = sizes.reduce((a, b) => a + b, 0);
-  desc.size = stored;
+  // Summed per distinct subtree: a few shared subtrees can list 2^34 blocks and more.
+  const totals = await treeTotals(store, obj.tree, {
+    sizeOf: opts.sizeOf,
+    plainSize: plainSizeFor(obj.ann),
+  });
+  desc.blocks = exactCount(totals.blocks);
+  desc.size = exactCount(totals.storedBytes);
   if (!obj.ann) {
-    const gk = await sniffGroupKey(store, obj.hash, sizes.length, firstData);
+    const gk = await sniffGroupKey(store, obj.hash, totals.blocks, totals.firstData);
     if (gk) {
       desc.type = desc.target ? desc.type : 'groupkey';
       desc.groupKeyInfo = {
@@ -145,7 +163,7 @@ export async function describeObject(
     }
     return desc;
   }
-  await describeAnnotation(store, obj.ann, { sizes, firstData }, desc, opts);
+  await describeAnnotation(store, obj.ann, totals, desc, opts);
   return desc;
 }
 
@@ -156,7 +174,7 @@ export async function describeObject(
 async function sniffGroupKey(
   store: BlockSource,
   hash: Uint8Array,
-  blocks: number,
+  blocks: bigint,
   firstData: Uint8Array | null,
 ): Promise<GroupKey | null> {
   if (!firstData || blocks > GROUPKEY_SNIFF_BLOCKS) return null;
@@ -291,11 +309,11 @@ async function trialDecryption(
 async function describeAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  tree: { sizes: number[]; firstData: Uint8Array | null },
+  tree: Pick<TreeTotals, 'plainBytes' | 'firstData'>,
   desc: ObjectDescription,
   opts: InspectOptions,
 ): Promise<void> {
-  const { sizes } = tree;
+  const { plainBytes } = tree;
   const crypt = ann.crypt;
   const opened = await openAnnotation(store, ann, opts);
   const { gk } = opened;
@@ -316,10 +334,11 @@ async function describeAnnotation(
         equalBytes(gk.id, opened.secretId);
     }
     if (secret) {
-      desc.size = sizes.reduce(
-        (a, s) => a + (crypt.kind === 'symm1' ? s - 16 : method2Plain(s)),
-        0,
-      );
+      if (plainBytes === null)
+        throw new FormatError(
+          `tree ${desc.target ?? desc.hash}: a method 2 data block has a malformed size`,
+        );
+      desc.size = exactCount(plainBytes);
     } else {
       desc.sizeIsCiphertext = true;
     }

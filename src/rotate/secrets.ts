@@ -10,11 +10,21 @@ import { FormatError, IntegrityError, NoMatchingKeyError, NotFoundError } from '
 import { decodeGroupKey, type GroupKey } from '../groupkey/model.js';
 import { openGroupKey, type KeyringSource, type OpenedGroupKey } from '../groupkey/open.js';
 import type { BlockSource } from '../store/blockstore.js';
+import { BLOCK_SIZE } from '../tree/constants.js';
 import { readObject } from '../tree/object.js';
 import { groupKeysWithId, isIndexableId } from './key-index.js';
 
 /** Group key trees larger than this are refused (a 16 MiB key has ~135,000 recipients). */
 export const MAX_GROUPKEY_TREE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Group key trees with more data blocks than this are refused: writers (hbs2's
+ * putAsMerkle, this toolkit's tree writer) store a group key in 256 KiB blocks, so the
+ * largest accepted key takes 64. The count bounds a hostile tree of shared subtrees over
+ * the empty block, whose bytes never reach the byte limit (it would be read forever),
+ * and tiny blocks each read into a 256 KiB buffer.
+ */
+export const MAX_GROUPKEY_TREE_BLOCKS = MAX_GROUPKEY_TREE_BYTES / BLOCK_SIZE;
 
 /** Reads and decodes the group key stored as tree `hash`. */
 export async function loadStoredGroupKey(store: BlockSource, hash: Uint8Array): Promise<GroupKey> {
@@ -23,9 +33,9 @@ export async function loadStoredGroupKey(store: BlockSource, hash: Uint8Array): 
   try {
     for await (const p of readObject(store, hash)) {
       size += p.length;
-      if (size > MAX_GROUPKEY_TREE_BYTES)
+      if (size > MAX_GROUPKEY_TREE_BYTES || parts.length >= MAX_GROUPKEY_TREE_BLOCKS)
         throw new FormatError(
-          `group key tree ${encodeBase58(hash)} is larger than ${MAX_GROUPKEY_TREE_BYTES} bytes`,
+          `group key tree ${encodeBase58(hash)} is larger than ${MAX_GROUPKEY_TREE_BYTES} bytes or ${MAX_GROUPKEY_TREE_BLOCKS} blocks`,
         );
       parts.push(p);
     }

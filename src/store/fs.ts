@@ -8,13 +8,14 @@
  * a file under a block name whose content does not hash to that name. Directory fsyncs
  * are batched: each put records its directory and {@link FsBlockStore.flush} syncs them.
  */
-import { closeSync, openSync, promises as fs, readSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { BASE58_ALPHABET } from '../codec/base58.js';
 import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
 import type { BlockBufferPool } from './block-buffers.js';
 import { equalBytes, hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
+import { checkBlockStat } from './limits.js';
 
 /** Options for {@link FsBlockStore}. */
 export interface FsBlockStoreOptions {
@@ -135,15 +136,13 @@ export class FsBlockStore implements BlockStore {
     try {
       const pooled = this.readBuffers && (await this.readPooled(file, this.readBuffers));
       if (pooled) return pooled;
-      const data = await fs.readFile(file);
-      // The caller owns the whole ArrayBuffer (it may transfer it to a worker): a view
-      // into a buffer shared with anything else (Node's small-buffer pool) is copied out.
-      if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)
-        return new Uint8Array(data);
-      return new Uint8Array(data.buffer, 0, data.byteLength);
+      return await readBlockFile(file, hash);
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      // A FIFO, device or directory under a block name fails to read (ESPIPE, EAGAIN,
+      // EISDIR): report what it is rather than the system call's complaint.
+      if (code !== undefined) checkBlockStat(hash, await fs.stat(file).catch(() => REGULAR));
       throw fileError(e, file);
     }
   }
@@ -154,7 +153,7 @@ export class FsBlockStore implements BlockStore {
    */
   private async readPooled(file: string, pool: BlockBufferPool): Promise<Uint8Array | null> {
     if (this.syncReads) return readPooledSync(file, pool);
-    const fh = await fs.open(file, 'r');
+    const fh = await fs.open(file, READ_FLAGS);
     const buf = pool.take();
     try {
       // One read: a regular file returns less than asked for only at its end.
@@ -247,9 +246,43 @@ async function holdsBlock(file: string, hash: Uint8Array, size: number): Promise
   return equalBytes(hashBlock(existing), hash);
 }
 
+/**
+ * Block files are opened non-blocking: opening a FIFO planted under a block name would
+ * otherwise wait for a writer forever. Regular files read the same either way.
+ */
+const READ_FLAGS = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+
+/** Stands in for a file that vanished before it could be looked at. */
+const REGULAR = { size: 0, isFile: () => true };
+
+/**
+ * Reads a whole block file into a buffer of its own (the caller owns the whole
+ * ArrayBuffer: it may transfer it to a worker). The size is checked on the open file
+ * before anything is read, so a planted file of gigabytes costs one fstat, not its size
+ * in memory; bytes appended after the check are not read (the hash check catches them).
+ */
+async function readBlockFile(file: string, hash: Uint8Array): Promise<Uint8Array> {
+  const fh = await fs.open(file, READ_FLAGS);
+  try {
+    const st = await fh.stat();
+    checkBlockStat(hash, st);
+    const size = st.size;
+    const out = new Uint8Array(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await fh.read(out, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? out : out.subarray(0, filled);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** {@link FsBlockStore.readPooled} with synchronous calls (the `syncReads` option). */
 function readPooledSync(file: string, pool: BlockBufferPool): Uint8Array | null {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, READ_FLAGS);
   const buf = pool.take();
   try {
     return fitOrRelease(buf, readSync(fd, buf, 0, buf.length, 0), pool);

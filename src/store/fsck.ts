@@ -1,7 +1,7 @@
 /**
  * Store check (`hbs2 fsck`, spec §6.4 and §6.3): every file under `<prefix>/blocks/` must
- * be named by base58 of 32 bytes, hash to that name and not be empty (unless it is the
- * empty block). Leftover temp files are stale. With `repair`, bad blocks are moved to
+ * be named by base58 of 32 bytes, hash to that name, not be empty (unless it is the
+ * empty block) and not be larger than any block can be. Leftover temp files are stale. With `repair`, bad blocks are moved to
  * `<prefix>/quarantine/` (never deleted) and stale temp files are removed.
  */
 import { promises as fs } from 'node:fs';
@@ -9,12 +9,14 @@ import * as path from 'node:path';
 import { fileError, fsyncDir } from '../fsutil.js';
 import { isTempName } from './fs.js';
 import { equalBytes, hashBlock, hashToString, parseHash } from './hash.js';
+import { MAX_BLOCK_SIZE } from './limits.js';
 
 /** What is wrong with one file. */
 export type FsckProblemKind =
   | 'bad-name' // the name is not base58 of 32 bytes
   | 'hash-mismatch' // the content does not hash to the name
   | 'zero-size' // an empty file under a name that is not the empty block's hash
+  | 'oversize' // larger than any block can be (MAX_BLOCK_SIZE); never read
   | 'stale-temp' // a leftover temp file of an interrupted write
   | 'not-a-file' // a directory, link or special file where a block should be
   | 'unreadable'; // an I/O error while reading
@@ -149,6 +151,11 @@ export async function fsck(storePath: string, opts: FsckOptions = {}): Promise<F
       expected = parseHash(flat);
     } catch {
       await report('bad-name', abs, null, 'the name is not base58 of 32 bytes', flat);
+      return;
+    }
+    if (st.size > MAX_BLOCK_SIZE) {
+      // Not read: a planted file of gigabytes would otherwise be loaded whole.
+      await report('oversize', abs, flat, `${st.size} bytes, limit ${MAX_BLOCK_SIZE}`, flat);
       return;
     }
     let data: Buffer;

@@ -5,6 +5,12 @@ export { MemoryBlockStore } from './memory.js';
 export { BlockBufferPool } from './block-buffers.js';
 export { hashOnlySink } from './hash-only.js';
 export {
+  MAX_BLOCK_SIZE,
+  MAX_METADATA_TEXT_BYTES,
+  checkBlockSize,
+  checkBlockStat,
+} from './limits.js';
+export {
   fsck,
   type FsckOptions,
   type FsckProblem,

@@ -1,6 +1,7 @@
 /** An in-memory BlockStore, for tests and for short-lived work. */
 import type { BlockStore } from './blockstore.js';
 import { hashBlock, hashToString, verifyBlock } from './hash.js';
+import { checkBlockSize } from './limits.js';
 
 function key(hash: Uint8Array): string {
   return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
@@ -33,14 +34,17 @@ export class MemoryBlockStore implements BlockStore {
 
   /** {@inheritDoc BlockStore.get} */
   async get(hash: Uint8Array): Promise<Uint8Array | null> {
-    const e = this.blocks.get(key(hash));
-    if (!e) return null;
-    return verifyBlock(hash, e.block.slice());
+    const block = await this.getUnverified(hash);
+    return block && verifyBlock(hash, block);
   }
 
   /** {@inheritDoc BlockStore.getUnverified} */
   async getUnverified(hash: Uint8Array): Promise<Uint8Array | null> {
-    return this.blocks.get(key(hash))?.block.slice() ?? null;
+    const e = this.blocks.get(key(hash));
+    if (!e) return null;
+    // Same limit as the file-system store, so hostile-store tests hold for both.
+    checkBlockSize(hash, e.block.length);
+    return e.block.slice();
   }
 
   /** {@inheritDoc BlockStore.has} */

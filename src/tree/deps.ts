@@ -7,9 +7,8 @@ import { FormatError } from '../errors.js';
 import type { BlockStore } from '../store/blockstore.js';
 import { hashToString } from '../store/hash.js';
 import { MAX_TREE_DEPTH } from './constants.js';
-import { detectBlock } from './detect.js';
+import { decodeTreeBlock, detectBlock, rejectUnknownAnnotation } from './detect.js';
 import type { MTree } from './node.js';
-import { decodeTreeBlock } from './detect.js';
 
 /** Why a block is needed. */
 export type DepRole = 'root' | 'tree' | 'data' | 'metadata' | 'group-key' | 'annotation' | 'target';
@@ -35,7 +34,8 @@ function key(h: Uint8Array): string {
 /**
  * Yields the root and every block it depends on, each once, in pre-order. Missing blocks
  * are yielded with `present: false` (their own dependencies cannot be known). Corrupt
- * blocks throw an IntegrityError; undecodable tree blocks a FormatError.
+ * blocks throw an IntegrityError; undecodable tree blocks and annotations with an unknown
+ * encryption method a FormatError (after the blocks yielded before them).
  */
 export async function* collectDeps(
   store: Pick<BlockStore, 'get' | 'has'>,
@@ -77,9 +77,12 @@ export async function* collectDeps(
     if (!first(h)) return;
     if (depth > maxDepth) throw tooDeep(h);
     const block = await store.get(h);
+    const d = block && detectBlock(block);
+    // An annotation with an unknown encryption would otherwise list as a lone blob: it is
+    // refused before it is listed.
+    if (block && d?.type === 'blob') rejectUnknownAnnotation(block, h);
     yield { hash: h, role, present: block !== null };
-    if (!block) return;
-    const d = detectBlock(block);
+    if (!d) return;
     switch (d.type) {
       case 'merkle':
         yield* tree(d.tree, depth);

@@ -7,7 +7,9 @@
  * tree node is still a blob.
  */
 import { FormatError } from '../errors.js';
-import { decodeMTreeAnn, type MTreeAnn } from './annotation.js';
+import { hashToString } from '../store/hash.js';
+import { CborReader } from '../codec/cbor.js';
+import { decodeMTreeAnn, readAnnMetaData, type MTreeAnn } from './annotation.js';
 import { decodeMTree, type MTree } from './node.js';
 import {
   decodeAnnotatedHashRef,
@@ -47,6 +49,26 @@ export function detectBlock(block: Uint8Array): Detected {
   const sref = attempt(() => decodeSequentialRef(block));
   if (sref) return { type: 'sequential-ref', ref: sref };
   return { type: 'blob' };
+}
+
+/**
+ * A block that starts like an annotated tree and whose metadata decodes, but whose
+ * encryption does not, is an annotation from a newer or broken writer: reading it as raw
+ * data would print ciphertext as if it were content (`cat`) or hide the blocks it needs
+ * (`deps`). Throws a FormatError naming `hash` for such a block; returns for any other.
+ */
+export function rejectUnknownAnnotation(block: Uint8Array, hash: Uint8Array): void {
+  if (block[0] !== 0x84 || block[1] !== 0x00) return;
+  const r = new CborReader(block);
+  try {
+    r.record(3, 'MTreeAnn');
+    readAnnMetaData(r);
+  } catch {
+    return;
+  }
+  throw new FormatError(
+    `${hashToString(hash)}: annotated tree with an unknown or malformed encryption method`,
+  );
 }
 
 /**

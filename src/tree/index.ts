@@ -1,4 +1,4 @@
-/** Merkle trees: node and annotation codecs, chunker, writer, reader, detection, deps. */
+/** Merkle trees: node and annotation codecs, chunker, writer, reader, detection, deps, totals. */
 export { BLOCK_SIZE, LEAF_MAX, MAX_TREE_DEPTH, NODE_MAX } from './constants.js';
 export {
   decodeMTree,
@@ -56,6 +56,7 @@ export {
 } from './reader.js';
 export { decodeTreeBlock, detectBlock, type Detected } from './detect.js';
 export { collectDeps, type Dep, type DepRole, type DepsOptions } from './deps.js';
+export { treeTotals, type TreeTotals, type TreeTotalsOptions } from './totals.js';
 export {
   objectDataHashes,
   readObject,

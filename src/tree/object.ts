@@ -6,10 +6,9 @@
 import { FormatError, NoMatchingKeyError, NotFoundError } from '../errors.js';
 import type { BlockSource } from '../store/blockstore.js';
 import { hashToString } from '../store/hash.js';
-import { readAnnMetaData, type MTreeAnn } from './annotation.js';
-import { CborReader } from '../codec/cbor.js';
+import type { MTreeAnn } from './annotation.js';
 import { MAX_TREE_DEPTH } from './constants.js';
-import { detectBlock, type Detected } from './detect.js';
+import { detectBlock, rejectUnknownAnnotation, type Detected } from './detect.js';
 import { readTree, walkTree, type ReadTransform, type TreeRoot } from './reader.js';
 
 /** Supplies the per-block decryption of an encrypted annotated tree. */
@@ -42,25 +41,6 @@ async function load(source: BlockSource, hash: Uint8Array): Promise<Uint8Array> 
   const block = await source.get(hash);
   if (!block) throw new NotFoundError(`block ${hashToString(hash)} not found`);
   return block;
-}
-
-/**
- * A block that starts like an annotated tree and whose metadata decodes, but whose
- * encryption does not, is an annotation from a newer or broken writer: reading it as raw
- * data would print ciphertext as if it were content.
- */
-function rejectUnknownAnnotation(block: Uint8Array, hash: Uint8Array): void {
-  if (block[0] !== 0x84 || block[1] !== 0x00) return;
-  const r = new CborReader(block);
-  try {
-    r.record(3, 'MTreeAnn');
-    readAnnMetaData(r);
-  } catch {
-    return;
-  }
-  throw new FormatError(
-    `${hashToString(hash)}: annotated tree with an unknown or malformed encryption method`,
-  );
 }
 
 /** Follows references (AnnotatedHashRef, SequentialRef) to the object they name. */

@@ -57,6 +57,24 @@ export async function loadTreeBlock(source: BlockSource, hash: Uint8Array): Prom
   return decodeTreeBlock(block, name);
 }
 
+/** The error for a tree block that lists itself below itself (a cycle). */
+export function cyclicTreeError(root: Uint8Array, block: Uint8Array): FormatError {
+  return new FormatError(
+    `tree ${hashToString(root)} is cyclic: block ${hashToString(block)} contains itself`,
+  );
+}
+
+/** The error for a tree nested deeper than `maxDepth` levels, reached at `block`. */
+export function tooDeepTreeError(
+  root: Uint8Array,
+  maxDepth: number,
+  block: Uint8Array,
+): FormatError {
+  return new FormatError(
+    `tree ${hashToString(root)} is nested deeper than ${maxDepth} levels (at block ${hashToString(block)})`,
+  );
+}
+
 /** Yields the hashes of the tree's data blocks, in order. */
 export async function* walkTree(
   source: BlockSource,
@@ -76,14 +94,8 @@ export async function* walkTree(
     }
     for (const child of tree.children) {
       const k = key(child);
-      if (onPath.has(k))
-        throw new FormatError(
-          `tree ${hashToString(rootHash)} is cyclic: block ${hashToString(child)} contains itself`,
-        );
-      if (depth + 1 > maxDepth)
-        throw new FormatError(
-          `tree ${hashToString(rootHash)} is nested deeper than ${maxDepth} levels (at block ${hashToString(child)})`,
-        );
+      if (onPath.has(k)) throw cyclicTreeError(rootHash, child);
+      if (depth + 1 > maxDepth) throw tooDeepTreeError(rootHash, maxDepth, child);
       const sub = await loadTreeBlock(source, child);
       onPath.add(k);
       yield* visit(child, sub, depth + 1);

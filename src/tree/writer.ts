@@ -6,6 +6,8 @@
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
 import { BlockBufferPool } from '../store/block-buffers.js';
+import { MAX_BLOCK_SIZE } from '../store/limits.js';
+import { UsageError } from '../errors.js';
 import { TreeBuilder, type TreeShape } from './builder.js';
 import { chunkBytes } from './chunker.js';
 import { BLOCK_SIZE } from './constants.js';
@@ -88,6 +90,11 @@ export async function writeTree(
   };
 
   const blockSize = opts.blockSize ?? BLOCK_SIZE;
+  // Readers refuse blocks over MAX_BLOCK_SIZE; half of it leaves room for any transform.
+  if (blockSize > MAX_BLOCK_SIZE / 2)
+    throw new UsageError(
+      `data blocks of ${blockSize} bytes could not be read back (at most ${MAX_BLOCK_SIZE / 2})`,
+    );
   // Block buffers are given back once stored (a sink does not keep what it was given), so
   // a long input cycles through a few buffers instead of leaving 256 KiB of garbage each.
   const buffers = new BlockBufferPool(blockSize + (opts.blockSlack ?? 0), parallelism + 2);

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { yaml } from '../../config/yaml.js';
 import { describeObject } from '../../inspect/inspect.js';
-import type { FsBlockStore } from '../../store/index.js';
+import { checkBlockStat, type FsBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
 import { printJson, warn, writeStdout } from '../output.js';
@@ -24,7 +24,14 @@ export async function metadataCommand(
   else await writeStdout(yaml().stringify(desc));
 }
 
-/** Block sizes from the file system, without reading the blocks. */
+/**
+ * Block sizes from the file system, without reading the blocks. A block file over the
+ * size limit, or not a regular file, is refused here too, as reading it would be.
+ */
 function storeBlockSize(store: FsBlockStore): (h: Uint8Array) => Promise<number | null> {
-  return async (h) => (await fs.stat(store.blockPath(h)).catch(() => null))?.size ?? null;
+  return async (h) => {
+    const st = await fs.stat(store.blockPath(h)).catch(() => null);
+    if (st) checkBlockStat(h, st);
+    return st?.size ?? null;
+  };
 }

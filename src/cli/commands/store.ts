@@ -33,6 +33,7 @@ import {
   hashToString,
   parseHash,
   BlockBufferPool,
+  MAX_METADATA_TEXT_BYTES,
   type BlockSink,
   type FsBlockStoreOptions,
   type FsckProblem,
@@ -270,7 +271,10 @@ async function metadataText(
     throw new UsageError('give only one of --meta, --meta-file, --auto-meta, --short-meta-base58');
   if (opts.meta !== undefined) return opts.meta;
   if (opts.metaFile !== undefined)
-    return decodeUtf8Strict(await readFileChecked(opts.metaFile, 1024 * 1024), opts.metaFile);
+    return decodeUtf8Strict(
+      await readFileChecked(opts.metaFile, MAX_METADATA_TEXT_BYTES),
+      opts.metaFile,
+    );
   if (opts.shortMetaBase58 !== undefined)
     return decodeUtf8Strict(
       decodeBase58(opts.shortMetaBase58, '--short-meta-base58'),
