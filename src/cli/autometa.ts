@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
+import { UsageError } from '../errors.js';
 import { fileError } from '../fsutil.js';
 
 const BY_EXTENSION: Record<string, string> = {
@@ -63,8 +64,22 @@ export async function detectMimeType(file: string): Promise<string> {
   }
 }
 
-/** The metadata text `--auto-meta` and `metadata create --auto` record. */
+/**
+ * The metadata text `--auto-meta` and `metadata create --auto` record. Only for regular
+ * files: sniffing the type reads the file, and a pipe or device read here would lose
+ * those bytes for the store itself.
+ */
 export async function autoMetadata(file: string): Promise<string> {
+  let regular: boolean;
+  try {
+    regular = (await fs.stat(file)).isFile();
+  } catch (e) {
+    throw fileError(e, file);
+  }
+  if (!regular)
+    throw new UsageError(`--auto-meta needs a regular file; ${file} is a pipe or device`, {
+      hint: 'give the metadata with --meta, e.g. --meta \'file-name: "NAME"\'',
+    });
   const mime = await detectMimeType(file);
   return `file-name: "${path.basename(file)}"\nmime-type: "${mime}"`;
 }

@@ -256,7 +256,18 @@ async function annotationMetadata(
     };
   if (!block || !secret) return { metadata: none, warnings: [] };
   const crypt = ann.crypt as { nonce?: Uint8Array };
-  const opened = openMetadata(decodeSmallEncryptedBlock(block), secret, crypt.nonce);
+  let opened;
+  try {
+    opened = openMetadata(decodeSmallEncryptedBlock(block), secret, crypt.nonce);
+  } catch (e) {
+    if (!(e instanceof IntegrityError) && !(e instanceof FormatError)) throw e;
+    return {
+      metadata: none,
+      warnings: [
+        `metadata block ${encodeBase58(meta.hash)} does not open with the tree's group secret (${e.message})`,
+      ],
+    };
+  }
   if (opened.nonceRule !== 'unknown')
     return { metadata: { kind: 'ref', text: opened.text, encrypted }, warnings: [] };
   return {
@@ -283,7 +294,7 @@ export async function describeMetadata(
 }
 
 /**
- * Whether `secret` really is the tree's: decrypts its metadata block or, without one, its
+ * Whether `secret` really is the tree's: decrypts its metadata block or, failing that, its
  * first data block. A secret found through the key index only matches a declared id, and
  * a forged group key can declare any id, so finding a secret proves nothing by itself.
  */
@@ -293,17 +304,28 @@ async function trialDecryption(
   secret: Uint8Array,
   firstData: Uint8Array | null,
 ): Promise<'decrypted' | 'failed' | 'nothing-to-try'> {
+  // The metadata block first (one small read); then the first data block, since anyone
+  // can attach a metadata block that does not open to a tree that does.
   const metaBlock = ann.meta.kind === 'ref' ? await store.get(ann.meta.hash) : null;
-  const dataBlock = !metaBlock && firstData ? await store.get(firstData) : null;
-  if (!metaBlock && !dataBlock) return 'nothing-to-try';
-  try {
-    if (metaBlock) decryptMetadata(decodeSmallEncryptedBlock(metaBlock), secret);
-    else await decryptTransform(ann, secret)(dataBlock!, 1n); // readers count blocks from 1
-    return 'decrypted';
-  } catch (e) {
-    if (e instanceof IntegrityError || e instanceof FormatError) return 'failed';
-    throw e;
+  const attempts: (() => Promise<unknown>)[] = [];
+  if (metaBlock)
+    attempts.push(async () => decryptMetadata(decodeSmallEncryptedBlock(metaBlock), secret));
+  if (firstData)
+    attempts.push(async () => {
+      const dataBlock = await store.get(firstData);
+      if (!dataBlock) throw new NotFoundError(`block ${encodeBase58(firstData)} not found`);
+      return decryptTransform(ann, secret)(dataBlock, 1n); // readers count blocks from 1
+    });
+  if (attempts.length === 0) return 'nothing-to-try';
+  for (const attempt of attempts) {
+    try {
+      await attempt();
+      return 'decrypted';
+    } catch (e) {
+      if (!(e instanceof IntegrityError) && !(e instanceof FormatError)) throw e;
+    }
   }
+  return 'failed';
 }
 
 async function describeAnnotation(

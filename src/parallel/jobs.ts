@@ -9,6 +9,9 @@ import { IntegrityError } from '../errors.js';
 import { equalBytes, verifyBlock } from '../store/hash.js';
 import {
   CHUNK_CHANGED,
+  MAC_FAILED,
+  METHOD2_OVERHEAD,
+  NONCE_MISMATCH,
   decodeMethod2Block,
   expectedMethod2Nonce,
   method2Header,
@@ -63,19 +66,12 @@ export type BlockJob =
       expect?: Uint8Array;
     };
 
-/** The message of a decryption job whose MAC does not verify (callers add the block). */
-export const MAC_FAILED = 'decryption failed (MAC does not verify)';
-
-/**
- * The message of a method-2 block whose stored nonce is not the one its content and
- * position give: a block moved, duplicated or spliced in from elsewhere.
- */
-export const NONCE_MISMATCH =
-  'nonce does not match its content and position (block moved, duplicated or spliced)';
+// The messages of failed block jobs live with the block crypto (callers add the block).
+export { MAC_FAILED, NONCE_MISMATCH } from '../tree/encrypt.js';
 
 /** Bytes a job's input buffer needs after its data so the result fits in place. */
 export function jobSlack(op: BlockJob['op']): number {
-  return op === 'encrypt1' ? 16 : op === 'encrypt2' ? 64 : 0;
+  return op === 'encrypt1' ? 16 : op === 'encrypt2' ? METHOD2_OVERHEAD : 0;
 }
 
 /** The result: the output block and, for blocks about to be stored, their hash. */
@@ -178,8 +174,12 @@ export function runBlockJob(
       if (b.box.length < 16) throw new IntegrityError(MAC_FAILED);
       const plain = c.secretboxOpenInto(out.scratch(b.box.length - 16), b.box, b.nonce, job.key0);
       if (!plain) throw new IntegrityError(MAC_FAILED);
-      const t = { key0: job.key0, nonce0: job.nonce0, nonceS: job.nonce0 };
-      if (!equalBytes(b.nonce, expectedMethod2Nonce(t, job.opts, job.nk, plain, job.index, c)))
+      if (
+        !equalBytes(
+          b.nonce,
+          expectedMethod2Nonce(job.nonce0, job.opts, job.nk, plain, job.index, c),
+        )
+      )
         throw new IntegrityError(NONCE_MISMATCH);
       return { block: out.result(job.data, plain) };
     }

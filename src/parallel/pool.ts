@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { crypto } from '../crypto/index.js';
-import { Hbs2Error, IntegrityError } from '../errors.js';
+import { FormatError, Hbs2Error, IntegrityError, NotFoundError, UsageError } from '../errors.js';
 import { jobSlack, runBlockJob, type BlockJob, type BlockResult } from './jobs.js';
 
 /** Something that runs block jobs, in a pool or inline. */
@@ -56,18 +56,13 @@ export function workerPool(size = availableParallelism()): BlockRunner {
         hash?: Uint8Array;
         error?: string;
         hint?: string;
-        integrity?: boolean;
+        exitCode?: number;
       }) => {
         load[i]!--;
         const p = pending.get(msg.id);
         if (!p) return;
         pending.delete(msg.id);
-        if (msg.error !== undefined)
-          p.reject(
-            msg.integrity
-              ? new IntegrityError(msg.error, { hint: msg.hint })
-              : new Hbs2Error(msg.error, { hint: msg.hint }),
-          );
+        if (msg.error !== undefined) p.reject(workerError(msg.error, msg.hint, msg.exitCode));
         else p.resolve(msg.hash ? { block: msg.block!, hash: msg.hash } : { block: msg.block! });
       },
     );
@@ -99,6 +94,20 @@ export function workerPool(size = availableParallelism()): BlockRunner {
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+}
+
+/** The error classes a worker's failure is rebuilt as, by exit code. */
+const ERROR_CLASSES: Record<number, typeof Hbs2Error> = {
+  2: UsageError,
+  3: FormatError,
+  4: IntegrityError,
+  6: NotFoundError,
+};
+
+/** A worker's failure as the same family of error on this side (plain Hbs2Error otherwise). */
+function workerError(message: string, hint: string | undefined, exitCode?: number): Hbs2Error {
+  const Class = (exitCode !== undefined && ERROR_CLASSES[exitCode]) || Hbs2Error;
+  return new Class(message, { hint });
 }
 
 /**

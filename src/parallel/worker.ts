@@ -18,12 +18,12 @@ parentPort!.on('message', (msg: { id: number; job: BlockJob }) => {
       r.block.buffer as ArrayBuffer,
     ]);
   } catch (e) {
-    const integrity = e instanceof Hbs2Error && e.exitCode === 4;
+    // The class travels as its exit code, so the caller rethrows the same family.
     parentPort!.postMessage({
       id: msg.id,
       error: e instanceof Error ? e.message : String(e),
       hint: e instanceof Hbs2Error ? e.hint : undefined,
-      integrity,
+      exitCode: e instanceof Hbs2Error ? e.exitCode : undefined,
     });
   }
 });

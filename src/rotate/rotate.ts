@@ -8,14 +8,14 @@
  */
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto } from '../crypto/index.js';
-import { FormatError, NotFoundError } from '../errors.js';
+import { FormatError, IntegrityError, NotFoundError } from '../errors.js';
 import { groupKeyBytes, type GroupKey } from '../groupkey/model.js';
 import { openGroupKey, type KeyringSource } from '../groupkey/open.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockStore } from '../store/blockstore.js';
 import { encodeMTreeAnn, type MTreeAnn } from '../tree/annotation.js';
 import { detectBlock } from '../tree/detect.js';
-import { decodeSmallEncryptedBlock, decryptMetadata } from '../tree/encrypt.js';
+import { decodeSmallEncryptedBlock, openMetadata } from '../tree/encrypt.js';
 import {
   decryptTransform,
   symmCrypt,
@@ -92,12 +92,23 @@ export async function rotateTree(
     const root = await store.put(encodeMTreeAnn(next));
     return { root, mode: 'reannotated', blocksWritten: written() };
   }
+  // Re-encryption would seal the metadata under the new secret, vouching for it: only
+  // metadata the old secret vouches for is carried over (not clear text added to an
+  // encrypted tree, nor a block whose nonce is not this tree's).
   let metadata: string | undefined;
-  if (ann.meta.kind === 'short') metadata = ann.meta.text;
-  else if (ann.meta.kind === 'ref') {
+  const untrusted = (why: string) =>
+    new IntegrityError(`${name}: ${why}; not re-encrypting it under the new secret`, {
+      hint: '`hbs2 cat --metadata` shows it as a warning; rotate the original root instead',
+    });
+  if (ann.meta.kind === 'short')
+    throw untrusted('the tree carries clear-text metadata the group key does not protect');
+  if (ann.meta.kind === 'ref') {
     const m = await baseStore.get(ann.meta.hash);
     if (!m) throw new NotFoundError(`metadata block ${encodeBase58(ann.meta.hash)} not found`);
-    metadata = decryptMetadata(decodeSmallEncryptedBlock(m), old.secret);
+    const opened = openMetadata(decodeSmallEncryptedBlock(m), old.secret, crypt.nonce);
+    if (opened.nonceRule === 'unknown')
+      throw untrusted(`metadata block ${encodeBase58(ann.meta.hash)} is not this tree's`);
+    metadata = opened.text;
   }
   const plain = readTree(
     baseStore,

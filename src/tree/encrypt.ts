@@ -104,8 +104,21 @@ export function encryptKeyedMethod2(
 /** The message when a chunk read in the second pass differs from the first pass. */
 export const CHUNK_CHANGED = 'the input changed while it was being stored';
 
-/** Bytes a method-2 block adds around its secretbox: `82`, the nonce, the bytes header. */
-export const METHOD2_OVERHEAD = 1 + 28 + 5;
+/** The message of a data block whose MAC does not verify (callers add the block). */
+export const MAC_FAILED = 'decryption failed (MAC does not verify)';
+
+/**
+ * The message of a method-2 block whose stored nonce is not the one its content and
+ * position give: a block moved, duplicated or spliced in from elsewhere.
+ */
+export const NONCE_MISMATCH =
+  'nonce does not match its content and position (block moved, duplicated or spliced)';
+
+/**
+ * Bytes a method-2 block adds to its plaintext at most: `82`, the newtype nonce (28), the
+ * byte-string head (≤ 5) and the 16-byte MAC.
+ */
+export const METHOD2_OVERHEAD = 1 + 28 + 5 + 16;
 
 /** The CBOR pair `(Nonce, box)` of a method-2 block. */
 export function method2Block(nonce: Uint8Array, box: Uint8Array): Uint8Array {
@@ -151,7 +164,7 @@ export function decodeMethod2Block(stored: Uint8Array, blockName: string): Metho
  * nonce to detect blocks that were moved, duplicated or spliced from another tree.
  */
 export function expectedMethod2Nonce(
-  t: TreeCipher,
+  nonce0: Uint8Array,
   opts: Method2Options,
   nk: Uint8Array,
   plain: Uint8Array,
@@ -160,7 +173,7 @@ export function expectedMethod2Nonce(
 ): Uint8Array {
   if (isKeyedMethod2(opts)) return blockNonceDigest(nk, index, plain, c).subarray(0, 24);
   const s = c.sipHash24(sipKey(opts.a, opts.b), plain);
-  return nonceWithCounter(t.nonce0, BigInt.asUintN(64, index + s));
+  return nonceWithCounter(nonce0, BigInt.asUintN(64, index + s));
 }
 
 /** Decrypts a stored block of either method; a failed MAC is an IntegrityError. */
@@ -253,28 +266,31 @@ export function encodeShortMetadata(text: string): Uint8Array {
 }
 
 /**
- * Encrypts tree metadata under the keyed metadata nonce `m` (keyed-nonces.ts): key
- * `HKDF-Expand(secret, m)`, secretbox nonce `m[0..24)`. Different texts never share a
- * key and nonce; the same text under the same secret gives the same block.
+ * Encrypts the metadata of the tree whose nonce is `treeNonce` under the keyed metadata
+ * nonce `m` (keyed-nonces.ts): key `HKDF-Expand(secret, m)`, secretbox nonce `m[0..24)`.
+ * Different texts never share a key and nonce; the same text of the same tree under the
+ * same secret gives the same block.
  */
 export function encryptMetadata(
   secret: Uint8Array,
+  treeNonce: Uint8Array,
   groupKeyHash: Uint8Array,
   text: string,
   c: CryptoProvider = crypto(),
 ): Uint8Array {
   const plaintext = encodeShortMetadata(text);
-  const nonceS = metadataNonce(secret, plaintext, c);
+  const nonceS = metadataNonce(secret, treeNonce, plaintext, c);
   const t = treeCipher(secret, nonceS, c);
   const box = c.secretbox(plaintext, t.nonce0, t.key0);
   return encodeSmallEncryptedBlock({ groupKeyHash, nonceS, box });
 }
 
 /**
- * How a metadata block's nonce was made, judged from its decrypted plaintext: `keyed`
- * (this toolkit), `hash` (hbs2-cli's `H(plaintext)`), `tree-nonce` (hbs2-core's older
+ * How a metadata block's nonce was made, judged from its decrypted plaintext and the
+ * tree's nonce: `keyed` (this toolkit, bound to the tree), `hash` (hbs2-cli's and the
+ * fork's `H(plaintext)`, not bound to any tree), `tree-nonce` (hbs2-core's older
  * `createEncryptedTree`, which reuses the tree's nonce), or `unknown` — a nonce no known
- * writer gives this text, e.g. a block taken from elsewhere.
+ * writer gives this text in this tree, e.g. a block taken from another tree.
  */
 export type MetadataNonceRule = 'keyed' | 'hash' | 'tree-nonce' | 'unknown';
 
@@ -285,9 +301,9 @@ export interface OpenedMetadata {
 }
 
 /**
- * Opens encrypted metadata and checks its nonce against its text (`treeNonce` is the
- * annotation's `nonceS`, for hbs2-core's older rule). The payload must be
- * `ShortMetadata text`.
+ * Opens encrypted metadata and checks its nonce against its text and `treeNonce` (the
+ * annotation's `nonceS`; without it only the unbound `hash` rule can match). The payload
+ * must be `ShortMetadata text`.
  */
 export function openMetadata(
   block: SmallEncryptedBlock,
@@ -302,13 +318,14 @@ export function openMetadata(
   if (tag !== 1) throw r.fail('encrypted metadata is not short text metadata');
   const text = r.text();
   const n = block.nonceS;
-  const nonceRule: MetadataNonceRule = equalBytes(n, metadataNonce(secret, plain, c))
-    ? 'keyed'
-    : equalBytes(n, c.blake2b256(plain))
-      ? 'hash'
-      : treeNonce && equalBytes(n, treeNonce)
-        ? 'tree-nonce'
-        : 'unknown';
+  const nonceRule: MetadataNonceRule =
+    treeNonce && equalBytes(n, metadataNonce(secret, treeNonce, plain, c))
+      ? 'keyed'
+      : equalBytes(n, c.blake2b256(plain))
+        ? 'hash'
+        : treeNonce && equalBytes(n, treeNonce)
+          ? 'tree-nonce'
+          : 'unknown';
   return { text, nonceRule };
 }
 

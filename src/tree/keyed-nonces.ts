@@ -9,8 +9,9 @@
  *   secret over the chunks' block-nonce digests, so members get deduplication (same
  *   content and secret → same root) and outsiders cannot confirm a guessed content.
  * - Metadata nonce (this toolkit's rule, docs/formats.md): a MAC keyed by the group secret
- *   over `serialise(ShortMetadata text)`, so two different texts never share a key and
- *   nonce, and a guessed text cannot be confirmed without the secret.
+ *   over the tree nonce and `serialise(ShortMetadata text)`, so two different texts never
+ *   share a key and nonce, a guessed text cannot be confirmed without the secret, and a
+ *   metadata block moved to another tree is recognised as foreign.
  *
  * Readers take every nonce from the stored bytes, so hbs2 reads all of this unchanged.
  */
@@ -119,15 +120,22 @@ export class KeyedTreeNonceBuilder {
 
 /**
  * The keyed metadata nonce `m = HMAC(HKDF-Expand(secret, "hbs2tk-metadata-nonce"),
- * plaintext)`, where `plaintext` is `serialise(ShortMetadata text)`. The metadata block is
+ * u32be(len nonceS) ‖ nonceS ‖ plaintext)`, where `plaintext` is
+ * `serialise(ShortMetadata text)` and `nonceS` the tree's nonce. Binding the tree nonce in
+ * means a metadata block moved to another tree no longer matches there. The block is
  * sealed with key `HKDF-Expand(secret, m)` and nonce `m[0..24)`.
  */
 export function metadataNonce(
   secret: Uint8Array,
+  treeNonce: Uint8Array,
   plaintext: Uint8Array,
   c: CryptoProvider = crypto(),
 ): Uint8Array {
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, treeNonce.length);
   return new IncrementalHmac(hkdfExpand32(secret, METADATA_NONCE_INFO, c), c)
+    .update(length)
+    .update(treeNonce)
     .update(plaintext)
     .digest();
 }

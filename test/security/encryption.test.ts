@@ -233,6 +233,95 @@ describe('metadata the group secret does not vouch for', () => {
   });
 });
 
+describe('found by the second review of this change', () => {
+  it('a metadata block moved from another tree is foreign there (bound to its tree nonce)', () => {
+    const big = ok(['store', '-g', 'team.gk', '-k', 'A.key', '--meta', 'big name', 'f1.bin']);
+    fs.writeFileSync(file('small.bin'), 'small file');
+    const small = ok([
+      'store',
+      '-g',
+      'team.gk',
+      '-k',
+      'A.key',
+      '--meta',
+      'small name',
+      'small.bin',
+    ]);
+    const smallAnn = annOf(small);
+    const moved = putBlock(storeDir(), encodeMTreeAnn({ ...annOf(big), meta: smallAnn.meta }));
+    const d = describeJson(moved);
+    expect(d.metadata.text).toBeNull();
+    expect(d.warnings?.join('\n')).toMatch(/not one a writer gives its text.*small name/);
+    // rotate to a new secret refuses to vouch for it (or for clear text) under the new key.
+    ok(['groupkey-new', 'team', '-o', 'team2.gk']);
+    const clear = putBlock(
+      storeDir(),
+      encodeMTreeAnn({ ...annOf(big), meta: { kind: 'short', text: 'evil.txt' } }),
+    );
+    for (const root of [moved, clear])
+      expectOneError(hbs2(['rotate', root, '-g', 'team2.gk', '-k', 'A.key']), 4, {
+        text: 'not re-encrypting it',
+        emptyStdout: true,
+      });
+    // The honest tree rotates, metadata and all.
+    const rotated = ok(['rotate', big, '-g', 'team2.gk', '-k', 'A.key']);
+    expect(describeJson(rotated).metadata.text).toBe('big name');
+  });
+
+  it('a metadata block that does not open: a warning, and the data still proves the key', () => {
+    const root = ok(['store', '-g', 'team.gk', '-k', 'A.key', 'f1.bin']);
+    const plainBlock = putBlock(storeDir(), new TextEncoder().encode('file-name: "x"'));
+    const bad = putBlock(
+      storeDir(),
+      encodeMTreeAnn({ ...annOf(root), meta: { kind: 'ref', hash: decodeBase58(plainBlock) } }),
+    );
+    const d = JSON.parse(ok(['cat', '--metadata', '--json', '-k', 'A.key', bad])) as Description & {
+      encryption: { canDecrypt: boolean };
+    };
+    expect(d.encryption.canDecrypt).toBe(true);
+    expect(d.metadata.text).toBeNull();
+    expect(d.warnings?.join('\n')).toMatch(/does not open with the tree's group secret/);
+  });
+
+  it('a malformed method-2 block is exit 4 naming it, in the pooled reader as inline', () => {
+    const big = Buffer.from(xorshiftBytes(12 * 262_144, 6));
+    fs.writeFileSync(file('big6.bin'), big);
+    const small = Buffer.from(xorshiftBytes(2 * 262_144, 7));
+    fs.writeFileSync(file('small7.bin'), small);
+    for (const f of ['big6.bin', 'small7.bin']) {
+      const ann = annOf(ok(['store', '-g', 'team.gk', '-k', 'A.key', f]));
+      if (ann.tree.type !== 'leaf') throw new Error('expected one leaf');
+      const garbage = putBlock(storeDir(), new TextEncoder().encode('not a method 2 block'));
+      const hashes = [...ann.tree.hashes];
+      hashes[1] = decodeBase58(garbage);
+      const tree = { type: 'leaf' as const, hashes };
+      putBlock(storeDir(), encodeMTree(tree));
+      const root = putBlock(storeDir(), encodeMTreeAnn({ ...ann, tree }));
+      expectOneError(catBytes(root), 4, { text: `data block 2 (${garbage})` });
+    }
+  });
+
+  it('--auto-meta of a pipe is a usage error before anything is read', () => {
+    const env = hbs2Env(dir(), storeDir());
+    const r = spawnSync(
+      'bash',
+      ['-c', `node ${JSON.stringify(BIN)} store -g team.gk -k A.key --auto-meta <(cat f1.bin)`],
+      { cwd: dir(), env, encoding: 'utf8' },
+    );
+    expectOneError(r, 2, { text: '--auto-meta needs a regular file', emptyStdout: true });
+  });
+
+  it('a /proc file (size 0, not empty) is read once and stored whole', () => {
+    const root = ok(['store', '-g', 'team.gk', '-k', 'A.key', '/proc/self/mounts']);
+    expect(catBytes(root).stdout.length).toBeGreaterThan(0);
+  });
+
+  it('--method and --random-nonce without -g are usage errors', () => {
+    expectOneError(hbs2(['store', '--method', '1', 'f1.bin']), 2, { text: '--method' });
+    expectOneError(hbs2(['store', '--random-nonce', 'f1.bin']), 2, { text: '--random-nonce' });
+  });
+});
+
 describe('store -g reads its input once (review §3)', () => {
   it('<(cat f) stores the content, not an empty tree', () => {
     const env = hbs2Env(dir(), storeDir());

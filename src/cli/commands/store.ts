@@ -160,7 +160,9 @@ export async function openInput(
       if (closeAtEnd) await close();
     }
   }
-  const twice = regular && opts.rereadable === true;
+  // Files that report size 0 but are not empty (/proc, sysfs) cannot be relied on to
+  // give the same bytes twice: they are read once, like a pipe.
+  const twice = regular && size > 0 && opts.rereadable === true;
   return {
     source: read(!twice),
     size: regular ? size : undefined,
@@ -369,6 +371,10 @@ export async function storeCommand(
   }
   if (opts.keyring !== undefined && opts.keyring.length > 0)
     throw new UsageError('-k is only used with -g GROUPKEY');
+  if (opts.method !== undefined || opts.randomNonce)
+    throw new UsageError(
+      `${opts.method !== undefined ? '--method' : '--random-nonce'} is only used with -g GROUPKEY`,
+    );
   const input = await openInput(file);
   if (meta !== undefined) {
     const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
@@ -715,7 +721,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--short-meta-base58 <b58>', 'metadata text given as base58 of its UTF-8 bytes')
     .option(
       '--random-nonce',
-      'with -g: a random tree nonce (no deduplication: equal files do not encrypt equally)',
+      'with -g: a random tree nonce (no deduplication; equal files get different roots)',
     )
     .option(
       '--method <n>',
@@ -727,7 +733,9 @@ export function register(program: Command, ctx: CliContext): void {
         'under the same secret gives the same root, so members deduplicate, while nonces are\n' +
         'keyed by the secret, so nobody without it can confirm a guess of the content or of\n' +
         'the metadata. The file is read twice (nonce pass, then encryption, every chunk\n' +
-        're-checked); stdin, pipes and devices are read once under a random nonce.\n' +
+        're-checked); stdin, pipes, devices and files of size 0 (/proc) are read once\n' +
+        'under a random tree nonce. Block nonces follow hbs2 (position and content), so\n' +
+        'equal chunks of two trees under one secret stay recognisable as equal.\n' +
         '--method 1 writes exactly what hbs2 0.24 `store -g` writes (same roots), but its tree\n' +
         'nonce is an unkeyed hash of the content: anyone with the store can confirm a guess of\n' +
         'the whole file, and equal files are visibly equal. Every hbs2 version reads both.\n' +

@@ -139,20 +139,29 @@ describe.each(backends.map((c) => [c.name, c] as const))('keyed nonces (%s backe
     const text = 'file-name: "a.txt"';
     const plaintext = encodeShortMetadata(text);
     expect(hex(plaintext)).toBe('82017266696c652d6e616d653a2022612e74787422');
-    const m = metadataNonce(gks, plaintext, c);
-    expect(hex(m)).toBe('6fc568a39b879ebbda8a216ae4409a9fe93a4cd47e53b0a04e3374c5fcfb7c35');
+    // The tree nonce of the one-chunk tree "hello" above.
+    const treeNonce = unhex('f964806465e8df339f485178e59cd20c7cb0f9f209f0199ef6d16fd07f514a09');
+    const m = metadataNonce(gks, treeNonce, plaintext, c);
+    expect(hex(m)).toBe('aaefbe017c35d8454352977f9a7d7070868b6a50ed90efa05e0375ef2b7d216e');
     expect(hex(hkdfExpand32(gks, m, c))).toBe(
-      '2b6353f3b175db5eb1cf2e8a29028fdeb0e8e8a06bef2f4a00c76d89a2515445',
+      'c035e8191af3fae74b0752a41aab76a6dcdbb15787408ddc469d323afd2c5daa',
+    );
+    const other = new Uint8Array(32).fill(5);
+    expect(hex(metadataNonce(gks, other, plaintext, c))).toBe(
+      '8ff6a066a4f4f16de116894ae111b7ff52d13cfdc672d73d476f4c9ba84fa500',
     );
     const gkh = c.blake2b256(new Uint8Array(0));
-    const block = encryptMetadata(gks, gkh, text, c);
+    const block = encryptMetadata(gks, treeNonce, gkh, text, c);
     const decoded = decodeSmallEncryptedBlock(block);
     expect(hex(decoded.nonceS)).toBe(hex(m));
-    expect(openMetadata(decoded, gks, undefined, c)).toEqual({ text, nonceRule: 'keyed' });
+    expect(openMetadata(decoded, gks, treeNonce, c)).toEqual({ text, nonceRule: 'keyed' });
+    // Bound to its tree: in another tree (or with no tree nonce) it is foreign.
+    expect(openMetadata(decoded, gks, other, c).nonceRule).toBe('unknown');
+    expect(openMetadata(decoded, gks, undefined, c).nonceRule).toBe('unknown');
     // Different texts never share a nonce; the same text gives the same block.
-    const other = decodeSmallEncryptedBlock(encryptMetadata(gks, gkh, 'file-name: "b.txt"', c));
-    expect(hex(other.nonceS)).not.toBe(hex(m));
-    expect(hex(encryptMetadata(gks, gkh, text, c))).toBe(hex(block));
+    const b = encryptMetadata(gks, treeNonce, gkh, 'file-name: "b.txt"', c);
+    expect(hex(decodeSmallEncryptedBlock(b).nonceS)).not.toBe(hex(m));
+    expect(hex(encryptMetadata(gks, treeNonce, gkh, text, c))).toBe(hex(block));
     // The nonce is not the public hash of the text (nobody can confirm a guessed text).
     expect(hex(m)).not.toBe(hex(c.blake2b256(plaintext)));
   });
