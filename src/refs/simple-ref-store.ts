@@ -108,15 +108,16 @@ export class SimpleRefStore implements RefStore {
     return withLockFile(
       this.lockPath,
       async () => {
-        try {
-          await fs.unlink(file);
-        } catch (e) {
-          const code = errnoCode(e);
-          if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-          throw fileError(e, file);
-        }
-        await fsyncDir(path.dirname(file));
-        return true;
+        const removed = await fs.unlink(file).then(
+          () => true,
+          (e: unknown) => {
+            const code = errnoCode(e);
+            if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+            throw fileError(e, file);
+          },
+        );
+        if (removed) await fsyncDir(path.dirname(file));
+        return removed;
       },
       this.lockOptions,
     );
