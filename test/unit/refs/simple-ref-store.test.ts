@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeBase58, encodeBase58 } from '../../../src/codec/base58.js';
 import { FormatError, Hbs2Error } from '../../../src/errors.js';
@@ -52,6 +53,27 @@ describe('SimpleRefStore', () => {
     });
     expect(seen).toBeNull();
     expect(await refs.getRef(K)).toEqual(V);
+  });
+
+  it('any ref file content reads as a 32-byte value or a FormatError', async () => {
+    const refs = new SimpleRefStore(dir);
+    fs.mkdirSync(path.dirname(refFile()), { recursive: true });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.uint8Array({ maxLength: 60 }), fc.constant(V), fc.constant(new Uint8Array(33))),
+        async (bytes) => {
+          // Raw bytes, or the base58 text of a hash-sized (or not) value.
+          const text = bytes.length >= 32 ? encodeBase58(bytes) : Buffer.from(bytes);
+          fs.writeFileSync(refFile(), text);
+          try {
+            expect(await refs.getRef(K)).toHaveLength(32);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FormatError);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('decide returning null or the same value writes nothing', async () => {
