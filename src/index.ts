@@ -1,6 +1,6 @@
 /**
  * The public library API of the hbs2 toolkit, re-exported by module in layering order
- * (DESIGN.md): errors → codec → crypto → keyring/groupkey → store → tree → acb/sigil →
+ * (DESIGN.md): errors → codec → crypto → keyring/groupkey → store → tree/refs → acb/sigil →
  * rotate, plus the config reader and the parallel block runner. Nothing here prints,
  * exits or reads environment variables; the `hbs2` CLI is built on these.
  */
@@ -13,6 +13,7 @@ export * from './groupkey/index.js';
 export * from './store/index.js';
 export * from './tree/index.js';
 export * from './tree/encrypt.js';
+export * from './refs/index.js';
 export * from './acb/index.js';
 export * from './sigil/index.js';
 export * from './rotate/key-index.js';

@@ -31,6 +31,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   rotate: () => import('./commands/rotate.js'),
   acb: () => import('./commands/acb.js'),
   sigil: () => import('./commands/sigil.js'),
+  lwwref: () => import('./commands/lwwref.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
@@ -54,6 +55,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   rotate: ['rotate'],
   acb: ['acb'],
   sigil: ['sigil'],
+  lwwref: ['lwwref'],
 };
 
 /**

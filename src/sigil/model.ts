@@ -16,6 +16,7 @@ import {
   writeNewtypeBytes,
 } from '../codec/hbs2.js';
 import { checkRecipientKey } from '../crypto/index.js';
+import { readSignedBox, writeSignedBox, type SignedBox } from '../refs/signed-box.js';
 
 /** What a sigil states. */
 export interface SigilData {
@@ -27,15 +28,7 @@ export interface SigilData {
   ext: Uint8Array | null;
 }
 
-/** A `SignedBox`: the exact signed bytes are kept so re-encoding is byte-identical. */
-export interface SignedBox {
-  /** The key the signature is checked with. */
-  signKey: Uint8Array;
-  /** The embedded CBOR of {@link SigilData}, exactly as signed. */
-  payload: Uint8Array;
-  /** Detached Ed25519 signature over `payload` (64 bytes). */
-  signature: Uint8Array;
-}
+export type { SignedBox };
 
 /** A sigil as stored (not yet verified). */
 export interface Sigil {
@@ -74,11 +67,7 @@ export function encodeSigil(s: Sigil): Uint8Array {
   const w = new CborWriter(256 + s.box.payload.length);
   w.array(3).int(0);
   writeNewtypeBytes(w, s.signKey);
-  w.array(4).int(0);
-  writeNewtypeBytes(w, s.box.signKey);
-  w.bytes(s.box.payload);
-  writeNewtypeBytes(w, s.box.signature);
-  return w.finish();
+  return writeSignedBox(w, s.box).finish();
 }
 
 /** Decodes a sigil's structure without checking its signature. */
@@ -86,9 +75,5 @@ export function decodeSigil(bytes: Uint8Array, what = 'sigil'): Sigil {
   const r = new CborReader(bytes, what);
   r.record(2, 'sigil');
   const signKey = new Uint8Array(readNewtypeBytes(r, 'sigil signing key', 32));
-  r.record(3, 'signed box');
-  const boxKey = new Uint8Array(readNewtypeBytes(r, 'signed box signing key', 32));
-  const payload = new Uint8Array(r.bytes());
-  const signature = new Uint8Array(readNewtypeBytes(r, 'signed box signature', 64));
-  return { signKey, box: { signKey: boxKey, payload, signature } };
+  return { signKey, box: readSignedBox(r) };
 }

@@ -6,7 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram, modulesFor } from '../../../src/cli/main.js';
 
 const ctx = { env: {} };
-const ALL = ['keyring', 'config', 'groupkey', 'store', 'metadata', 'rotate', 'acb', 'sigil'];
+const ALL = [
+  'keyring',
+  'config',
+  'groupkey',
+  'store',
+  'metadata',
+  'rotate',
+  'acb',
+  'sigil',
+  'lwwref',
+];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {
   return program.commands.flatMap((c) => [c.name(), ...c.aliases()]);

@@ -1,0 +1,144 @@
+/**
+ * `hbs2 lwwref get|set`: hbs2's signed "last write wins" pointers in the store (spec
+ * refs-and-lwwref §6). Thin wrappers over getLwwRef / setLwwRef of src/refs.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { parseBase58Key } from '../../acb/key.js';
+import { encodeBase58 } from '../../codec/base58.js';
+import { NoMatchingKeyError, UsageError } from '../../errors.js';
+import type { Keyring } from '../../keyring/keyring.js';
+import {
+  formatLwwRef,
+  getLwwRef,
+  setLwwRef,
+  SimpleRefStore,
+  type DiscardedCurrent,
+  type VerifiedLwwRef,
+} from '../../refs/index.js';
+import { FsBlockStore } from '../../store/fs.js';
+import { equalBytes, parseHash } from '../../store/hash.js';
+import { collect } from '../args.js';
+import type { CliContext } from '../context.js';
+import { loadKeyringsFromPaths } from '../keyrings.js';
+import { printJson, warn, writeStdout } from '../output.js';
+import { resolveKeyringPaths, resolveStorePath } from '../settings.js';
+
+/** The ref and block stores of the command's store directory (simple layout). */
+async function openLwwStores(ctx: CliContext, prefix: string | undefined) {
+  const dir = await resolveStorePath(ctx, prefix);
+  // Writing refs/ files into an NCQ3 store would hide them from hbs2-peer, which keeps
+  // refs in R records there.
+  if (existsSync(path.join(dir, 'ncq3')))
+    throw new UsageError(`${dir} is an NCQ3 store; lwwref supports the simple layout only`);
+  return { refs: new SimpleRefStore(dir), blocks: new FsBlockStore(dir) };
+}
+
+/** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
+function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {
+  const seq = v.ref.seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.ref.seq) : `${v.ref.seq}`;
+  return {
+    ref: encodeBase58(refKey),
+    seq,
+    value: encodeBase58(v.ref.value),
+    proof: v.ref.proof && encodeBase58(v.ref.proof),
+    box: encodeBase58(v.boxHash),
+  };
+}
+
+async function printLwwRef(refKey: Uint8Array, v: VerifiedLwwRef, json?: boolean) {
+  if (json) await printJson(lwwRefJson(refKey, v));
+  else await writeStdout(formatLwwRef(v.ref) + '\n');
+}
+
+/** The keyring among `paths` whose signing key is `refKey`. */
+async function signingKeyring(paths: string[], refKey: Uint8Array): Promise<Keyring> {
+  if (paths.length === 0)
+    throw new UsageError('no keyring given', {
+      hint: 'pass -k KEYRING or list keyrings in the config file',
+    });
+  const loaded = await loadKeyringsFromPaths(paths);
+  const found = loaded.find((l) => equalBytes(l.keyring.signPublicKey, refKey));
+  if (found) return found.keyring;
+  throw new NoMatchingKeyError(
+    `no keyring given holds the signing key ${encodeBase58(refKey)}: an lwwref is signed by the key it is named by`,
+    loaded.map((l) => encodeBase58(l.keyring.signPublicKey)),
+  );
+}
+
+const DISCARDED: Record<DiscardedCurrent, string> = {
+  'missing-block': 'its signed box is not in the store',
+  invalid: 'its signed box does not verify',
+};
+
+/** Registers the `lwwref` commands. */
+export function register(program: Command, ctx: CliContext): void {
+  const lwwref = program
+    .command('lwwref')
+    .description('signed "last write wins" pointers (hbs2 LWW refs) in the store')
+    .addHelpText(
+      'after',
+      '\nAn lwwref is named by an ed25519 signing public key (base58) and points to a hash;\n' +
+        'only the keyring holding that signing key can set it.\n' +
+        '\nExample:\n  hbs2 lwwref set -k my.key <SIGN-PUBKEY> "$(hbs2 store file.txt)"\n' +
+        '  hbs2 lwwref get <SIGN-PUBKEY>',
+    );
+
+  lwwref
+    .command('get')
+    .description("print the ref's verified value as hbs2-peer does; nothing when it is absent")
+    .argument('<refkey>', 'base58 signing public key naming the ref')
+    .option('-p, --prefix <dir>', 'store directory')
+    .option('--json', 'print JSON (null when absent); seq is a string beyond 2^53')
+    .addHelpText(
+      'after',
+      '\nExit 4 when the stored box does not verify or was not signed by REFKEY.\n' +
+        '\nExample:\n  hbs2 lwwref get 8SFqwqnq4whPhs8icwHA2hQg3hUoN1qrCLK1SBx3WKwe --json',
+    )
+    .action(async (refText: string, opts: { prefix?: string; json?: boolean }) => {
+      const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
+      const { refs, blocks } = await openLwwStores(ctx, opts.prefix);
+      const v = await getLwwRef(refs, blocks, refKey);
+      if (v) await printLwwRef(refKey, v, opts.json);
+      else if (opts.json) await printJson(null);
+    });
+
+  lwwref
+    .command('set')
+    .description('point the ref at VALUE: seq + 1, signed with the keyring’s signing key')
+    .argument('<refkey>', 'base58 signing public key naming the ref')
+    .argument('<value>', 'base58 hash to point to (e.g. a root printed by `hbs2 store`)')
+    .option(
+      '-k, --keyring <file>',
+      'keyring whose signing key is REFKEY (repeatable; default: the config’s keyrings)',
+      collect,
+    )
+    .option('-p, --prefix <dir>', 'store directory')
+    .option('--json', 'print the new value as JSON')
+    .addHelpText(
+      'after',
+      '\nPrints the new value as `lwwref get` does. Exit 5 when no keyring holds REFKEY.\n' +
+        '\nExample:\n  hbs2 lwwref set -k my.key 8SFqwqnq4whPhs8icwHA2hQg3hUoN1qrCLK1SBx3WKwe \\\n' +
+        '    3X64Dqnoxy5ihmfCdqP25q6QmjMKjTKVSaX6vUEbthqR',
+    )
+    .action(
+      async (
+        refText: string,
+        valueText: string,
+        opts: { keyring?: string[]; prefix?: string; json?: boolean },
+      ) => {
+        const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
+        const value = parseHash(valueText, `VALUE '${valueText}'`);
+        const keyring = await signingKeyring(await resolveKeyringPaths(ctx, opts.keyring), refKey);
+        const { refs, blocks } = await openLwwStores(ctx, opts.prefix);
+        const signer = { publicKey: keyring.signPublicKey, secretKey: keyring.signSecretKey };
+        const res = await setLwwRef(refs, blocks, signer, refKey, value);
+        if (res.discarded)
+          warn(
+            `lwwref ${refText}: the previous value was dropped (${DISCARDED[res.discarded]}); seq restarts at 1`,
+          );
+        await printLwwRef(refKey, res.current, opts.json);
+      },
+    );
+}
