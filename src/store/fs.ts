@@ -174,6 +174,16 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
+  /** A block's size in bytes without reading it (its file's size); null when absent. */
+  async sizeOf(hash: Uint8Array): Promise<number | null> {
+    try {
+      const st = await fs.stat(this.blockPath(hash));
+      return st.isFile() ? st.size : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** {@inheritDoc BlockStore.del} */
   async del(hash: Uint8Array): Promise<boolean> {
     const file = this.blockPath(hash);

@@ -13,7 +13,7 @@ import type { CliContext } from '../context.js';
 import { autoMetadata } from '../autometa.js';
 import { keyringSources } from '../encryption.js';
 import { printLine, warn, writeStdout } from '../output.js';
-import { openInput, openStore, parseHashArg } from './store.js';
+import { openInput, openReadStore, openStore, parseHashArg } from './store.js';
 
 interface CreateOptions {
   auto?: boolean;
@@ -45,7 +45,7 @@ async function dumpCommand(
   opts: { keyring?: string[]; prefix?: string },
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
-  const store = await openStore(ctx, opts.prefix);
+  const store = await openReadStore(ctx, opts.prefix);
   const { metadata, warnings } = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,
