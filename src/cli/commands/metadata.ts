@@ -28,9 +28,10 @@ async function createCommand(ctx: CliContext, file: string, opts: CreateOptions)
       hint: 'use `hbs2 store --meta TEXT FILE` for your own text',
     });
   const text = await autoMetadata(file);
+  // Opened before anything is printed: a store that cannot be written fails cleanly.
+  const store = opts.dry ? undefined : await openStore(ctx, opts.prefix);
   if (!opts.hash) await writeStdout(`${text}\n\n`);
-  if (opts.dry) return;
-  const store = await openStore(ctx, opts.prefix);
+  if (!store) return;
   const metaBlock = await store.put(new TextEncoder().encode(text));
   const input = await openInput(file);
   // Unlike hbs2 we keep the plain root: deleting it could delete a tree stored before.
