@@ -8,7 +8,7 @@ import { readFileChecked } from '../fsutil.js';
 import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupkey/index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import { findGroupSecret, type FoundSecret } from '../rotate/secrets.js';
-import type { FsBlockStore } from '../store/index.js';
+import type { FsBlockStore, ReadableBlockStore } from '../store/index.js';
 import type { Decryptor, MTreeAnn } from '../tree/index.js';
 import { decryptTransform, symmCrypt } from '../tree/encrypted-tree.js';
 import type { CliContext } from './context.js';
@@ -47,7 +47,7 @@ export async function storeGroupKey(store: FsBlockStore, gk: GroupKey): Promise<
  * index), then decrypts blocks, in a worker pool for large trees.
  */
 export function storeDecryptor(
-  store: FsBlockStore,
+  store: ReadableBlockStore,
   keyrings: readonly KeyringSource[],
   onFound?: (f: FoundSecret) => void,
 ): Decryptor {

@@ -173,6 +173,15 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
+  /** A block's size in bytes without reading it (its file's size); null when absent. */
+  async sizeOf(hash: Uint8Array): Promise<number | null> {
+    const st = await fs.stat(this.blockPath(hash)).catch(() => null);
+    if (!st) return null;
+    // A file over the size limit, or not a regular file, is refused as reading it would be.
+    checkBlockStat(hash, st);
+    return st.size;
+  }
+
   /** {@inheritDoc BlockStore.del} */
   async del(hash: Uint8Array): Promise<boolean> {
     const file = this.blockPath(hash);

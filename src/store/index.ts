@@ -1,7 +1,14 @@
-/** Block storage: the BlockStore interface, the hbs2-layout file store, fsck. */
+/** Block storage: the BlockStore interface, hbs2's simple and NCQ3 layouts, fsck. */
 export type { BlockSink, BlockSource, BlockStore } from './blockstore.js';
 export { FsBlockStore, isTempName, type FsBlockStoreOptions } from './fs.js';
 export { MemoryBlockStore } from './memory.js';
+export { NcqBlockStore, type PendingFile } from './ncq3/store.js';
+export {
+  detectStoreLayout,
+  openReadableStore,
+  type ReadableBlockStore,
+  type StoreLayout,
+} from './layout.js';
 export { BlockBufferPool } from './block-buffers.js';
 export { hashOnlySink } from './hash-only.js';
 export {

@@ -13,7 +13,7 @@ import type { CliContext } from '../context.js';
 import { autoMetadata } from '../autometa.js';
 import { keyringSources } from '../encryption.js';
 import { printLine, warn, writeStdout } from '../output.js';
-import { openInput, openStore, parseHashArg } from './store.js';
+import { openInput, openReadStore, openStore, parseHashArg } from './store.js';
 
 interface CreateOptions {
   auto?: boolean;
@@ -28,9 +28,10 @@ async function createCommand(ctx: CliContext, file: string, opts: CreateOptions)
       hint: 'use `hbs2 store --meta TEXT FILE` for your own text',
     });
   const text = await autoMetadata(file);
+  // Opened before anything is printed: a store that cannot be written fails cleanly.
+  const store = opts.dry ? undefined : await openStore(ctx, opts.prefix);
   if (!opts.hash) await writeStdout(`${text}\n\n`);
-  if (opts.dry) return;
-  const store = await openStore(ctx, opts.prefix);
+  if (!store) return;
   const metaBlock = await store.put(new TextEncoder().encode(text));
   const input = await openInput(file);
   // Unlike hbs2 we keep the plain root: deleting it could delete a tree stored before.
@@ -45,7 +46,7 @@ async function dumpCommand(
   opts: { keyring?: string[]; prefix?: string },
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
-  const store = await openStore(ctx, opts.prefix);
+  const store = await openReadStore(ctx, opts.prefix);
   const { metadata, warnings } = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, opts.keyring),
     storePath: store.prefix,

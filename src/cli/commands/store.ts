@@ -28,7 +28,9 @@ import { fileError, readFileChecked } from '../../fsutil.js';
 import { openOutputFile, type OutputFileOptions, type OutputSink } from '../output-file.js';
 import {
   FsBlockStore,
+  detectStoreLayout,
   fsck,
+  openReadableStore,
   hashOnlySink,
   hashToString,
   parseHash,
@@ -37,6 +39,7 @@ import {
   type BlockSink,
   type FsBlockStoreOptions,
   type FsckProblem,
+  type ReadableBlockStore,
 } from '../../store/index.js';
 import {
   BLOCK_SIZE,
@@ -64,13 +67,38 @@ export interface StoreLocationOptions {
   prefix?: string;
 }
 
-/** Opens the block store the command should use (`-p`, `$HBS2_STORE`, config, default). */
+/**
+ * Opens the block store a writing command should use (`-p`, `$HBS2_STORE`, config,
+ * default). Only the simple layout can be written yet: an NCQ3 store is refused before
+ * anything is created (a `blocks/` beside `ncq3/` would be invisible to hbs2-peer).
+ */
 export async function openStore(
   ctx: CliContext,
   prefix?: string,
   opts: FsBlockStoreOptions = {},
 ): Promise<FsBlockStore> {
-  return new FsBlockStore(await resolveStorePath(ctx, prefix), opts);
+  const dir = await resolveStorePath(ctx, prefix);
+  if ((await detectStoreLayout(dir)) === 'ncq3') throw ncqUnsupported(dir, 'writing to');
+  return new FsBlockStore(dir, opts);
+}
+
+/** The error of a command that cannot work on an NCQ3 store yet. */
+function ncqUnsupported(dir: string, what: string): UsageError {
+  return new UsageError(
+    `${what} an NCQ3 store is not supported yet: ${dir} holds hbs2 0.25's ncq3/ layout`,
+    {
+      hint: 'cat, deps and metadata dump read it; other commands need a simple-layout store (-p DIR)',
+    },
+  );
+}
+
+/** Opens the store a reading command should use, in whichever layout it holds. */
+export async function openReadStore(
+  ctx: CliContext,
+  prefix?: string,
+  simpleOptions: FsBlockStoreOptions = {},
+): Promise<ReadableBlockStore> {
+  return openReadableStore(await resolveStorePath(ctx, prefix), simpleOptions);
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
@@ -427,7 +455,7 @@ export async function catCommand(
   // Encrypted data blocks are read into recycled buffers (given back below once written),
   // so streaming a big tree does not leave a trail of garbage for the GC.
   const readBuffers = new BlockBufferPool(BLOCK_SIZE + 64);
-  const store = await openStore(ctx, opts.prefix, { readBuffers, syncReads: true });
+  const store = await openReadStore(ctx, opts.prefix, { readBuffers, syncReads: true });
   if (opts.metadata) {
     await metadataCommand(ctx, store, hash, opts);
     return;
@@ -513,7 +541,7 @@ export async function depsCommand(
   opts: DepsCommandOptions,
 ): Promise<void> {
   const hash = parseHashArg(hashArg);
-  const store = await openStore(ctx, opts.prefix);
+  const store = await openReadStore(ctx, opts.prefix);
   const missing: string[] = [];
   const all: { hash: string; role: string; present: boolean }[] = [];
   for await (const d of collectDeps(store, hash)) {
@@ -659,6 +687,7 @@ function problemLine(p: FsckProblem): string {
  */
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await resolveStorePath(ctx, opts.prefix);
+  if ((await detectStoreLayout(prefix)) === 'ncq3') throw ncqUnsupported(prefix, 'checking');
   const r = await fsck(prefix, { repair: opts.repair });
   // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
   const indexProblem = await checkKeyIndex(prefix);

@@ -1,0 +1,96 @@
+/**
+ * The CLI on hbs2-written NCQ3 stores: reading commands work on them (without a lock,
+ * changing nothing), writing commands fail with one clear error and create nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOneError, runCli, useTempDir } from '../helpers/cli.js';
+import { diffSnapshots, snapshotDir } from '../helpers/hostile.js';
+import {
+  F3MIB17_ROOT,
+  f3MiB17,
+  manifestSections,
+  materializeStore,
+} from '../helpers/ncq3-vectors.js';
+
+const dir = useTempDir();
+let small: string;
+let torn: string;
+beforeAll(() => {
+  // Copies: the commands run on stores the test may compare before and after.
+  fs.cpSync(
+    path.resolve(__dirname, '../vectors/hbs2-written-ncq3/small'),
+    path.join(dir(), 'small'),
+    {
+      recursive: true,
+    },
+  );
+  small = path.join(dir(), 'small', 'prefix');
+  torn = materializeStore('crashed/B-torn-after-fact.before', dir());
+});
+
+const run = (args: string[], store: string) => runCli(dir(), args, { store, bytes: true });
+
+describe('reading commands on an NCQ3 store', () => {
+  it('cat of the 3 MiB+17 tree gives the file, from a store with a torn tail too', () => {
+    for (const store of [small, torn]) {
+      const before = snapshotDir(store);
+      const r = run(['cat', F3MIB17_ROOT], store);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.equals(Buffer.from(f3MiB17()))).toBe(true);
+      expect(diffSnapshots(before, snapshotDir(store))).toEqual({
+        changed: [],
+        removed: [],
+        added: [],
+      });
+    }
+  });
+
+  it('cat -H lists the 13 leaves, deps the root and leaves, cat -r one block', () => {
+    const leaves = run(['cat', '-H', F3MIB17_ROOT], small).out.trim().split('\n');
+    expect(leaves).toHaveLength(13);
+    const deps = run(['deps', F3MIB17_ROOT], small).out.trim().split('\n');
+    expect(deps).toEqual([F3MIB17_ROOT, ...leaves]);
+    const hello = manifestSections('small')[0]!;
+    const r = run(['cat', '-r', '4PNCZERNLKAqwSYHhZpb7B4GE34eiYDPXGgeNKWNNaBp'], small);
+    expect(hello.payload).toBe(5);
+    expect(r.out).toBe('hello');
+  });
+
+  it('cat --metadata describes the tree; metadata dump says it has none', () => {
+    const r = run(['cat', '--metadata', '--json', F3MIB17_ROOT], small);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ type: 'merkle', size: 3145745, blocks: 13 });
+    expectOneError(run(['metadata', 'dump', F3MIB17_ROOT], small), 6, { text: 'has no metadata' });
+  });
+
+  it('a deleted block is not found (exit 6)', () => {
+    expectOneError(run(['cat', '-r', 'BkfUxXYmJJUHGP3xUR6XEZY4EZ1hCkrTAjMmiqXFXBGW'], small), 6, {
+      text: 'not found',
+      emptyStdout: true,
+    });
+  });
+});
+
+describe('writing commands on an NCQ3 store', () => {
+  const input = path.join('in.txt');
+  it.each([
+    ['store', ['store', input]],
+    ['metadata create', ['metadata', 'create', '--auto', input]],
+    ['del', ['del', '-y', F3MIB17_ROOT]],
+    ['fsck', ['fsck']],
+    ['fsck --repair', ['fsck', '--repair']],
+  ])('%s fails with one error (exit 2) and changes nothing', (_name, args) => {
+    fs.writeFileSync(path.join(dir(), input), 'new content\n');
+    const before = snapshotDir(path.join(dir(), 'small'));
+    const r = run(args, small);
+    expectOneError(r, 2, { text: 'an NCQ3 store is not supported yet', emptyStdout: true });
+    expect(diffSnapshots(before, snapshotDir(path.join(dir(), 'small')))).toEqual({
+      changed: [],
+      removed: [],
+      added: [],
+    });
+    expect(fs.existsSync(path.join(small, 'blocks'))).toBe(false);
+  });
+});
