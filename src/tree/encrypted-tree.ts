@@ -7,7 +7,7 @@
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto, nonceWithCounter } from '../crypto/index.js';
 import { FormatError, IntegrityError } from '../errors.js';
-import type { BlockJob } from '../parallel/jobs.js';
+import { jobSlack, type BlockJob } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
 import { BlockBufferPool } from '../store/block-buffers.js';
@@ -19,7 +19,6 @@ import {
   CHUNK_CHANGED,
   KEYED_METHOD2_OPTIONS,
   MAC_FAILED,
-  METHOD2_OVERHEAD,
   NONCE_MISMATCH,
   STORE_NONCE_SIP_KEY,
   StoreNonceBuilder,
@@ -67,9 +66,12 @@ export class DigestList {
     this.length++;
   }
 
-  /** Digest `i` (from 0), or undefined past the end. */
+  /**
+   * A copy of digest `i` (from 0), or undefined past the end. A copy, not a view: a view
+   * posted to a worker would take the whole packed buffer with it.
+   */
   at(i: number): Uint8Array | undefined {
-    return i < this.length ? this.buf.subarray(i * 32, i * 32 + 32) : undefined;
+    return i < this.length ? this.buf.slice(i * 32, i * 32 + 32) : undefined;
   }
 }
 
@@ -161,9 +163,6 @@ export function method2Transform(
   };
 }
 
-/** Bytes a worker needs after each chunk to return the encrypted block in place. */
-const ENCRYPT_SLACK = METHOD2_OVERHEAD;
-
 /**
  * Stores `source` encrypted for a group (method 2 with keyed nonces unless `method: 1`),
  * the metadata (if any) as an encrypted `SmallEncryptedBlock` under a keyed nonce, and
@@ -203,7 +202,9 @@ export async function writeEncryptedTree(
         );
   const res = await writeTree(sink, source, {
     ...opts,
-    blockSlack: params.runner ? ENCRYPT_SLACK : 0,
+    // Exactly the room the worker's job needs to return the block in place: a buffer of
+    // any other size is copied before it is sent (a fresh 256 KiB per block).
+    blockSlack: params.runner ? jobSlack(method === 1 ? 'encrypt1' : 'encrypt2') : 0,
     transform,
   });
   const seen = fp ? (fp.method === 1 ? fp.sipValues.length : fp.digests.length) : res.blocks;
