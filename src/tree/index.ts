@@ -65,3 +65,5 @@ export {
   type ReadObjectOptions,
   type ResolvedObject,
 } from './object.js';
+export * from './encrypted-tree.js';
+export * from './keyed-nonces.js';
