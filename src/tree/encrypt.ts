@@ -176,7 +176,11 @@ export function expectedMethod2Nonce(
   return nonceWithCounter(nonce0, BigInt.asUintN(64, index + s));
 }
 
-/** Decrypts a stored block of either method; a failed MAC is an IntegrityError. */
+/**
+ * Decrypts one stored block of either method; a failed MAC is an IntegrityError. It does
+ * not check a method-2 block's nonce against its position and content: to read a tree,
+ * use `decryptTransform` (encrypted-tree.ts), which does.
+ */
 export function decryptBlock(
   t: TreeCipher,
   method: 1 | 2,
