@@ -171,6 +171,15 @@ describe('hbs2 lwwref', () => {
     expect(fs.readdirSync(storeDir('ncq'))).toEqual(['ncq3']);
   });
 
+  it('get reads the ref from an hbs2-written NCQ3 store (its latest value, seq 2)', () => {
+    const small = path.resolve(__dirname, '../vectors/hbs2-written-ncq3/small/prefix');
+    const before = snapshotDir(small);
+    const r = runCli(dir(), ['lwwref', 'get', '-p', small, REF]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(seq 2)');
+    expect(snapshotDir(small)).toEqual(before);
+  });
+
   it('concurrent set commands each get their own seq', async () => {
     const env = hbs2Env(dir(), storeDir('race'));
     const runs = await Promise.all(

@@ -2,8 +2,6 @@
  * `hbs2 lwwref get|set`: hbs2's signed "last write wins" pointers in the store (spec
  * refs-and-lwwref §6). Thin wrappers over getLwwRef / setLwwRef of src/refs.
  */
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parseBase58Key } from '../../acb/key.js';
 import { encodeBase58 } from '../../codec/base58.js';
@@ -15,9 +13,13 @@ import {
   setLwwRef,
   SimpleRefStore,
   type DiscardedCurrent,
+  type RefStore,
   type VerifiedLwwRef,
 } from '../../refs/index.js';
+import type { BlockSource } from '../../store/blockstore.js';
 import { FsBlockStore } from '../../store/fs.js';
+import { detectStoreLayout } from '../../store/layout.js';
+import { NcqBlockStore } from '../../store/ncq3/store.js';
 import { equalBytes, parseHash } from '../../store/hash.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -30,8 +32,23 @@ async function openLwwStores(ctx: CliContext, prefix: string | undefined) {
   const dir = await resolveStorePath(ctx, prefix);
   // Writing refs/ files into an NCQ3 store would hide them from hbs2-peer, which keeps
   // refs in R records there.
-  if (existsSync(path.join(dir, 'ncq3')))
-    throw new UsageError(`${dir} is an NCQ3 store; lwwref supports the simple layout only`);
+  if ((await detectStoreLayout(dir)) === 'ncq3')
+    throw new UsageError(`${dir} is an NCQ3 store; lwwref set supports the simple layout only`, {
+      hint: '`hbs2 lwwref get` reads refs from NCQ3 stores',
+    });
+  return { refs: new SimpleRefStore(dir), blocks: new FsBlockStore(dir) };
+}
+
+/** The stores `lwwref get` reads: an NCQ3 store's R records, or the simple layout. */
+async function openLwwReader(
+  ctx: CliContext,
+  prefix: string | undefined,
+): Promise<{ refs: Pick<RefStore, 'getRef'>; blocks: BlockSource }> {
+  const dir = await resolveStorePath(ctx, prefix);
+  if ((await detectStoreLayout(dir)) === 'ncq3') {
+    const ncq = await NcqBlockStore.open(dir);
+    return { refs: ncq, blocks: ncq };
+  }
   return { refs: new SimpleRefStore(dir), blocks: new FsBlockStore(dir) };
 }
 
@@ -98,7 +115,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (refText: string, opts: { prefix?: string; json?: boolean }) => {
       const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
-      const { refs, blocks } = await openLwwStores(ctx, opts.prefix);
+      const { refs, blocks } = await openLwwReader(ctx, opts.prefix);
       const v = await getLwwRef(refs, blocks, refKey);
       if (v) await printLwwRef(refKey, v, opts.json);
       else if (opts.json) await printJson(null);
