@@ -79,7 +79,6 @@ describe('writing commands on an NCQ3 store', () => {
     ['store', ['store', input]],
     ['metadata create', ['metadata', 'create', '--auto', input]],
     ['del', ['del', '-y', F3MIB17_ROOT]],
-    ['fsck', ['fsck']],
     ['fsck --repair', ['fsck', '--repair']],
   ])('%s fails with one error (exit 2) and changes nothing', (_name, args) => {
     fs.writeFileSync(path.join(dir(), input), 'new content\n');
@@ -92,5 +91,45 @@ describe('writing commands on an NCQ3 store', () => {
       added: [],
     });
     expect(fs.existsSync(path.join(small, 'blocks'))).toBe(false);
+  });
+});
+
+describe('fsck of an NCQ3 store (read-only)', () => {
+  it('a clean store: every block verified, exit 0, nothing changed', () => {
+    const before = snapshotDir(path.join(dir(), 'small'));
+    const r = run(['fsck', '--json'], small);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.out) as { blocks: number; problems: unknown[]; layout: string };
+    expect(j.layout).toBe('ncq3');
+    // The manifest's block sections, tombstoned and overwritten ones included.
+    const blocks = manifestSections('small').filter((x) => x.kind === 'B').length;
+    expect(j.blocks).toBe(blocks);
+    expect(j.problems).toEqual([]);
+    expect(diffSnapshots(before, snapshotDir(path.join(dir(), 'small')))).toEqual({
+      changed: [],
+      removed: [],
+      added: [],
+    });
+  });
+
+  it('a torn tail is reported (hbs2 drops it at its next start) but is not a failure', () => {
+    const r = run(['fsck'], torn);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out).toMatch(/^torn-tail .*hbs2 keeps 3147811/m);
+  });
+
+  it('a block whose bytes were changed: hash-mismatch naming it, exit 4', () => {
+    const copy = path.join(dir(), 'flipped');
+    fs.cpSync(path.join(dir(), 'small'), copy, { recursive: true });
+    const hello = manifestSections('small').find((x) => x.kind === 'B' && x.payload === 5)!;
+    const data = path.join(copy, 'prefix', 'ncq3', '0', hello.file);
+    const bytes = fs.readFileSync(data);
+    bytes[hello.offset + 40] = bytes[hello.offset + 40]! ^ 1; // the first payload byte
+    fs.writeFileSync(data, bytes);
+    const r = run(['fsck'], path.join(copy, 'prefix'));
+    expectOneError(r, 4, { text: 'store check failed: 1 problem' });
+    expect(r.out).toMatch(
+      /^hash-mismatch .* \(block 4PNCZERNLKAqwSYHhZpb7B4GE34eiYDPXGgeNKWNNaBp\)/m,
+    );
   });
 });

@@ -58,6 +58,7 @@ import { info, printJson, printLine, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { resolveStorePath } from '../settings.js';
+import { checkNcqStore } from '../../store/ncq3/fsck.js';
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
@@ -87,7 +88,7 @@ function ncqUnsupported(dir: string, what: string): UsageError {
   return new UsageError(
     `${what} an NCQ3 store is not supported yet: ${dir} holds hbs2 0.25's ncq3/ layout`,
     {
-      hint: 'cat, deps and metadata dump read it; other commands need a simple-layout store (-p DIR)',
+      hint: 'cat, deps, metadata dump, fsck (without --repair) and lwwref get read it; other commands need a simple-layout store (-p DIR)',
     },
   );
 }
@@ -682,12 +683,41 @@ function problemLine(p: FsckProblem): string {
 }
 
 /**
+ * `fsck` of an NCQ3 store: read-only (no lock, nothing written). A torn tail of a pending
+ * file is reported but is not a failure: hbs2 drops those unacknowledged bytes itself.
+ */
+async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise<void> {
+  const r = await checkNcqStore(prefix);
+  const failures = r.problems.filter((p) => p.integrity).length;
+  if (opts.json) await printJson({ store: path.resolve(prefix), layout: 'ncq3', ...r });
+  else {
+    for (const p of r.problems) {
+      const at = p.offset !== undefined ? ` at ${p.offset}` : '';
+      const block = p.hash ? ` (block ${p.hash})` : '';
+      await printLine(`${p.kind} ${p.path}${at}${block}: ${p.detail}`);
+    }
+    await printLine(
+      `checked ${r.files} NCQ3 data file${r.files === 1 ? '' : 's'}, ${r.sections} sections, ` +
+        `${r.blocks} blocks verified: ${failures} problem${failures === 1 ? '' : 's'}`,
+    );
+  }
+  if (failures > 0)
+    throw new IntegrityError(
+      `store check failed: ${failures} problem${failures === 1 ? '' : 's'} in ${prefix}`,
+    );
+}
+
+/**
  * `fsck [--repair]`: one line per problem and a summary; exit 4 when a problem remains
  * (with `--repair`, every repaired problem still prints but no longer fails).
  */
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await resolveStorePath(ctx, opts.prefix);
-  if ((await detectStoreLayout(prefix)) === 'ncq3') throw ncqUnsupported(prefix, 'checking');
+  if ((await detectStoreLayout(prefix)) === 'ncq3') {
+    if (opts.repair) throw ncqUnsupported(prefix, 'repairing');
+    await fsckNcqCommand(prefix, opts);
+    return;
+  }
   const r = await fsck(prefix, { repair: opts.repair });
   // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
   const indexProblem = await checkKeyIndex(prefix);
