@@ -217,4 +217,31 @@ describe.each(backends.map((c) => [c.name, c] as const))('keyed nonces (%s backe
     );
     expect(encryptKeyedMethod2(key0, nk, hello, 1n, digest, c).length).toBe(51);
   });
+
+  it('a second pass over other content fails before the annotation is written', async () => {
+    selectCrypto(name);
+    const first = new Uint8Array(3 * 262_144).fill(1);
+    const fp = await deterministicTreeNonce([first], gks, 2);
+    const gkh = c.blake2b256(new Uint8Array(0));
+    const params = { secret: gks, groupKeyHash: gkh, nonceS: fp.nonceS };
+    const changed = first.slice();
+    changed[262_144 + 7] = 2; // chunk 2
+    for (const content of [
+      changed,
+      first.subarray(0, 2 * 262_144),
+      new Uint8Array(4 * 262_144).fill(1),
+    ]) {
+      const store = new MemoryBlockStore();
+      await expect(
+        writeEncryptedTree(store, [content], { ...params, fingerprints: fp.fingerprints }),
+      ).rejects.toThrow(IntegrityError);
+      // No MTreeAnn block among what was written: nothing refers to the partial data.
+      for await (const h of store.hashes()) expect((await store.get(h))![0]).not.toBe(0x84);
+    }
+    const ok = await writeEncryptedTree(new MemoryBlockStore(), [first], {
+      ...params,
+      fingerprints: fp.fingerprints,
+    });
+    expect(ok.blocks).toBe(3);
+  });
 });
