@@ -5,13 +5,12 @@
  * decryption of trees of both methods for reading, with every method-2 nonce re-checked.
  */
 import { encodeBase58 } from '../codec/base58.js';
-import { crypto, nonceWithCounter } from '../crypto/index.js';
+import { crypto } from '../crypto/index.js';
 import { FormatError, IntegrityError } from '../errors.js';
-import { jobSlack, type BlockJob } from '../parallel/jobs.js';
+import { jobSlack, runBlockJob, type BlockJob } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
 import { BlockBufferPool } from '../store/block-buffers.js';
-import { equalBytes } from '../store/hash.js';
 import { encodeMTreeAnn, type AnnMetaData, type MTreeAnn } from './annotation.js';
 import { chunkBytes } from './chunker.js';
 import { BLOCK_SIZE } from './constants.js';
@@ -22,10 +21,7 @@ import {
   NONCE_MISMATCH,
   STORE_NONCE_SIP_KEY,
   StoreNonceBuilder,
-  decodeMethod2Block,
-  encryptKeyedMethod2,
   encryptMetadata,
-  expectedMethod2Nonce,
   treeCipher,
 } from './encrypt.js';
 import { KeyedTreeNonceBuilder, blockNonceDigest, blockNonceKey } from './keyed-nonces.js';
@@ -33,6 +29,7 @@ import type { ReadTransform } from './reader.js';
 import {
   writeTree,
   type BlockTransform,
+  type TransformedBlock,
   type WriteTreeOptions,
   type WriteTreeResult,
 } from './writer.js';
@@ -117,6 +114,16 @@ function fingerprintAt<T>(
   return v;
 }
 
+/**
+ * Runs block jobs in `runner`, or on this thread without one (the same code either way;
+ * the job hashes the stored block too, so the store does not hash it again).
+ */
+function jobRunner(runner?: BlockRunner): (job: BlockJob) => Promise<TransformedBlock> {
+  if (runner) return (job) => runner.run(job);
+  const c = crypto();
+  return async (job) => runBlockJob(job, c);
+}
+
 /** The per-block transform of method 1 encryption (optionally re-checking each chunk). */
 export function method1Transform(
   secret: Uint8Array,
@@ -124,23 +131,14 @@ export function method1Transform(
   runner?: BlockRunner,
   sipValues?: bigint[],
 ): BlockTransform {
-  const t = treeCipher(secret, nonceS);
-  const c = crypto();
-  const recheck = (index: bigint) => {
-    const value = fingerprintAt(sipValues, index);
-    return value === undefined ? undefined : { sipKey: STORE_NONCE_SIP_KEY, value };
-  };
-  if (!runner)
-    return (plain, index) => {
-      const r = recheck(index);
-      if (r && c.sipHash24(r.sipKey, plain) !== r.value) throw new IntegrityError(CHUNK_CHANGED);
-      return c.secretbox(plain, nonceWithCounter(t.nonce0, index), t.key0);
-    };
-  // The worker hashes the ciphertext too, so the store does not hash it again here.
+  const { key0, nonce0 } = treeCipher(secret, nonceS);
+  const run = jobRunner(runner);
   return (plain, index) => {
-    const r = recheck(index);
-    const job: BlockJob = { op: 'encrypt1', data: plain, key0: t.key0, nonce0: t.nonce0, index };
-    return runner.run(r ? { ...job, recheck: r } : job);
+    const value = fingerprintAt(sipValues, index);
+    const job: BlockJob = { op: 'encrypt1', data: plain, key0, nonce0, index };
+    return run(
+      value === undefined ? job : { ...job, recheck: { sipKey: STORE_NONCE_SIP_KEY, value } },
+    );
   };
 }
 
@@ -153,13 +151,11 @@ export function method2Transform(
 ): BlockTransform {
   const { key0 } = treeCipher(secret, nonceS);
   const nk = blockNonceKey(secret);
-  if (!runner)
-    return (plain, index) =>
-      encryptKeyedMethod2(key0, nk, plain, index, fingerprintAt(digests, index));
+  const run = jobRunner(runner);
   return (plain, index) => {
     const recheck = fingerprintAt(digests, index);
     const job: BlockJob = { op: 'encrypt2', data: plain, key0, nk, index };
-    return runner.run(recheck ? { ...job, recheck } : job);
+    return run(recheck ? { ...job, recheck } : job);
   };
 }
 
@@ -347,51 +343,40 @@ export function decryptTransform(
 ): ReadTransform {
   const crypt = symmCrypt(ann);
   const c = crypto();
-  const t = treeCipher(secret, crypt.nonce);
+  const { key0, nonce0 } = treeCipher(secret, crypt.nonce);
   const opts = crypt.kind === 'symm2' ? crypt.opts : undefined;
   const nk = blockNonceKey(secret);
-  const hashName = (stored: Uint8Array) => ` (${encodeBase58(c.blake2b256(stored))})`;
+  const jobOf = (data: Uint8Array, index: bigint, expect?: Uint8Array): BlockJob => {
+    const check = expect ? { expect } : {};
+    return opts
+      ? { op: 'decrypt2', data, key0, nonce0, opts, nk, index, ...check }
+      : { op: 'decrypt1', data, key0, nonce0, index, ...check };
+  };
+  /** The failure as an IntegrityError naming the block; other errors as they are. */
+  const named = (e: unknown, index: bigint, name: () => string): unknown => {
+    // Exact messages: a hash mismatch names base58 hashes, which may contain 'MAC'.
+    const ours =
+      (e instanceof IntegrityError && (e.message === MAC_FAILED || e.message === NONCE_MISMATCH)) ||
+      e instanceof FormatError;
+    return ours ? blockError((e as Error).message, index, ` (${name()})`) : e;
+  };
   if (runner) {
     const pooled = async (stored: Uint8Array, index: bigint, expect?: Uint8Array) => {
-      const job: BlockJob = opts
-        ? { op: 'decrypt2', data: stored, key0: t.key0, nonce0: t.nonce0, opts, nk, index }
-        : { op: 'decrypt1', data: stored, key0: t.key0, nonce0: t.nonce0, index };
       try {
-        return (await runner.run(expect ? { ...job, expect } : job, { wholeBuffer: !!expect }))
-          .block;
+        return (await runner.run(jobOf(stored, index, expect), { wholeBuffer: !!expect })).block;
       } catch (e) {
-        // The block went to the worker (detached here); name it by the hash it was read as.
-        // Exact messages: a hash mismatch names base58 hashes, which may contain 'MAC'.
-        const name = expect ? ` (${encodeBase58(expect)})` : '';
-        if (
-          e instanceof IntegrityError &&
-          (e.message === MAC_FAILED || e.message === NONCE_MISMATCH)
-        )
-          throw blockError(e.message, index, name);
-        if (e instanceof FormatError) throw blockError(e.message, index, name);
-        throw e;
+        // The block went to the worker (detached here): name it by the hash it was read as.
+        throw named(e, index, () => (expect ? encodeBase58(expect) : '?'));
       }
     };
     return Object.assign(pooled, { verifies: true });
   }
   return (stored, index) => {
-    // Name the block by its hash only on failure: hashing every block again would cost.
-    if (!opts) {
-      const plain = c.secretboxOpen(stored, nonceWithCounter(t.nonce0, index), t.key0);
-      if (!plain) throw blockError(MAC_FAILED, index, hashName(stored));
-      return plain;
-    }
-    let b;
     try {
-      b = decodeMethod2Block(stored, `#${index}`);
+      return runBlockJob(jobOf(stored, index), c).block;
     } catch (e) {
-      if (e instanceof FormatError) throw blockError(e.message, index, hashName(stored));
-      throw e;
+      // Name the block by its hash only on failure: hashing every block again would cost.
+      throw named(e, index, () => encodeBase58(c.blake2b256(stored)));
     }
-    const plain = c.secretboxOpen(b.box, b.nonce, t.key0);
-    if (!plain) throw blockError(MAC_FAILED, index, hashName(stored));
-    if (!equalBytes(b.nonce, expectedMethod2Nonce(t.nonce0, opts, nk, plain, index, c)))
-      throw blockError(NONCE_MISMATCH, index, hashName(stored));
-    return plain;
   };
 }
