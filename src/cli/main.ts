@@ -32,6 +32,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   acb: () => import('./commands/acb.js'),
   sigil: () => import('./commands/sigil.js'),
   lwwref: () => import('./commands/lwwref.js'),
+  pin: () => import('./commands/pin.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
@@ -56,6 +57,8 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   acb: ['acb'],
   sigil: ['sigil'],
   lwwref: ['lwwref'],
+  pin: ['pin'],
+  gc: ['pin'],
 };
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Store check (`hbs2 fsck`, spec §6.4 and §6.3): every file under `<prefix>/blocks/` must
  * be named by base58 of 32 bytes, hash to that name, not be empty (unless it is the
- * empty block) and not be larger than any block can be. Leftover temp files are stale. With `repair`, bad blocks are moved to
- * `<prefix>/quarantine/` (never deleted) and stale temp files are removed.
+ * empty block) and not be larger than any block can be. Leftover temp files of
+ * interrupted commands are reported as `stale-temp` but are not integrity failures: no
+ * block name ever holds them, so they only waste space. With `repair`, bad blocks are
+ * moved to `<prefix>/quarantine/` (never deleted) and stale temp files are removed.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -49,7 +51,7 @@ export interface FsckResult {
   /** Blocks that are fine. */
   ok: number;
   problems: FsckProblem[];
-  /** Problems left unrepaired (all of them without `repair`). */
+  /** Problems left unrepaired, stale temp files (warnings) not counted. */
   unrepaired: number;
 }
 
@@ -123,7 +125,8 @@ export async function fsck(storePath: string, opts: FsckOptions = {}): Promise<F
         problem.detail += ` (repair failed: ${(e as Error).message})`;
       }
     }
-    if (problem.action === 'none') result.unrepaired++;
+    // A stale temp file is a warning: an interrupted command, not a damaged store.
+    if (problem.action === 'none' && kind !== 'stale-temp') result.unrepaired++;
     result.problems.push(problem);
   };
 

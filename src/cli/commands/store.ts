@@ -54,11 +54,12 @@ import {
 } from '../../tree/index.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
-import { info, printJson, printLine, writeStdoutDone } from '../output.js';
+import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
+import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
@@ -258,6 +259,26 @@ export interface StoreOptions extends StoreLocationOptions {
   randomNonce?: boolean;
   /** `--method`: `2` (default, keyed per-block nonces) or `1` (hbs2 0.24's `store -g`). */
   method?: string;
+  /** `--name`: the pin's name (default: the file's base name, or "stdin"). */
+  name?: string;
+  /** False with `--no-pin`. */
+  pin?: boolean;
+}
+
+/**
+ * The end of every `store`: makes the blocks durable, pins the root (unless `--no-pin`)
+ * and only then prints it, so a printed root is always pinned.
+ */
+async function finishStore(
+  store: FsBlockStore,
+  root: Uint8Array,
+  file: string | undefined,
+  opts: StoreOptions,
+): Promise<Uint8Array> {
+  await store.flush();
+  if (opts.pin !== false) await pinStoredRoot(store, root, opts.name ?? defaultPinName(file));
+  await printLine(hashToString(root));
+  return root;
 }
 
 /**
@@ -343,6 +364,9 @@ export async function storeCommand(
   file: string | undefined,
   opts: StoreOptions,
 ): Promise<Uint8Array> {
+  if (opts.pin === false && opts.name !== undefined)
+    throw new UsageError('--name names the pin: it cannot be used with --no-pin');
+  checkNameOption(opts.name);
   const meta = await metadataText(file, opts);
   const store = await openStore(ctx, opts.prefix);
   if (opts.groupkey !== undefined) {
@@ -384,9 +408,7 @@ export async function storeCommand(
           },
         ),
       );
-      await store.flush();
-      await printLine(hashToString(res.annotation));
-      return res.annotation;
+      return await finishStore(store, res.annotation, file, opts);
     } catch (e) {
       if (e instanceof IntegrityError && e.message === CHUNK_CHANGED)
         throw new IntegrityError(`${file}: the file changed while it was being stored`, {
@@ -414,14 +436,10 @@ export async function storeCommand(
         { onProgress: (bytes) => p.update(bytes) },
       ),
     );
-    await store.flush();
-    await printLine(hashToString(res.annotation));
-    return res.annotation;
+    return finishStore(store, res.annotation, file, opts);
   }
   const res = await writeInput(ctx, input, store, { progress: opts.progress, label: 'store' });
-  await store.flush();
-  await printLine(hashToString(res.root));
-  return res.root;
+  return finishStore(store, res.root, file, opts);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -730,11 +748,18 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
     await printLine(`key index: ${indexProblem}`);
     r.unrepaired++;
   }
-  const repaired = r.problems.length - r.unrepaired;
+  // Stale temp files are warnings (an interrupted command), not problems of the store.
+  const stale = r.problems.filter((p) => p.kind === 'stale-temp');
+  const problems = r.problems.filter((p) => p.kind !== 'stale-temp');
+  const repaired = problems.filter((p) => p.action !== 'none').length;
   const summary =
     `checked ${r.checked} file${r.checked === 1 ? '' : 's'}: ${r.ok} ok, ` +
-    `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}` +
-    (opts.repair ? `, ${repaired} repaired` : '');
+    `${problems.length} problem${problems.length === 1 ? '' : 's'}` +
+    (opts.repair ? `, ${repaired} repaired` : '') +
+    (stale.length > 0
+      ? `, ${stale.length} stale temp file${stale.length === 1 ? '' : 's'}` +
+        (opts.repair ? ' removed' : '')
+      : '');
   if (opts.json)
     await printJson({
       store: path.resolve(prefix),
@@ -744,7 +769,10 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
       unrepaired: r.unrepaired,
     });
   else {
-    for (const p of r.problems) await printLine(problemLine(p));
+    for (const p of problems) await printLine(problemLine(p));
+    for (const p of stale)
+      if (p.action === 'none')
+        warn(`${problemLine(p)} (harmless; \`hbs2 fsck --repair\` removes it)`);
     await printLine(summary);
   }
   if (r.unrepaired > 0)
@@ -786,6 +814,8 @@ export function register(program: Command, ctx: CliContext): void {
       '--method <n>',
       "with -g: 2 (default) keyed per-block nonces; 1 hbs2 0.24's store -g (see below)",
     )
+    .option('--name <name>', 'name of the pin of the root (default: the file name, or stdin)')
+    .option('--no-pin', 'do not pin the root (gc may then delete it)')
     .addHelpText(
       'after',
       '\nWith -g, a file is encrypted deterministically under the group secret: the same file\n' +

@@ -16,6 +16,7 @@ const ALL = [
   'acb',
   'sigil',
   'lwwref',
+  'pin',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {

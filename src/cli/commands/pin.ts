@@ -1,0 +1,184 @@
+/**
+ * `hbs2 pin add|rm|ls` and `hbs2 gc`: named roots kept in the store, and the collection
+ * of every block nothing keeps (docs/formats.md "Pins"). Thin wrappers over src/pins.
+ */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { FormatError, Hbs2Error, UsageError } from '../../errors.js';
+import {
+  addPin,
+  checkPinName,
+  gc,
+  listPins,
+  MAX_PIN_NAME_BYTES,
+  removePins,
+  type PinRecord,
+} from '../../pins/index.js';
+import { SimpleRefStore } from '../../refs/simple-ref-store.js';
+import { FsBlockStore } from '../../store/fs.js';
+import { hashToString } from '../../store/hash.js';
+import type { CliContext } from '../context.js';
+import { printJson, printLine, warn } from '../output.js';
+import { openStore, parseHashArg } from './store.js';
+
+/** An explicit `--name`, checked before anything is written (exit 2 when unusable). */
+export function checkNameOption(name: string | undefined): void {
+  if (name === undefined) return;
+  try {
+    checkPinName(name);
+  } catch (e) {
+    if (e instanceof FormatError) throw new UsageError(`--name: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The pin name `store` uses without `--name`: the file's base name ("stdin" for standard
+ * input), with control characters replaced and cut to the longest name allowed.
+ */
+export function defaultPinName(file: string | undefined): string {
+  if (file === undefined || file === '-') return 'stdin';
+  // eslint-disable-next-line no-control-regex
+  let name = path.basename(file).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  while (Buffer.byteLength(name) > MAX_PIN_NAME_BYTES) name = [...name].slice(0, -1).join('');
+  return name || 'stdin';
+}
+
+/**
+ * Pins `root` as `name` in `blocks`' store; warns when the name held another root. A
+ * failure names the root, which is stored: the user can still pin it by hand.
+ */
+export async function pinStoredRoot(
+  blocks: FsBlockStore,
+  root: Uint8Array,
+  name: string,
+): Promise<void> {
+  try {
+    const { replaced } = await addPin(
+      { refs: new SimpleRefStore(blocks.prefix), blocks },
+      root,
+      name,
+    );
+    if (replaced)
+      warn(
+        `pin '${name}' now names ${hashToString(root)}; ${hashToString(replaced.root)} is no longer pinned by it`,
+      );
+  } catch (e) {
+    // The root is printed nowhere else: it goes into the hint, before any other advice.
+    if (e instanceof Hbs2Error)
+      e.hint =
+        `${hashToString(root)} was stored but not pinned; pin it with \`hbs2 pin add\`` +
+        (e.hint === undefined ? '' : `; ${e.hint}`);
+    throw e;
+  }
+}
+
+function pinJson(p: PinRecord) {
+  return {
+    name: p.name,
+    root: hashToString(p.root),
+    size: p.size,
+    date: new Date(p.date * 1000).toISOString(),
+  };
+}
+
+function pinLine(p: PinRecord): string {
+  const j = pinJson(p);
+  return `${j.root}  ${String(j.size).padStart(12)}  ${j.date}  ${j.name}`;
+}
+
+async function openPinStores(ctx: CliContext, prefix: string | undefined) {
+  const blocks = await openStore(ctx, prefix);
+  return { refs: new SimpleRefStore(blocks.prefix), blocks };
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** Registers `pin` and `gc`. */
+export function register(program: Command, ctx: CliContext): void {
+  const pin = program
+    .command('pin')
+    .description('named roots the store keeps (gc deletes every block no pin or ref needs)')
+    .addHelpText(
+      'after',
+      '\n`hbs2 store` pins the root it prints (named after the file; --name N, --no-pin).\n' +
+        'Pins live in the store (as refs), so a copy of the store keeps them.\n' +
+        '\nExample:\n  hbs2 pin ls\n  hbs2 pin rm report.pdf\n  hbs2 gc --dry-run',
+    );
+
+  pin
+    .command('add')
+    .description('pin ROOT (every block it needs must be in the store)')
+    .argument('<root>', 'base58 root hash')
+    .option('-p, --prefix <dir>', 'store directory')
+    .option('--name <name>', 'name of the pin (default: the root)')
+    .action(async (rootText: string, opts: { prefix?: string; name?: string }) => {
+      const root = parseHashArg(rootText, 'ROOT');
+      checkNameOption(opts.name);
+      const { refs, blocks } = await openPinStores(ctx, opts.prefix);
+      const { pin: p, replaced } = await addPin({ refs, blocks }, root, opts.name ?? rootText);
+      if (replaced) warn(`pin '${p.name}' no longer names ${hashToString(replaced.root)}`);
+      await printLine(pinLine(p));
+    });
+
+  pin
+    .command('rm')
+    .description('remove the pin named NAME; for a root hash, every pin of that root too')
+    .argument('<name-or-root>', 'a pin name, or a root hash')
+    .option('-p, --prefix <dir>', 'store directory')
+    .action(async (target: string, opts: { prefix?: string }) => {
+      const stores = await openPinStores(ctx, opts.prefix);
+      for (const p of await removePins(stores, target)) await printLine(`unpinned ${pinLine(p)}`);
+    });
+
+  pin
+    .command('ls')
+    .description('list pins: root, size in bytes, date, name')
+    .option('-p, --prefix <dir>', 'store directory')
+    .option('--json', 'print [{name, root, size, date}] as JSON')
+    .action(async (opts: { prefix?: string; json?: boolean }) => {
+      const pins = await listPins(await openPinStores(ctx, opts.prefix));
+      if (opts.json) await printJson(pins.map(pinJson));
+      else for (const p of pins) await printLine(pinLine(p));
+    });
+
+  program
+    .command('gc')
+    .description('delete every block no pin, ref or indexed group key needs')
+    .option('-p, --prefix <dir>', 'store directory')
+    .option('-n, --dry-run', 'only report what would be deleted')
+    .option('--json', 'print {live, recent, reclaimed: {blocks, bytes, hashes}} as JSON')
+    .addHelpText(
+      'after',
+      '\nBlocks written in the last seconds are kept (a store may be running). Nothing is\n' +
+        'deleted when a pinned block is missing or corrupt (exit 6 or 4).\n' +
+        '\nExample:\n  hbs2 gc --dry-run',
+    )
+    .action(async (opts: { prefix?: string; dryRun?: boolean; json?: boolean }) => {
+      const { blocks } = await openPinStores(ctx, opts.prefix);
+      const r = await gc(blocks.prefix, { dryRun: opts.dryRun });
+      const n = r.reclaimed.hashes.length;
+      if (opts.json) {
+        await printJson({
+          dryRun: Boolean(opts.dryRun),
+          live: r.live,
+          recent: r.recent,
+          reclaimed: {
+            blocks: n,
+            bytes: r.reclaimed.bytes,
+            hashes: r.reclaimed.hashes.map(hashToString),
+          },
+        });
+        return;
+      }
+      if (opts.dryRun)
+        for (const h of r.reclaimed.hashes) await printLine(`would delete ${hashToString(h)}`);
+      await printLine(
+        `${opts.dryRun ? 'would reclaim' : 'reclaimed'} ${plural(n, 'block')}, ${r.reclaimed.bytes} bytes; ` +
+          `kept ${plural(r.live, 'live block')}` +
+          (r.recent > 0 ? `, ${plural(r.recent, 'recent unpinned block')}` : ''),
+      );
+    });
+}

@@ -1,0 +1,128 @@
+/**
+ * Garbage collection of a simple-layout store: deletes the blocks nothing keeps. Kept
+ * are the blocks every pin's root needs, every ref's value with what it needs (for an
+ * LWW ref, its signed box and the value's blocks), and every group key tree the key index
+ * names (a future `store -g` or rotate may use them).
+ *
+ * Safety: the live set is computed, and blocks deleted, under the refs lock, so no pin or
+ * ref changes meanwhile; blocks modified less than `graceMs` before gc started are never
+ * deleted, so a concurrent `store` keeps what it writes; any error while computing the
+ * live set (a pinned block missing or corrupt, a damaged ref) stops gc before it deletes
+ * anything.
+ */
+import { promises as fs } from 'node:fs';
+import { NotFoundError } from '../errors.js';
+import { fileError } from '../fsutil.js';
+import { withLockFile } from '../refs/lock-file.js';
+import { listSimpleRefs } from '../refs/list-simple-refs.js';
+import { decodeLwwRef } from '../refs/lwwref.js';
+import { decodeSignedBox } from '../refs/signed-box.js';
+import { SimpleRefStore } from '../refs/simple-ref-store.js';
+import { listKeyIndex } from '../rotate/key-index.js';
+import { FsBlockStore } from '../store/fs.js';
+import { hashToString } from '../store/hash.js';
+import { collectDeps } from '../tree/deps.js';
+import { pinOfRef } from './record.js';
+
+/** Options of {@link gc}. */
+export interface GcOptions {
+  /** Compute and report, delete nothing. */
+  dryRun?: boolean;
+  /**
+   * Blocks whose mtime is less than this many ms before gc's start are kept (default
+   * 2000): a block a concurrent command just wrote, on file systems with coarse mtimes.
+   */
+  graceMs?: number;
+}
+
+/** What gc found and did. */
+export interface GcResult {
+  /** Blocks kept because something needs them. */
+  live: number;
+  /** Unneeded blocks kept because they are newer than gc's start (minus the grace). */
+  recent: number;
+  /** The unneeded blocks deleted (with `dryRun`: that would be deleted). */
+  reclaimed: { hashes: Uint8Array[]; bytes: number };
+}
+
+function hex(h: Uint8Array): string {
+  return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex');
+}
+
+/** The value of an LWW ref box, or null when `block` is not one. */
+function lwwValue(block: Uint8Array): Uint8Array | null {
+  try {
+    return decodeLwwRef(decodeSignedBox(block).payload).value;
+  } catch {
+    return null;
+  }
+}
+
+/** The hex hashes of every block something keeps. */
+async function liveSet(
+  prefix: string,
+  refs: SimpleRefStore,
+  blocks: FsBlockStore,
+): Promise<Set<string>> {
+  const live = new Set<string>();
+  const walked = new Set<string>(); // roots already kept with their deps
+  /** Keeps `root` and its deps; `required`: a missing block stops gc. */
+  const keep = async (root: Uint8Array, required: string | null): Promise<void> => {
+    if (walked.has(hex(root))) return;
+    walked.add(hex(root));
+    for await (const d of collectDeps(blocks, root)) {
+      if (d.present) live.add(hex(d.hash));
+      else if (required !== null)
+        throw new NotFoundError(
+          `${required}: its ${d.role} block ${hashToString(d.hash)} is missing; gc deleted nothing`,
+          { hint: 'restore the block, or remove the pin (`hbs2 pin rm`) if the data is lost' },
+        );
+    }
+  };
+  for await (const { key, value } of listSimpleRefs(refs)) {
+    const block = await blocks.get(value); // a corrupt value block is an IntegrityError
+    if (block === null) continue; // a ref to something held elsewhere: nothing to keep here
+    live.add(hex(value));
+    const pin = pinOfRef(key, block);
+    if (pin) {
+      await keep(pin.root, `pin '${pin.name}' (${hashToString(pin.root)})`);
+      continue;
+    }
+    const target = lwwValue(block);
+    await keep(target ?? value, null);
+  }
+  for (const { groupKeyHash } of await listKeyIndex(prefix)) await keep(groupKeyHash, null);
+  return live;
+}
+
+/** Collects the garbage of the simple-layout store at `prefix`. */
+export async function gc(prefix: string, opts: GcOptions = {}): Promise<GcResult> {
+  const cutoff = Date.now() - (opts.graceMs ?? 2000);
+  const refs = new SimpleRefStore(prefix);
+  const blocks = new FsBlockStore(prefix);
+  return withLockFile(refs.lockPath, async () => {
+    const live = await liveSet(blocks.prefix, refs, blocks);
+    const result: GcResult = { live: 0, recent: 0, reclaimed: { hashes: [], bytes: 0 } };
+    for await (const h of blocks.hashes()) {
+      if (live.has(hex(h))) {
+        result.live++;
+        continue;
+      }
+      const file = blocks.blockPath(h);
+      const st = await fs.lstat(file).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw fileError(e, file);
+      });
+      if (!st?.isFile()) continue; // gone, or not a block file: fsck reports those
+      if (st.mtimeMs >= cutoff) {
+        result.recent++;
+        continue;
+      }
+      if (!opts.dryRun && !(await blocks.del(h))) continue;
+      result.reclaimed.hashes.push(h);
+      result.reclaimed.bytes += st.size;
+    }
+    await blocks.flush();
+    return result;
+  });
+}
