@@ -234,7 +234,9 @@ for (const backend of BACKENDS) {
 
   targets.push(
     [`store / b2sum ≤ 1.5 [${backend}]`, st.time / b2.time, 1.5],
-    [`(store / write floor) [${backend}]`, st.time / floor.time, null],
+    // Issue 14: the simple layout's batched fsyncs keep store near the same durable
+    // procedure done with no hashing and no JavaScript.
+    [`store / write floor ≤ 1.2 [${backend}]`, st.time / floor.time, 1.2],
     [`(hash --tree / b2sum) [${backend}]`, hashTree.time / b2.time, null],
     [`store -g / age -r ≤ 3 [${backend}]`, stg.time / ageEnc.time, 3],
     [`cat / age -d ≤ 3 [${backend}]`, cat.time / ageDec.time, 3],

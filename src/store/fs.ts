@@ -5,15 +5,19 @@
  *
  * Durability (spec §6.3): a block is written to a temp file in its own directory, the
  * file is fsynced, then renamed over its final name, so a kill at any moment never leaves
- * a file under a block name whose content does not hash to that name. Directory fsyncs
- * are batched: each put records its directory and {@link FsBlockStore.flush} syncs them.
+ * a file under a block name whose content does not hash to that name. The fsyncs and renames
+ * run in a bounded pool ({@link DurableWriteQueue}; many at once let the file system
+ * commit them together) and directory fsyncs are batched: a put resolves once its block
+ * is synced and under its name, and {@link FsBlockStore.flush} once every directory
+ * touched is synced too, so everything put before it is durable.
  */
 import { closeSync, constants as fsConstants, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { BASE58_ALPHABET } from '../codec/base58.js';
-import { fileError, fsyncDir, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
+import { fileError, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
 import type { BlockBufferPool } from './block-buffers.js';
+import { DurableWriteQueue } from './durable-queue.js';
 import { equalBytes, hashBlock, hashToString, parseHash, verifyBlock } from './hash.js';
 import { checkBlockStat } from './limits.js';
 
@@ -21,6 +25,8 @@ import { checkBlockStat } from './limits.js';
 export interface FsBlockStoreOptions {
   /** fsync each block file before renaming it into place (default true). */
   syncFiles?: boolean;
+  /** Block files fsynced at once (default 3; see {@link DurableWriteQueueOptions}). */
+  syncParallelism?: number;
   /**
    * Buffers {@link FsBlockStore.getUnverified} reads into (a streaming reader releases
    * each block back after use); default: a fresh buffer per read.
@@ -51,18 +57,20 @@ export class FsBlockStore implements BlockStore {
   readonly prefix: string;
   /** `<prefix>/blocks`. */
   readonly blocksDir: string;
-  private readonly syncFiles: boolean;
   private readonly readBuffers: BlockBufferPool | undefined;
   private readonly syncReads: boolean;
   /** Directories known to exist (created or seen) in this process. */
   private readonly knownDirs = new Set<string>();
-  /** Directories with renames or unlinks not yet fsynced. */
-  private readonly dirtyDirs = new Set<string>();
+  /** Block files written and on their way to durability under their names. */
+  private readonly durable: DurableWriteQueue;
 
   constructor(prefix: string, opts: FsBlockStoreOptions = {}) {
     this.prefix = path.resolve(prefix);
     this.blocksDir = path.join(this.prefix, 'blocks');
-    this.syncFiles = opts.syncFiles ?? true;
+    this.durable = new DurableWriteQueue({
+      syncFiles: opts.syncFiles,
+      parallelism: opts.syncParallelism,
+    });
     this.readBuffers = opts.readBuffers;
     this.syncReads = opts.syncReads ?? false;
   }
@@ -82,7 +90,7 @@ export class FsBlockStore implements BlockStore {
       if (created !== undefined) {
         let d = dir;
         while (d.length >= created.length && d !== path.dirname(d)) {
-          this.dirtyDirs.add(path.dirname(d));
+          this.durable.markDirty(path.dirname(d));
           d = path.dirname(d);
         }
       }
@@ -103,27 +111,19 @@ export class FsBlockStore implements BlockStore {
   async put(block: Uint8Array, hash?: Uint8Array): Promise<Uint8Array> {
     const h = hash ?? hashBlock(block);
     const file = this.blockPath(h);
-    const dir = path.dirname(file);
     if (await holdsBlock(file, h, block.length)) return h;
-    await this.ensureDir(dir);
+    await this.ensureDir(path.dirname(file));
     const tmp = tempPathFor(file);
-    let fh: fs.FileHandle | undefined;
+    let written: fs.FileHandle;
     try {
-      fh = await fs.open(tmp, 'wx', 0o644);
-      await fh.writeFile(block);
-      if (this.syncFiles) await fh.sync();
-      await fh.close();
-      fh = undefined;
-      await fs.rename(tmp, file);
+      written = await writeTemp(tmp, block);
     } catch (e) {
-      await fh?.close().catch(() => undefined);
       await fs.unlink(tmp).catch(() => undefined);
       throw fileError(e, file);
     }
-    this.dirtyDirs.add(dir);
+    await this.durable.add(written, tmp, file);
     return h;
   }
-
   /** {@inheritDoc BlockStore.get} */
   async get(hash: Uint8Array): Promise<Uint8Array | null> {
     const block = await this.getUnverified(hash);
@@ -166,8 +166,9 @@ export class FsBlockStore implements BlockStore {
 
   /** {@inheritDoc BlockStore.has} */
   async has(hash: Uint8Array): Promise<boolean> {
+    const file = this.blockPath(hash);
     try {
-      return (await fs.stat(this.blockPath(hash))).isFile();
+      return (await fs.stat(file)).isFile();
     } catch {
       return false;
     }
@@ -175,7 +176,8 @@ export class FsBlockStore implements BlockStore {
 
   /** A block's size in bytes without reading it (its file's size); null when absent. */
   async sizeOf(hash: Uint8Array): Promise<number | null> {
-    const st = await fs.stat(this.blockPath(hash)).catch(() => null);
+    const file = this.blockPath(hash);
+    const st = await fs.stat(file).catch(() => null);
     if (!st) return null;
     // A file over the size limit, or not a regular file, is refused as reading it would be.
     checkBlockStat(hash, st);
@@ -192,7 +194,7 @@ export class FsBlockStore implements BlockStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
       throw fileError(e, file);
     }
-    this.dirtyDirs.add(path.dirname(file));
+    this.durable.markDirty(path.dirname(file));
     return true;
   }
 
@@ -226,11 +228,12 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  /** {@inheritDoc BlockStore.flush} */
+  /**
+   * Resolves once every block put before is durable under its final name (its data
+   * fsynced, renamed, its directory fsynced); rejects with the first failure of any.
+   */
   async flush(): Promise<void> {
-    const dirs = [...this.dirtyDirs];
-    this.dirtyDirs.clear();
-    await Promise.all(dirs.map((d) => fsyncDir(d)));
+    await this.durable.drain();
   }
 }
 
@@ -253,6 +256,18 @@ async function holdsBlock(file: string, hash: Uint8Array, size: number): Promise
     throw fileError(e, file);
   }
   return equalBytes(hashBlock(existing), hash);
+}
+
+/** Creates `tmp` (which must not exist) holding `block`; the file is left open. */
+async function writeTemp(tmp: string, block: Uint8Array): Promise<fs.FileHandle> {
+  const fh = await fs.open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(block);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+  return fh;
 }
 
 /**

@@ -81,8 +81,14 @@ export async function openStore(
 ): Promise<FsBlockStore> {
   const dir = await resolveStorePath(ctx, prefix);
   if ((await detectStoreLayout(dir)) === 'ncq3') throw ncqUnsupported(dir, 'writing to');
-  return new FsBlockStore(dir, opts);
+  return new FsBlockStore(dir, { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...opts });
 }
+
+/**
+ * Block files fsynced at once by writing commands: bin/hbs2.js sizes libuv's thread pool
+ * at 16, so four threads stay free for reading the input and writing the next blocks.
+ */
+const BLOCK_FSYNCS_AT_ONCE = 12;
 
 /** The error of a command that cannot work on an NCQ3 store yet. */
 function ncqUnsupported(dir: string, what: string): UsageError {
@@ -298,7 +304,9 @@ export async function writeInput(
     return await withProgress(ctx, opts.progress, opts.label, input.size, (p) =>
       writeTree(sink, input.source, {
         transform: runner.parallelism > 1 ? hashingTransform(runner) : undefined,
-        parallelism: Math.max(8, runner.parallelism * 4),
+        // A put resolves once its block is fsynced: enough in flight to keep every
+        // pooled fsync busy while the next blocks are read and hashed.
+        parallelism: Math.max(BLOCK_FSYNCS_AT_ONCE + 4, runner.parallelism * 4),
         ...opts.writer,
         onProgress: (bytes, blocks) => {
           p.update(bytes);
