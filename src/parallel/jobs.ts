@@ -11,6 +11,7 @@ import {
   CHUNK_CHANGED,
   MAC_FAILED,
   METHOD2_OVERHEAD,
+  checkedBlockNonce,
   NONCE_MISMATCH,
   decodeMethod2Block,
   expectedMethod2Nonce,
@@ -158,9 +159,7 @@ export function runBlockJob(
     case 'nonceDigest':
       return { block: job.data, hash: blockNonceDigest(job.nk, job.index, job.data, c) };
     case 'encrypt2': {
-      const digest = blockNonceDigest(job.nk, job.index, job.data, c);
-      if (job.recheck && !equalBytes(digest, job.recheck)) throw new IntegrityError(CHUNK_CHANGED);
-      const nonce = digest.subarray(0, 24);
+      const nonce = checkedBlockNonce(job.nk, job.index, job.data, job.recheck, c);
       const header = method2Header(nonce, job.data.length + 16);
       const stored = out.scratch(header.length + job.data.length + 16);
       stored.set(header);

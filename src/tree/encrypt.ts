@@ -95,10 +95,25 @@ export function encryptKeyedMethod2(
   expect?: Uint8Array,
   c: CryptoProvider = crypto(),
 ): Uint8Array {
+  const nonce = checkedBlockNonce(nk, index, chunk, expect, c);
+  return method2Block(nonce, c.secretbox(chunk, nonce, key0));
+}
+
+/**
+ * The keyed nonce of chunk `index` (first 24 bytes of its block-nonce digest); with
+ * `expect`, the digest a first pass computed, a chunk whose content changed since is an
+ * IntegrityError, so a nonce always belongs to the bytes it seals.
+ */
+export function checkedBlockNonce(
+  nk: Uint8Array,
+  index: bigint,
+  chunk: Uint8Array,
+  expect?: Uint8Array,
+  c: CryptoProvider = crypto(),
+): Uint8Array {
   const digest = blockNonceDigest(nk, index, chunk, c);
   if (expect && !equalBytes(digest, expect)) throw new IntegrityError(CHUNK_CHANGED);
-  const nonce = digest.subarray(0, 24);
-  return method2Block(nonce, c.secretbox(chunk, nonce, key0));
+  return digest.subarray(0, 24);
 }
 
 /** The message when a chunk read in the second pass differs from the first pass. */

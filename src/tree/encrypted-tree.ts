@@ -246,31 +246,24 @@ export async function deterministicTreeNonce(
   if (method === 1) {
     const nb = new StoreNonceBuilder(c);
     const sipValues: bigint[] = [];
-    // Each chunk is used at once, so one buffer goes round (no 256 KiB garbage per chunk).
-    const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
-    for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
-      sipValues.push(nb.addChunk(chunk));
-      buffers.release(chunk);
-    }
+    await forEachChunk(source, (chunk) => sipValues.push(nb.addChunk(chunk)));
     return { nonceS: nb.finish(), fingerprints: { method: 1, sipValues } };
   }
   const nk = blockNonceKey(secret, c);
   const nb = new KeyedTreeNonceBuilder(secret, c);
   const digests = new DigestList();
-  if (!runner || runner.parallelism <= 1) {
-    const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
-    let index = 0n;
-    for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
-      digests.push(blockNonceDigest(nk, ++index, chunk, c));
-      buffers.release(chunk);
-    }
-  } else {
+  // Digests arrive in chunk order either way, so the MAC takes each as it comes.
+  const record = (digest: Uint8Array) => {
+    digests.push(digest);
+    nb.addDigest(digest);
+  };
+  if (!runner || runner.parallelism <= 1)
+    await forEachChunk(source, (chunk, index) => record(blockNonceDigest(nk, index, chunk, c)));
+  else {
     const depth = runner.parallelism * 2;
     const buffers = new BlockBufferPool(BLOCK_SIZE, depth + 2);
     const inflight: Promise<Uint8Array>[] = [];
-    const drain = async () => {
-      digests.push(await inflight.shift()!);
-    };
+    const drain = async () => record(await inflight.shift()!);
     let index = 0n;
     try {
       for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
@@ -290,8 +283,23 @@ export async function deterministicTreeNonce(
       throw e;
     }
   }
-  for (let i = 0; i < digests.length; i++) nb.addDigest(digests.at(i)!);
   return { nonceS: nb.finish(), fingerprints: { method: 2, digests } };
+}
+
+/**
+ * Calls `fn` on every 256 KiB chunk of `source` in order (`index` from 1). Each chunk is
+ * used at once, so one buffer goes round (no 256 KiB garbage per chunk).
+ */
+async function forEachChunk(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  fn: (chunk: Uint8Array, index: bigint) => void,
+): Promise<void> {
+  const buffers = new BlockBufferPool(BLOCK_SIZE, 1);
+  let index = 0n;
+  for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
+    fn(chunk, ++index);
+    buffers.release(chunk);
+  }
 }
 
 /** Stores `source` as a plain tree annotated with `meta` (no encryption). */
