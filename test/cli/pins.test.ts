@@ -187,6 +187,11 @@ describe('pins and gc', () => {
     expect(ok(['fsck'], s)).toMatch(/0 problems/);
   });
 
+  it('every pin command and gc has help with an example', () => {
+    for (const args of [['pin'], ['pin', 'add'], ['pin', 'rm'], ['pin', 'ls'], ['gc']])
+      expect(ok([...args, '--help'], 'help'), args.join(' ')).toMatch(/Example:\n {2}hbs2 /);
+  });
+
   it('refuses an NCQ3 store (exit 2)', () => {
     fs.mkdirSync(path.join(storeDir('ncq'), 'ncq3'), { recursive: true });
     for (const args of [['gc'], ['pin', 'ls'], ['pin', 'rm', 'x']])

@@ -114,6 +114,10 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<root>', 'base58 root hash')
     .option('-p, --prefix <dir>', 'store directory')
     .option('--name <name>', 'name of the pin (default: the root)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 pin add --name q3-report FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
+    )
     .action(async (rootText: string, opts: { prefix?: string; name?: string }) => {
       const root = parseHashArg(rootText, 'ROOT');
       checkNameOption(opts.name);
@@ -128,6 +132,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('remove the pin named NAME; for a root hash, every pin of that root too')
     .argument('<name-or-root>', 'a pin name, or a root hash')
     .option('-p, --prefix <dir>', 'store directory')
+    .addHelpText('after', '\nExample:\n  hbs2 pin rm report.pdf && hbs2 gc')
     .action(async (target: string, opts: { prefix?: string }) => {
       const stores = await openPinStores(ctx, opts.prefix);
       for (const p of await removePins(stores, target)) await printLine(`unpinned ${pinLine(p)}`);
@@ -138,6 +143,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('list pins: root, size in bytes, date, name')
     .option('-p, --prefix <dir>', 'store directory')
     .option('--json', 'print [{name, root, size, date}] as JSON')
+    .addHelpText('after', '\nExample:\n  hbs2 pin ls --json')
     .action(async (opts: { prefix?: string; json?: boolean }) => {
       const pins = await listPins(await openPinStores(ctx, opts.prefix));
       if (opts.json) await printJson(pins.map(pinJson));
