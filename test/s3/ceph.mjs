@@ -9,6 +9,7 @@
  * The daemons run in the foreground (`-f`) as detached children so their pids are ours to
  * record (DIR/pids.json); stop sends SIGTERM, then SIGKILL to what is left after 5 s.
  */
+/* global setTimeout, fetch, AbortSignal */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
