@@ -56,6 +56,7 @@ import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
+import { s3ConnectionFor } from '../s3.js';
 import { resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
@@ -79,8 +80,10 @@ export async function openStore(
   prefix?: string,
   simple: FsBlockStoreOptions = {},
 ): Promise<Hbs2Store> {
-  return openHbs2Store(await resolveStorePath(ctx, prefix), {
+  const location = await resolveStorePath(ctx, prefix);
+  return openHbs2Store(location, {
     write: true,
+    s3: await s3ConnectionFor(ctx, location),
     simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...simple },
   });
 }
@@ -97,7 +100,8 @@ export async function openReadStore(
   prefix?: string,
   simple: FsBlockStoreOptions = {},
 ): Promise<ReadableBlockStore> {
-  return openReadableStore(await resolveStorePath(ctx, prefix), simple);
+  const location = await resolveStorePath(ctx, prefix);
+  return openReadableStore(location, simple, await s3ConnectionFor(ctx, location));
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
