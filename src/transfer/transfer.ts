@@ -15,6 +15,7 @@ import type { RefStore } from '../refs/ref-store.js';
 import { decodeSignedBox } from '../refs/signed-box.js';
 import { collectDeps } from '../tree/deps.js';
 import type { BlockStore } from '../store/blockstore.js';
+import { runBounded } from '../store/bounded.js';
 import { equalBytes, hashToString } from '../store/hash.js';
 
 /** One ref with its value. */
@@ -97,14 +98,24 @@ export async function transfer(
 
   let refs: readonly RefEntry[];
   if (opts.roots) {
-    await runBounded(closureOf(src.blocks, opts.roots), opts.concurrency, (h) => copyOne(h));
+    await runBounded(
+      closureOf(src.blocks, opts.roots),
+      opts.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY,
+      (h) => copyOne(h),
+    );
     refs = opts.refs ?? [];
+    // The blocks the refs name (pin records, LWW boxes) are not in the roots' closures.
+    await runBounded(
+      toAsync(refs.map((r) => r.value)),
+      opts.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY,
+      (h) => copyOne(h),
+    );
   } else {
     // One listing of the destination instead of a HEAD per block: on S3 that is one
     // request per 1000 blocks, which makes a resumed push cheap.
     const have = new Set<string>();
     for await (const h of dst.blocks.hashes()) have.add(hex(h));
-    await runBounded(src.blocks.hashes(), opts.concurrency, (h) =>
+    await runBounded(src.blocks.hashes(), opts.concurrency ?? DEFAULT_TRANSFER_CONCURRENCY, (h) =>
       copyOne(h, have.has(hex(h))),
     );
     refs = await collect(src.refs.listRefs());
@@ -128,41 +139,14 @@ async function* closureOf(
     }
 }
 
+async function* toAsync<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
+}
+
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of items) out.push(x);
   return out;
-}
-
-/**
- * Runs `work` on each item with at most `limit` running; the first failure stops taking
- * new items and is rethrown once the running ones settle.
- */
-export async function runBounded<T>(
-  items: AsyncIterable<T>,
-  limit = DEFAULT_TRANSFER_CONCURRENCY,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  const running = new Set<Promise<void>>();
-  let failure: { error: unknown } | undefined;
-  try {
-    for await (const item of items) {
-      if (failure) break;
-      const p: Promise<void> = work(item).then(
-        () => void running.delete(p),
-        (error: unknown) => {
-          running.delete(p);
-          failure ??= { error };
-        },
-      );
-      running.add(p);
-      if (running.size >= limit) await Promise.race(running);
-    }
-  } catch (error) {
-    failure ??= { error };
-  }
-  await Promise.all(running);
-  if (failure) throw failure.error;
 }
 
 /**

@@ -57,6 +57,9 @@ import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js'
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { s3ConnectionFor } from '../s3.js';
+import type { S3BlockStore } from '../../store/s3/block-store.js';
+import { fsckS3 } from '../../store/s3/fsck.js';
+import { registerTransfer } from './transfer.js';
 import { resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
@@ -743,10 +746,14 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
     await fsckNcqCommand(prefix, opts);
     return;
   }
-  const r = await fsck(prefix, { repair: opts.repair });
+  const s3 = await s3ConnectionFor(ctx, prefix);
+  const r = s3
+    ? await fsckS3((await openHbs2Store(prefix, { s3 })).blocks as S3BlockStore, opts)
+    : await fsck(prefix, { repair: opts.repair });
   // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
-  const indexProblem = await checkKeyIndex(prefix);
-  if (opts.repair) {
+  // (An S3 store's index is objects whose names are checked when they are read.)
+  const indexProblem = s3 ? null : await checkKeyIndex(prefix);
+  if (opts.repair && !s3) {
     const n = await rebuildKeyIndex(new FsBlockStore(prefix), prefix);
     info(
       `key index: ${n} group key${n === 1 ? '' : 's'} indexed${indexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
@@ -769,7 +776,7 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
       : '');
   if (opts.json)
     await printJson({
-      store: path.resolve(prefix),
+      store: s3 ? prefix : path.resolve(prefix),
       checked: r.checked,
       ok: r.ok,
       problems: r.problems,
@@ -841,6 +848,10 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (file: string | undefined, opts: StoreOptions) => {
       await storeCommand(ctx, file, opts);
     });
+  registerTransfer(
+    program.commands.find((c) => c.name() === 'store')!,
+    ctx,
+  );
 
   program
     .command('cat')
