@@ -17,6 +17,8 @@ export default defineConfig({
           include: ['test/s3/**/*.test.ts'],
           globalSetup: ['test/s3/global-setup.ts'],
           hookTimeout: 120_000,
+          // One file at a time: the outage test stops the shared gateway.
+          fileParallelism: false,
         },
       },
     ],
