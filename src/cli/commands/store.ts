@@ -59,6 +59,7 @@ import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { s3ConnectionFor } from '../s3.js';
 import type { S3BlockStore } from '../../store/s3/block-store.js';
 import { fsckS3 } from '../../store/s3/fsck.js';
+import { isS3Location } from '../../store/s3/layout.js';
 import { registerTransfer } from './transfer.js';
 import { resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
@@ -90,6 +91,12 @@ export async function openStore(
     simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...simple },
   });
 }
+
+/**
+ * Blocks in flight against an S3 store (reads ahead, writes pending): each request waits
+ * a round trip, so more of them than local fsyncs keep the link busy; 24 blocks are 6 MiB.
+ */
+const S3_BLOCKS_IN_FLIGHT = 24;
 
 /**
  * Block files fsynced at once by writing commands: bin/hbs2.js sizes libuv's thread pool
@@ -411,7 +418,10 @@ export async function storeCommand(
           },
           {
             onProgress: (bytes) => p.update(bytes),
-            parallelism: Math.max(8, runner.parallelism * 4),
+            parallelism: Math.max(
+              store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
+              runner.parallelism * 4,
+            ),
           },
         ),
       );
@@ -513,7 +523,8 @@ export async function catCommand(
         decrypted = true;
         return inner(ann, treeHash);
       };
-      for await (const block of readObject(store, hash, { decryptor })) {
+      const readAhead = isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined;
+      for await (const block of readObject(store, hash, { decryptor, readAhead })) {
         await sink.write(block);
         done += block.length;
         p.update(done);
