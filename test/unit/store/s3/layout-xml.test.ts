@@ -29,6 +29,9 @@ describe('S3 store locations and object names', () => {
     // docs/formats.md "Stores in S3 buckets": the vector.
     const h = hashBlock(new TextEncoder().encode('hello'));
     const name = hashToString(h);
+    expect(objectKey('team/', 'blocks', h)).toBe(
+      'team/blocks/4/PNCZERNLKAqwSYHhZpb7B4GE34eiYDPXGgeNKWNNaBp',
+    );
     expect(objectKey('team/', 'blocks', h)).toBe(`team/blocks/${name[0]}/${name.slice(1)}`);
     expect(objectKey('', 'refs', h)).toBe(`refs/${name[0]}/${name.slice(1)}`);
     expect(hashOfKey('team/', 'blocks', objectKey('team/', 'blocks', h))).toEqual(h);
