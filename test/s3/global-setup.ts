@@ -17,6 +17,9 @@ declare module 'vitest' {
   }
 }
 
+/** The whole cluster comes up in ~18 s here; past this something is wrong. */
+const START_TIMEOUT_MS = 90_000;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (!cephInstalled()) {
     if (process.env.CI === 'true')
@@ -31,7 +34,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-ceph-'));
   try {
-    const info = await startCeph(dir);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`Ceph did not start within ${START_TIMEOUT_MS / 1000} s (logs: ${dir}/log)`),
+          ),
+        START_TIMEOUT_MS,
+      );
+    });
+    const info = await Promise.race([startCeph(dir), deadline]).finally(() => clearTimeout(timer));
     project.provide('ceph', { ...info, dir });
   } catch (e) {
     await stopCeph(dir);
