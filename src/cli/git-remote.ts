@@ -101,6 +101,7 @@ class Session {
       keyrings: this.keyrings,
       now: this.now(),
       skew: DEFAULT_SKEW_SECONDS,
+      runner: sharedPool(() => workerPool()),
     });
     await this.checkNotRolledBack(view.head.ref.seq);
     this.view = view;

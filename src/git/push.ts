@@ -79,7 +79,7 @@ async function checkUpdate(
   if (old === null || old === oid || u.force) return null;
   if (u.dst.startsWith('refs/tags/')) return 'already exists';
   if ((await presentObjects(git, [old])).size === 0) return 'fetch first';
-  return (await isAncestor(git, old, oid)) ? null : 'non-fast-forward';
+  return (await isAncestor(git, old, oid)) ? null : 'non-fast forward';
 }
 
 /** HEAD after the push: kept while its target exists, else main, master or the first branch. */

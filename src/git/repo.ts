@@ -14,6 +14,7 @@ import { getLwwRef, type VerifiedLwwRef } from '../refs/lww-store.js';
 import { openLwwRefBox } from '../refs/lww-store.js';
 import type { RefStore } from '../refs/ref-store.js';
 import { decodeSignedBox, openSignedBox } from '../refs/signed-box.js';
+import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockStore } from '../store/blockstore.js';
 import { hashToString } from '../store/hash.js';
 import { symmCrypt, decryptTransform } from '../tree/encrypted-tree.js';
@@ -192,6 +193,8 @@ export class RepoSecrets {
     private readonly blocks: BlockStore,
     private readonly record: RepoRecord,
     private readonly keyrings: readonly KeyringSource[],
+    /** Decrypts the blocks of large trees (a worker pool); default inline. */
+    private readonly runner?: BlockRunner,
   ) {}
 
   /** The secret of the group key stored at `groupKeyHash`. */
@@ -233,8 +236,12 @@ export class RepoSecrets {
   }
 
   /** Decrypts the blocks of encrypted trees of this repository. */
-  readonly decryptor: Decryptor = async (ann) =>
-    decryptTransform(ann, await this.secretFor(symmCrypt(ann).groupKey));
+  readonly decryptor: Decryptor = async (ann) => {
+    const secret = await this.secretFor(symmCrypt(ann).groupKey);
+    // Refs records are a block or two: a worker round trip would cost more than it saves.
+    const small = ann.tree.type === 'leaf' && ann.tree.hashes.length <= 4;
+    return decryptTransform(ann, secret, small ? undefined : this.runner);
+  };
 
   /** Streams the decrypted content of the encrypted tree `hash`. */
   read(hash: Uint8Array): AsyncIterable<Uint8Array> {

@@ -3,6 +3,7 @@
  * found, the canonical chain and the refs at its tip (decrypted).
  */
 import type { KeyringSource } from '../groupkey/open.js';
+import type { BlockRunner } from '../parallel/pool.js';
 import type { RefsRecord } from './codec.js';
 import type { ChainResult, FoundTx } from './chain.js';
 import {
@@ -34,6 +35,8 @@ export interface ViewOptions {
   skew: number;
   /** Decrypt the tip's refs record (default true); false needs no keyring. */
   decryptTip?: boolean;
+  /** Decrypts large trees (packs) in a worker pool; default inline. */
+  runner?: BlockRunner;
 }
 
 /** Loads the repository, computes its chain and decrypts the tip's refs. */
@@ -45,7 +48,7 @@ export async function openRepoView(
   const loaded = await loadRepo(stores, repoKey);
   const txs = await loadTransactions(stores, repoKey, loaded.record);
   const chain = repoChain(repoKey, loaded.record, txs, opts.now, opts.skew);
-  const secrets = new RepoSecrets(stores.blocks, loaded.record, opts.keyrings);
+  const secrets = new RepoSecrets(stores.blocks, loaded.record, opts.keyrings, opts.runner);
   const tip = chain.chain.at(-1) ?? null;
   const tipRefs =
     tip && opts.decryptTip !== false
