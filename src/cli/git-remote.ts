@@ -14,7 +14,7 @@ import { fetchObjects } from '../git/fetch.js';
 import { runGit, type GitEnv } from '../git/git-process.js';
 import { pushRefs, type RefUpdateRequest } from '../git/push.js';
 import { openRepoView, type RepoView } from '../git/view.js';
-import type { GitStores } from '../git/repo.js';
+import type { Hbs2Store } from '../store/open.js';
 import type { KeyringSource } from '../groupkey/open.js';
 import { workerPool } from '../parallel/pool.js';
 import type { CliContext } from './context.js';
@@ -83,8 +83,10 @@ class Session {
   private view: RepoView | null = null;
   readonly opts: HelperOptions = { dryRun: false, force: false, atomic: false, leases: new Map() };
 
+  private writable: Hbs2Store | null = null;
+
   constructor(
-    readonly stores: GitStores,
+    readonly stores: Hbs2Store,
     readonly repoKey: Uint8Array,
     readonly keyrings: readonly KeyringSource[],
     readonly git: GitEnv,
@@ -138,7 +140,9 @@ class Session {
     const view = this.view ?? (await this.load());
     const updates = specs.map((s) => parsePushLine(s, this.opts.force));
     const now = this.now();
-    const res = await pushRefs(this.stores, this.repoKey, {
+    // Opened for writing only now: a clone or fetch never needs a writable store.
+    this.writable ??= await openGitStores(this.stores.location, true);
+    const res = await pushRefs(this.writable, this.repoKey, {
       keyrings: this.keyrings,
       now,
       skew: DEFAULT_SKEW_SECONDS,
@@ -152,6 +156,11 @@ class Session {
     });
     this.view = null;
     return res.outcomes.map((o) => (o.ok ? `ok ${o.dst}` : `error ${o.dst} ${o.reason}`));
+  }
+
+  async close(): Promise<void> {
+    await this.writable?.close();
+    await this.stores.close();
   }
 
   /** Answers an `option` line. */
@@ -253,8 +262,13 @@ export async function gitRemoteMain(
     const stateFile = gitDir
       ? path.join(path.resolve(gitDir), 'hbs2tk', `${encodeBase58(repoKey)}.owner-seq`)
       : null;
-    const session = new Session(await openGitStores(storeDir), repoKey, keyrings, git, stateFile);
-    await serve(session);
+    const stores = await openGitStores(storeDir, false);
+    const session = new Session(stores, repoKey, keyrings, git, stateFile);
+    try {
+      await serve(session);
+    } finally {
+      await session.close();
+    }
     return 0;
   } catch (e) {
     const report = reportError(e, env.HBS2_DEBUG === '1');

@@ -4,24 +4,17 @@
  */
 import { isWriterAuthorised, type Acb } from '../acb/model.js';
 import type { KeyPair } from '../crypto/index.js';
-import { NoMatchingKeyError, UsageError } from '../errors.js';
-import type { GitStores } from '../git/repo.js';
+import { NoMatchingKeyError } from '../errors.js';
 import type { KeyringSource } from '../groupkey/open.js';
-import { SimpleRefStore } from '../refs/simple-ref-store.js';
-import { FsBlockStore } from '../store/fs.js';
-import { detectStoreLayout } from '../store/layout.js';
+import { openStore, type Hbs2Store } from '../store/open.js';
 import { encodeBase58 } from '../codec/base58.js';
 
-/** The block and ref stores of the store directory `dir` (simple layout). */
-export async function openGitStores(dir: string): Promise<GitStores> {
-  if ((await detectStoreLayout(dir)) === 'ncq3')
-    throw new UsageError(
-      `${dir} is an NCQ3 store; git repositories need the simple layout for now`,
-      {
-        hint: 'create the store with --format simple',
-      },
-    );
-  return { blocks: new FsBlockStore(dir), refs: new SimpleRefStore(dir) };
+/**
+ * The store at `location` (any layout `openStore` knows), opened for writing when the
+ * command pushes or changes the repository. The caller closes it.
+ */
+export function openGitStores(location: string, write: boolean): Promise<Hbs2Store> {
+  return openStore(location, { write });
 }
 
 /** The signing key pair of a keyring. */

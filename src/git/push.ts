@@ -215,6 +215,10 @@ async function writeTransaction(
     const expected = ownHead?.boxHash ?? null;
     if ((current === null) !== (expected === null) || (current && !equalBytes(current, expected!)))
       throw new LostRace('the writer head moved during the push');
+    // Writers of one store are serialised here: a push that landed since we looked wins.
+    const now = await openRepoView(stores, view.repoKey, { ...opts, decryptTip: false });
+    if (keyOf(now.tip?.hash ?? new Uint8Array()) !== keyOf(view.tip?.hash ?? new Uint8Array()))
+      throw new LostRace('another push landed first');
     return boxHash;
   });
 

@@ -144,7 +144,7 @@ describe('encryption and membership', () => {
     const name = encodeBase58(blocks[0]!);
     const file = path.join(t.dir, 'store', 'blocks', name[0]!, name.slice(1));
     const bytes = fs.readFileSync(file);
-    bytes[bytes.length >> 1] ^= 0x01;
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
     fs.writeFileSync(file, bytes);
     const before = refsOf(t, 'victim');
     const r = t.git('victim', ['fetch', 'origin']);
@@ -156,7 +156,7 @@ describe('encryption and membership', () => {
       `fetch ${v.tipRefs.refs.get('refs/heads/main')} refs/heads/main\n\n`,
     );
     expect(h.status).toBe(4);
-    bytes[bytes.length >> 1] ^= 0x01;
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
     fs.writeFileSync(file, bytes);
   });
 

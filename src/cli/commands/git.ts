@@ -55,13 +55,20 @@ function repoArg(text: string): Uint8Array {
   return text.startsWith(GIT_URL_SCHEME) ? parseGitUrl(text) : parseBase58Key(text, 'REPO');
 }
 
-async function setup(
+/** Loads the keyrings, opens the store, runs `fn` and closes the store. */
+async function withRepoStore(
   ctx: CliContext,
   opts: StoreOpts,
-): Promise<{ stores: GitStores; keyrings: KeyringSource[] }> {
+  write: boolean,
+  fn: (stores: GitStores, keyrings: KeyringSource[]) => Promise<void>,
+): Promise<void> {
   const keyrings = await keyringSources(ctx, opts.keyring);
-  const stores = await openGitStores(await resolveStorePath(ctx, opts.prefix));
-  return { stores, keyrings };
+  const store = await openGitStores(await resolveStorePath(ctx, opts.prefix), write);
+  try {
+    await fn(store, keyrings);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Unix seconds of `--at`/`--from` values (`now`, or seconds). */
@@ -102,13 +109,14 @@ export function register(program: Command, ctx: CliContext): void {
       '\nExample:\n  hbs2 git init -k owner.key --group-key team.gk --acb team.acb',
     )
     .action(async (opts: StoreOpts & { groupKey: string; acb: string }) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      if (!keyrings[0])
-        throw new UsageError('no keyring given', { hint: "pass the owner's keyring with -k" });
-      const acb = await readAcbFile(opts.acb);
-      const gk = await readGroupKeyFile(opts.groupKey);
-      const key = await initRepo(stores, signerOf(keyrings[0]), acb, gk);
-      await printLine(`${GIT_URL_SCHEME}${encodeBase58(key)}`);
+      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+        if (!keyrings[0])
+          throw new UsageError('no keyring given', { hint: "pass the owner's keyring with -k" });
+        const acb = await readAcbFile(opts.acb);
+        const gk = await readGroupKeyFile(opts.groupKey);
+        const key = await initRepo(stores, signerOf(keyrings[0]), acb, gk);
+        await printLine(`${GIT_URL_SCHEME}${encodeBase58(key)}`);
+      });
     });
 
   const readers = git.command('readers').description('who can read the repository');
@@ -121,10 +129,11 @@ export function register(program: Command, ctx: CliContext): void {
       '\nExample:\n  hbs2 git readers add -k owner.key hbs2tk://<REPO> <ENC-PUBKEY>',
     )
     .action(async (repo: string, pubkeys: string[], opts: StoreOpts) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      const owner = ownerSigner(keyrings, repoArg(repo));
-      const keys = pubkeys.map((k) => parseBase58Key(k, `reader '${k}'`));
-      await addReaders(stores, owner, keyrings, keys);
+      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+        const owner = ownerSigner(keyrings, repoArg(repo));
+        const keys = pubkeys.map((k) => parseBase58Key(k, `reader '${k}'`));
+        await addReaders(stores, owner, keyrings, keys);
+      });
     });
   withStoreOptions(readers.command('remove'))
     .description('remove readers: pushes from now on use a new secret they do not get')
@@ -137,13 +146,14 @@ export function register(program: Command, ctx: CliContext): void {
         '\nExample:\n  hbs2 git readers remove -k owner.key hbs2tk://<REPO> <ENC-PUBKEY>',
     )
     .action(async (repo: string, pubkeys: string[], opts: StoreOpts) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      const owner = ownerSigner(keyrings, repoArg(repo));
-      await removeReaders(
-        stores,
-        owner,
-        pubkeys.map((k) => parseBase58Key(k, `reader '${k}'`)),
-      );
+      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+        const owner = ownerSigner(keyrings, repoArg(repo));
+        await removeReaders(
+          stores,
+          owner,
+          pubkeys.map((k) => parseBase58Key(k, `reader '${k}'`)),
+        );
+      });
     });
 
   const writers = git.command('writers').description('who can push, and when');
@@ -159,15 +169,16 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(
       async (repo: string, signkey: string, opts: StoreOpts & { from?: string; to?: string }) => {
-        const { stores, keyrings } = await setup(ctx, opts);
-        const owner = ownerSigner(keyrings, repoArg(repo));
-        const key = parseBase58Key(signkey, `writer '${signkey}'`);
-        const from = seconds(opts.from, now());
-        const to = seconds(opts.to, UNBOUNDED);
-        await updateRecord(stores, owner, (r) => ({
-          ...r,
-          acb: acbWithWriter(r.acb, key, from, to),
-        }));
+        await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+          const owner = ownerSigner(keyrings, repoArg(repo));
+          const key = parseBase58Key(signkey, `writer '${signkey}'`);
+          const from = seconds(opts.from, now());
+          const to = seconds(opts.to, UNBOUNDED);
+          await updateRecord(stores, owner, (r) => ({
+            ...r,
+            acb: acbWithWriter(r.acb, key, from, to),
+          }));
+        });
       },
     );
   withStoreOptions(writers.command('end'))
@@ -180,11 +191,15 @@ export function register(program: Command, ctx: CliContext): void {
       '\nExample:\n  hbs2 git writers end -k owner.key hbs2tk://<REPO> <SIGN-PUBKEY>',
     )
     .action(async (repo: string, signkey: string, opts: StoreOpts & { at?: string }) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      const owner = ownerSigner(keyrings, repoArg(repo));
-      const key = parseBase58Key(signkey, `writer '${signkey}'`);
-      const at = seconds(opts.at, now());
-      await updateRecord(stores, owner, (r) => ({ ...r, acb: acbWithWriterEnded(r.acb, key, at) }));
+      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+        const owner = ownerSigner(keyrings, repoArg(repo));
+        const key = parseBase58Key(signkey, `writer '${signkey}'`);
+        const at = seconds(opts.at, now());
+        await updateRecord(stores, owner, (r) => ({
+          ...r,
+          acb: acbWithWriterEnded(r.acb, key, at),
+        }));
+      });
     });
 
   withStoreOptions(git.command('delete'))
@@ -193,10 +208,11 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<tx>', 'transaction hash (see `hbs2 git log`)')
     .addHelpText('after', '\nExample:\n  hbs2 git delete -k owner.key hbs2tk://<REPO> <TX>')
     .action(async (repo: string, txText: string, opts: StoreOpts) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      const owner = ownerSigner(keyrings, repoArg(repo));
-      const tx = parseHash(txText, `TX '${txText}'`);
-      await updateRecord(stores, owner, (r) => recordWithDeleted(r, tx));
+      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+        const owner = ownerSigner(keyrings, repoArg(repo));
+        const tx = parseHash(txText, `TX '${txText}'`);
+        await updateRecord(stores, owner, (r) => recordWithDeleted(r, tx));
+      });
     });
 
   withStoreOptions(git.command('checkpoint'))
@@ -207,21 +223,22 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[tx]', 'a canonical transaction hash')
     .addHelpText('after', '\nExample:\n  hbs2 git checkpoint -k owner.key hbs2tk://<REPO>')
     .action(async (repo: string, txText: string | undefined, opts: StoreOpts) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      const repoKey = repoArg(repo);
-      const owner = ownerSigner(keyrings, repoKey);
-      const view = await openRepoView(stores, repoKey, {
-        keyrings,
-        now: now(),
-        skew: DEFAULT_SKEW_SECONDS,
-        decryptTip: false,
+      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+        const repoKey = repoArg(repo);
+        const owner = ownerSigner(keyrings, repoKey);
+        const view = await openRepoView(stores, repoKey, {
+          keyrings,
+          now: now(),
+          skew: DEFAULT_SKEW_SECONDS,
+          decryptTip: false,
+        });
+        const tx = txText ? parseHash(txText, `TX '${txText}'`) : view.tip?.hash;
+        if (!tx) throw new UsageError('the repository has no push yet');
+        if (view.chain.verdicts.get(keyOf(tx))?.kind !== 'canonical')
+          throw new UsageError(`transaction ${encodeBase58(tx)} is not on the canonical chain`);
+        await updateRecord(stores, owner, (r) => ({ ...r, checkpoint: tx }));
+        await printLine(encodeBase58(tx));
       });
-      const tx = txText ? parseHash(txText, `TX '${txText}'`) : view.tip?.hash;
-      if (!tx) throw new UsageError('the repository has no push yet');
-      if (view.chain.verdicts.get(keyOf(tx))?.kind !== 'canonical')
-        throw new UsageError(`transaction ${encodeBase58(tx)} is not on the canonical chain`);
-      await updateRecord(stores, owner, (r) => ({ ...r, checkpoint: tx }));
-      await printLine(encodeBase58(tx));
     });
 
   withStoreOptions(git.command('log'))
@@ -230,16 +247,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nNeeds no keyring.\n\nExample:\n  hbs2 git log hbs2tk://<REPO>')
     .action(async (repo: string, opts: StoreOpts & { json?: boolean }) => {
-      const { stores } = await setup(ctx, { prefix: opts.prefix, keyring: [] });
-      const view = await openRepoView(stores, repoArg(repo), {
-        keyrings: [],
-        now: now(),
-        skew: DEFAULT_SKEW_SECONDS,
-        decryptTip: false,
+      await withRepoStore(ctx, { prefix: opts.prefix, keyring: [] }, false, async (stores) => {
+        const view = await openRepoView(stores, repoArg(repo), {
+          keyrings: [],
+          now: now(),
+          skew: DEFAULT_SKEW_SECONDS,
+          decryptTip: false,
+        });
+        const log = repoLog(view);
+        if (opts.json) await printJson(log.map((e) => ({ ...e, verdict: verdictJson(e.verdict) })));
+        else for (const e of log) await printLine(formatLogEntry(e));
       });
-      const log = repoLog(view);
-      if (opts.json) await printJson(log.map((e) => ({ ...e, verdict: verdictJson(e.verdict) })));
-      else for (const e of log) await printLine(formatLogEntry(e));
     });
 
   withStoreOptions(git.command('fsck'))
@@ -250,16 +268,17 @@ export function register(program: Command, ctx: CliContext): void {
       '\nExit 4 naming the first corrupt block.\n\nExample:\n  hbs2 git fsck -k reader.key hbs2tk://<REPO>',
     )
     .action(async (repo: string, opts: StoreOpts) => {
-      const { stores, keyrings } = await setup(ctx, opts);
-      const view = await openRepoView(stores, repoArg(repo), {
-        keyrings,
-        now: now(),
-        skew: DEFAULT_SKEW_SECONDS,
+      await withRepoStore(ctx, opts, false, async (stores, keyrings) => {
+        const view = await openRepoView(stores, repoArg(repo), {
+          keyrings,
+          now: now(),
+          skew: DEFAULT_SKEW_SECONDS,
+        });
+        const r = await fsckRepo(view);
+        await printLine(
+          `${r.transactions} transactions, ${r.canonical} canonical, ${r.packs} packs, ${r.bytes} pack bytes: ok`,
+        );
       });
-      const r = await fsckRepo(view);
-      await printLine(
-        `${r.transactions} transactions, ${r.canonical} canonical, ${r.packs} packs, ${r.bytes} pack bytes: ok`,
-      );
     });
 }
 
