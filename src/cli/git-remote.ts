@@ -16,7 +16,8 @@ import { pushRefs, type RefUpdateRequest } from '../git/push.js';
 import { openRepoView, type RepoView } from '../git/view.js';
 import type { Hbs2Store } from '../store/open.js';
 import type { KeyringSource } from '../groupkey/open.js';
-import { workerPool } from '../parallel/pool.js';
+import { workerPool, type BlockRunner } from '../parallel/pool.js';
+import { availableParallelism } from 'node:os';
 import type { CliContext } from './context.js';
 import { reportError } from './errors.js';
 import { chooseSigner, openGitStores } from './git-stores.js';
@@ -44,6 +45,18 @@ async function gitConfig(git: GitEnv, key: string): Promise<string[]> {
         .filter((l) => l !== '')
     : [];
 }
+
+/**
+ * The process's worker pool, started only when a large pack is encrypted or decrypted:
+ * starting workers costs more than a small push or a fetch with nothing to do.
+ */
+const lazyPool: BlockRunner = {
+  get parallelism() {
+    return availableParallelism();
+  },
+  run: (job, opts) => sharedPool(() => workerPool()).run(job, opts),
+  close: () => closeSharedPool(),
+};
 
 /** Options set by `option` lines. */
 interface HelperOptions {
@@ -103,7 +116,7 @@ class Session {
       keyrings: this.keyrings,
       now: this.now(),
       skew: DEFAULT_SKEW_SECONDS,
-      runner: sharedPool(() => workerPool()),
+      runner: lazyPool,
     });
     await this.checkNotRolledBack(view.head.ref.seq);
     this.view = view;
@@ -152,7 +165,7 @@ class Session {
       leases: this.opts.leases,
       dryRun: this.opts.dryRun,
       atomic: this.opts.atomic,
-      runner: sharedPool(() => workerPool()),
+      runner: lazyPool,
     });
     this.view = null;
     return res.outcomes.map((o) => (o.ok ? `ok ${o.dst}` : `error ${o.dst} ${o.reason}`));
