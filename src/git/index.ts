@@ -8,3 +8,5 @@ export * from './fetch.js';
 export * from './admin.js';
 export * from './inspect.js';
 export { GitCommandError, type GitEnv } from './git-process.js';
+export * from './rewrite.js';
+export * from './transaction.js';

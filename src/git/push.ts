@@ -6,22 +6,12 @@
  */
 import { isWriterAuthorised, keyOf } from '../acb/model.js';
 import { encodeBase58 } from '../codec/base58.js';
-import { crypto, type KeyPair } from '../crypto/index.js';
+import type { KeyPair } from '../crypto/index.js';
 import { Hbs2Error, NoMatchingKeyError } from '../errors.js';
 import type { BlockRunner } from '../parallel/pool.js';
-import { encodeLwwRef } from '../refs/lwwref.js';
-import { encodeSignedBox, makeSignedBox } from '../refs/signed-box.js';
-import { equalBytes } from '../store/hash.js';
-import { writeEncryptedTree } from '../tree/encrypted-tree.js';
-import { encodeRefsRecord, encodeTransaction, writerHeadKey, type Transaction } from './codec.js';
-import {
-  isAncestor,
-  packObjects,
-  presentObjects,
-  resolveName,
-  type GitEnv,
-} from './git-process.js';
-import { blockHash, writerHead, type GitStores } from './repo.js';
+import { isAncestor, presentObjects, resolveName, type GitEnv } from './git-process.js';
+import type { GitStores } from './repo.js';
+import { storeTransaction, TipMoved } from './transaction.js';
 import { openRepoView, type RepoView, type ViewOptions } from './view.js';
 
 /** One `push` line of the remote helper protocol, parsed. */
@@ -89,7 +79,7 @@ function chooseHead(current: string | null, refs: ReadonlyMap<string, string>): 
   return [...refs.keys()].filter((n) => n.startsWith('refs/heads/')).sort()[0] ?? null;
 }
 
-/** Thrown when the writer's head moved while we pushed (another push by the same key). */
+/** Thrown when another push won (the push is then told `fetch first`). */
 class LostRace extends Hbs2Error {}
 
 /**
@@ -150,7 +140,7 @@ export async function pushRefs(
   }
 }
 
-/** Stores the encrypted refs record and pack, the signed transaction and the new head. */
+/** Builds the new refs, and the pack of what the chain lacks, and stores the transaction. */
 async function writeTransaction(
   stores: GitStores,
   view: RepoView,
@@ -158,70 +148,25 @@ async function writeTransaction(
   changes: readonly Accepted[],
   time: number,
 ): Promise<Uint8Array> {
-  const { blocks } = stores;
   const refs = new Map(view.tipRefs.refs);
   for (const c of changes) {
     if (c.oid === null) refs.delete(c.dst);
     else refs.set(c.dst, c.oid);
   }
-  const head = chooseHead(view.tipRefs.head, refs);
-  const groupKeyHash = view.record.groupKey;
-  const secret = await view.secrets.secretFor(groupKeyHash);
-  const c = crypto();
-  const encrypt = (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) =>
-    writeEncryptedTree(blocks, source, {
-      secret,
-      groupKeyHash,
-      nonceS: c.randomBytes(32),
-      runner: opts.runner,
-    });
-
   const include = changes.flatMap((x) => (x.oid === null ? [] : [x.oid]));
-  let pack: Uint8Array | null = null;
-  if (include.length > 0) {
-    // Exclude what the chain already holds (and we have): the pack is thin and incremental.
-    const exclude = await presentObjects(opts.git, view.tipRefs.refs.values());
-    const packed = packObjects(opts.git, include, [...exclude]);
-    const tree = await encrypt(packed.output);
-    await packed.done;
-    pack = tree.annotation;
-  }
-  const refsTree = await encrypt([encodeRefsRecord({ head, refs })]);
-
-  const writerKey = opts.signer.publicKey;
-  const ownHead = await writerHead(stores, view.repoKey, writerKey);
-  const tx: Transaction = {
-    repo: view.repoKey,
-    height: view.tip ? view.tip.tx.height + 1 : 0,
-    parent: view.tip?.hash ?? null,
-    prevOwn: ownHead?.ref.value ?? null,
+  // Exclude what the chain already holds (and we have): the pack is thin and incremental.
+  const exclude =
+    include.length > 0 ? await presentObjects(opts.git, view.tipRefs.refs.values()) : [];
+  const txHash = await storeTransaction(stores, view, {
+    ...opts,
+    refs: { head: chooseHead(view.tipRefs.head, refs), refs },
+    include,
+    exclude: [...exclude],
+    parent: view.tip,
     time,
-    groupKey: groupKeyHash,
-    refs: refsTree.annotation,
-    pack,
-  };
-  const txBlock = encodeSignedBox(makeSignedBox(opts.signer, encodeTransaction(tx)));
-  const txHash = await blocks.put(txBlock, blockHash(txBlock));
-  const box = encodeSignedBox(
-    makeSignedBox(
-      opts.signer,
-      encodeLwwRef({ seq: (ownHead?.ref.seq ?? 0n) + 1n, value: txHash, proof: null }),
-    ),
-  );
-  const boxHash = await blocks.put(box, blockHash(box));
-  // Everything the head will point to is durable before the head moves.
-  await blocks.flush();
-  await stores.refs.updateRef(writerHeadKey(view.repoKey, writerKey), async (current) => {
-    const expected = ownHead?.boxHash ?? null;
-    if ((current === null) !== (expected === null) || (current && !equalBytes(current, expected!)))
-      throw new LostRace('the writer head moved during the push');
-    // Writers of one store are serialised here: a push that landed since we looked wins.
-    const now = await openRepoView(stores, view.repoKey, { ...opts, decryptTip: false });
-    if (keyOf(now.tip?.hash ?? new Uint8Array()) !== keyOf(view.tip?.hash ?? new Uint8Array()))
-      throw new LostRace('another push landed first');
-    return boxHash;
+  }).catch((e: unknown) => {
+    throw e instanceof TipMoved ? new LostRace(e.message) : e;
   });
-
   // Another writer may have pushed on the same parent: the chain decides who won.
   const after = await openRepoView(stores, view.repoKey, opts);
   if (!after.tip || keyOf(after.tip.hash) !== keyOf(txHash))

@@ -3,12 +3,15 @@
  * deleted transactions, checkpoint) and the readers' log and fsck. Thin over src/git/.
  */
 import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseAcbDsl } from '../../acb/dsl.js';
 import { parseAcbFile } from '../../acb/file.js';
 import { parseBase58Key } from '../../acb/key.js';
 import { UNBOUNDED, type Acb } from '../../acb/model.js';
 import { encodeBase58 } from '../../codec/base58.js';
-import { UsageError } from '../../errors.js';
+import { Hbs2Error, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import {
   acbWithWriter,
@@ -24,7 +27,10 @@ import {
   repoLog,
   updateRecord,
   type GitStores,
+  rewriteHistory,
+  type GitEnv,
 } from '../../git/index.js';
+import { runGit } from '../../git/git-process.js';
 import type { KeyringSource } from '../../groupkey/open.js';
 import { parseHash } from '../../store/hash.js';
 import { keyOf } from '../../acb/model.js';
@@ -68,6 +74,21 @@ async function withRepoStore(
     await fn(store, keyrings);
   } finally {
     await store.close();
+  }
+}
+
+/** Runs `fn` with a new bare git repository in a temp dir, removed afterwards. */
+async function withScratchRepo<T>(
+  env: NodeJS.ProcessEnv,
+  fn: (git: GitEnv) => Promise<T>,
+): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hbs2-git-'));
+  try {
+    const init = await runGit({ cwd: dir, env }, ['init', '-q', '--bare', dir]);
+    if (init.code !== 0) throw new Hbs2Error(`git init: ${init.stderr.trim()}`);
+    return await fn({ cwd: dir, env: { ...env, GIT_DIR: dir } });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -139,22 +160,39 @@ export function register(program: Command, ctx: CliContext): void {
     .description('remove readers: pushes from now on use a new secret they do not get')
     .argument('<repo>', 'hbs2tk://REPO or the base58 repository key')
     .argument('<pubkeys...>', 'base58 encryption public keys of the readers to remove')
+    .option(
+      '--rewrite-history',
+      're-publish the whole history for the new secret and remove the old blocks from this store',
+    )
     .addHelpText(
       'after',
       '\nWhat was already published stays readable to whoever could read it: removing a\n' +
-        'reader protects only what is pushed afterwards.\n' +
+        'reader protects only what is pushed afterwards. --rewrite-history re-publishes the\n' +
+        'history as one new push by the owner (who must be a writer) and deletes the old\n' +
+        'encrypted blocks from this store; copies anyone made before stay readable to them.\n' +
         '\nExample:\n  hbs2 git readers remove -k owner.key hbs2tk://<REPO> <ENC-PUBKEY>',
     )
-    .action(async (repo: string, pubkeys: string[], opts: StoreOpts) => {
-      await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
-        const owner = ownerSigner(keyrings, repoArg(repo));
-        await removeReaders(
-          stores,
-          owner,
-          pubkeys.map((k) => parseBase58Key(k, `reader '${k}'`)),
-        );
-      });
-    });
+    .action(
+      async (repo: string, pubkeys: string[], opts: StoreOpts & { rewriteHistory?: boolean }) => {
+        await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
+          const owner = ownerSigner(keyrings, repoArg(repo));
+          const keys = pubkeys.map((k) => parseBase58Key(k, `reader '${k}'`));
+          await removeReaders(stores, owner, keys);
+          if (!opts.rewriteHistory) return;
+          const r = await withScratchRepo(ctx.env, (git) =>
+            rewriteHistory(stores, owner, git, {
+              keyrings,
+              now: now(),
+              skew: DEFAULT_SKEW_SECONDS,
+            }),
+          );
+          if (r.tx)
+            await printLine(
+              `history rewritten as ${encodeBase58(r.tx)}: ${r.deleted} transactions deleted, ${r.removedBlocks} blocks removed`,
+            );
+        });
+      },
+    );
 
   const writers = git.command('writers').description('who can push, and when');
   withStoreOptions(writers.command('add'))
