@@ -66,15 +66,30 @@ interface HelperOptions {
   leases: Map<string, string | null>;
 }
 
-/** Unquotes a C-style quoted protocol argument (git quotes names with odd characters). */
-function unquote(s: string): string {
-  if (!s.startsWith('"')) return s;
-  return JSON.parse(
-    s.replace(
-      /\\([0-7]{3})/g,
-      (_, o: string) => `\\u00${parseInt(o, 8).toString(16).padStart(2, '0')}`,
-    ),
-  ) as string;
+const C_ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13 };
+
+/**
+ * Unquotes a C-style quoted protocol argument (git's `quote_c_style`: names with odd or
+ * non-ASCII bytes come as `"…"` with `\\`, `\"`, `\n`… and octal `\303\251` bytes of UTF-8).
+ */
+export function unquote(s: string): string {
+  if (!s.startsWith('"') || !s.endsWith('"') || s.length < 2) return s;
+  const bytes: number[] = [];
+  const body = Buffer.from(s.slice(1, -1), 'utf8');
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i]!;
+    if (b !== 0x5c) {
+      bytes.push(b);
+      continue;
+    }
+    const next = String.fromCharCode(body[++i] ?? 0);
+    const octal = body.subarray(i, i + 3).toString('latin1');
+    if (/^[0-3][0-7]{2}$/.test(octal)) {
+      bytes.push(parseInt(octal, 8));
+      i += 2;
+    } else bytes.push(C_ESCAPES[next] ?? next.charCodeAt(0));
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 /** Parses `push [+]src:dst`. */
