@@ -86,10 +86,11 @@ export function modulesFor(argv: readonly string[]): string[] {
 export async function buildProgram(
   ctx: CliContext,
   modules: readonly string[] = Object.keys(COMMAND_MODULES),
+  version: string = pkg.version,
 ): Promise<Command> {
   const program = new Command('hbs2')
     .description('hbs2-compatible keyrings, group keys and encrypted content-addressed storage')
-    .version(pkg.version, '-V, --version')
+    .version(version, '-V, --version')
     .option('--config <file>', 'config file (default $XDG_CONFIG_HOME/hbs2/toolkit.yaml)')
     .showHelpAfterError('(add --help for usage)')
     .enablePositionalOptions()
@@ -125,6 +126,16 @@ function applyToAll(c: Command, f: (c: Command) => void): void {
   for (const sub of c.commands) applyToAll(sub, f);
 }
 
+/**
+ * What `hbs2 --version` prints, as `restic version` does: the toolkit's version, the
+ * crypto backend in use (native libsodium or the pure-JS one) and the runtime, since
+ * both change speed and behaviour reports.
+ */
+export async function versionText(): Promise<string> {
+  const backend = (await import('../crypto/index.js')).crypto().name;
+  return `hbs2 ${pkg.version} (hbs2-toolkit; crypto ${backend}; node ${process.version} ${process.platform}/${process.arch})`;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const debug = env.HBS2_DEBUG === '1';
@@ -157,7 +168,9 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean
     // BLAKE2b; it compiles in the background and the native backend uses it once ready.
     if (backend !== 'js' && modules.some((m) => ['store', 'rotate', 'metadata'].includes(m)))
       void (await import('../crypto/index.js')).loadWasmBlake2b();
-    const program = await buildProgram(ctx, modules);
+    // Only `--version` loads no command module: it alone needs the backend's name.
+    const version = modules.length === 0 ? await versionText() : pkg.version;
+    const program = await buildProgram(ctx, modules, version);
     if (argv.length === 0) {
       program.outputHelp();
       return 2;
