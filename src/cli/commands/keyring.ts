@@ -65,20 +65,41 @@ function addNewCommand(cmd: Command): void {
     .option('-n, --number <N>', 'number of encryption key pairs', '1')
     .option('-o, --output <file>', 'write the keyring to FILE (mode 0600) instead of stdout')
     .option('--force', 'replace an existing output file')
+    .option('-q, --quiet', 'do not print the public keys on stderr')
+    .option('--json', 'with -o: print the public keys as {"signKey", "entries"} on stdout')
     .addHelpText(
       'after',
-      '\nWithout -o the file text is printed; redirect it into a file only you can read.\n\nExample:\n  hbs2 keyring new -n 2 -o alice.key',
+      '\nWithout -o the file text is printed; redirect it into a file only you can read.\n' +
+        'The signing key and the encryption public keys (never the secrets) go to stderr in\n' +
+        "`keyring list`'s layout, so they can be handed out at once (as age-keygen does).\n" +
+        '\nExample:\n  hbs2 keyring new -n 2 -o alice.key',
     )
-    .action(async (opts: { number: string; output?: string; force?: boolean }) => {
-      const n = parseCount(opts.number, '-n/--number');
-      const text = formatKeyringFile(generateKeyring(n));
-      if (opts.output === undefined || opts.output === '-') {
-        await writeStdout(text);
-        return;
-      }
-      if (!opts.force) await refuseExisting(opts.output);
-      await writeOutputFile(opts.output, text, { forceMode: SECRET_MODE, exclusive: !opts.force });
-    });
+    .action(
+      async (opts: {
+        number: string;
+        output?: string;
+        force?: boolean;
+        quiet?: boolean;
+        json?: boolean;
+      }) => {
+        const n = parseCount(opts.number, '-n/--number');
+        const toStdout = opts.output === undefined || opts.output === '-';
+        if (opts.json && toStdout)
+          throw new UsageError('--json needs -o FILE: without it stdout holds the keyring text');
+        const keyring = generateKeyring(n);
+        const text = formatKeyringFile(keyring);
+        if (toStdout) await writeStdout(text);
+        else {
+          if (!opts.force) await refuseExisting(opts.output!);
+          await writeOutputFile(opts.output!, text, {
+            forceMode: SECRET_MODE,
+            exclusive: !opts.force,
+          });
+        }
+        if (opts.json) await printJson(summarizeKeyring(keyring));
+        else if (!opts.quiet) process.stderr.write(formatKeyringListing(keyring));
+      },
+    );
 }
 
 /** Parses a non-negative entry count argument. */
