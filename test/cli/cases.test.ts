@@ -12,10 +12,13 @@ import { runCli, type CliRun } from '../helpers/cli.js';
 
 const CASES_DIR = path.resolve(import.meta.dirname, 'cases');
 
-/** One step of a case's setup: an hbs2 command that must succeed. */
+/** One step of a case's setup: an hbs2 command that must succeed, or a file to write. */
 interface SetupStep {
   /** The arguments after `hbs2`. */
-  run: string[];
+  run?: string[];
+  /** Writes `text` ({NAME} expanded) to this file instead of running a command. */
+  file?: string;
+  text?: string;
   /** Names the trimmed stdout, used later as `{NAME}`. */
   save?: string;
   stdin?: string;
@@ -62,9 +65,12 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Replaces `{NAME}` by the saved value; `{dir}` is the case's temp dir. */
-function expand(text: string, vars: Record<string, string>): string {
-  return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+/**
+ * Replaces `{NAME}` by the saved value; `{dir}` is the case's temp dir. YAML may have read
+ * an argument as a number, so the text is taken as a string first.
+ */
+function expand(text: string | number, vars: Record<string, string>): string {
+  return String(text).replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
     const v = vars[name];
     if (v === undefined) throw new Error(`case uses {${name}}, which no setup step saved`);
     return v;
@@ -102,7 +108,11 @@ function runCase(c: Case): void {
     );
   for (const raw of c.setup ?? []) {
     const step: SetupStep = Array.isArray(raw) ? { run: raw } : raw;
-    const args = step.run.map((a) => expand(a, vars));
+    if (step.file !== undefined) {
+      fs.writeFileSync(path.join(dir, step.file), expand(step.text ?? '', vars));
+      continue;
+    }
+    const args = (step.run ?? []).map((a) => expand(a, vars));
     const r = runCli(dir, args, {
       input: step.stdin === undefined ? undefined : expand(step.stdin, vars),
       env: env(c.env),

@@ -4,14 +4,13 @@
  * options, so encryption and metadata options can be layered on without touching the
  * others.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crypto } from '../../crypto/index.js';
 import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
-import { openGroupKey } from '../../groupkey/index.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
 import { CHUNK_CHANGED } from '../../tree/encrypt.js';
 import {
@@ -21,7 +20,8 @@ import {
   type DeterministicNonce,
   type EncryptionMethod,
 } from '../../tree/encrypted-tree.js';
-import { keyringSources, readGroupKeyFile, storeDecryptor, storeGroupKey } from '../encryption.js';
+import { keyringSources, storeDecryptor, storeGroupKey } from '../encryption.js';
+import { openForStore, readStoreGroupKey } from '../store-groupkey.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
 import { fileError, readFileChecked } from '../../fsutil.js';
@@ -53,6 +53,7 @@ import {
   type WriteTreeResult,
 } from '../../tree/index.js';
 import { collect } from '../args.js';
+import { chooseFormat, formatGiven } from '../format-option.js';
 import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
@@ -257,6 +258,10 @@ export interface StoreOptions extends StoreLocationOptions {
   groupkey?: string;
   /** `-k`: keyrings whose entries may open the group key. */
   keyring?: string[];
+  /** `-P`: hbs2 0.24's public key of the keyring entry that opens the group key. */
+  publicKey?: string;
+  /** `--init`: hbs2 0.24's "initialise the storage and exit". */
+  init?: boolean;
   meta?: string;
   metaFile?: string;
   autoMeta?: boolean;
@@ -375,6 +380,14 @@ export async function storeCommand(
   if (opts.pin === false && opts.name !== undefined)
     throw new UsageError('--name names the pin: it cannot be used with --no-pin');
   checkNameOption(opts.name);
+  if (opts.publicKey !== undefined && opts.groupkey === undefined)
+    throw new UsageError('-P/--public-key is only used with -g GROUPKEY');
+  if (opts.init) {
+    if (file !== undefined) throw new UsageError('--init only initialises the store: no FILE');
+    const store = await openStore(ctx, opts.prefix);
+    await store.init();
+    return new Uint8Array();
+  }
   const meta = await metadataText(file, opts);
   const store = await openStore(ctx, opts.prefix);
   if (opts.groupkey !== undefined) {
@@ -383,8 +396,13 @@ export async function storeCommand(
     // Started early: the workers boot while the key is opened.
     const runner = runnerFor(input.size);
     try {
-      const gk = await readGroupKeyFile(opts.groupkey);
-      const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
+      const { gk } = await readStoreGroupKey(store, opts.groupkey);
+      const opened = openForStore(
+        gk,
+        opts.groupkey,
+        await keyringSources(ctx, opts.keyring),
+        opts.publicKey,
+      );
       // A regular file is read twice on one descriptor: a pass for the deterministic
       // tree nonce, then the encryption, which re-checks every chunk against the first
       // pass. Anything else (stdin, pipes, devices) is read once, under a random nonce.
@@ -464,8 +482,32 @@ export interface CatOptions extends StoreLocationOptions {
   /** `-k`: keyrings to open encrypted content. */
   keyring?: string[];
   metadata?: boolean;
+  /** hbs2 0.25's `--m`, an alias of `--metadata`. */
+  m?: boolean;
   json?: boolean;
   yaml?: boolean;
+  format?: string;
+}
+
+/**
+ * Refuses option combinations `cat` would otherwise ignore silently: a form without
+ * --metadata, --metadata with an output file or another mode, two modes at once.
+ */
+function checkCatOptions(opts: CatOptions): void {
+  const modes = [
+    opts.metadata ? '--metadata' : undefined,
+    opts.hashesOnly ? '--hashes-only' : undefined,
+    opts.raw ? '--raw' : undefined,
+  ].filter((m) => m !== undefined);
+  if (modes.length > 1) throw new UsageError(`give only one of ${modes.join(', ')}`);
+  if (!opts.metadata && formatGiven(opts))
+    throw new UsageError('--json, --yaml and --format describe the object: add --metadata', {
+      hint: 'hbs2 cat --metadata --json HASH',
+    });
+  if ((opts.metadata || opts.hashesOnly) && opts.output !== undefined && opts.output !== '-')
+    throw new UsageError(`${modes[0]} prints to stdout: -o is not used with it`, {
+      hint: 'redirect stdout instead: hbs2 cat --metadata HASH > FILE',
+    });
 }
 
 /**
@@ -478,13 +520,16 @@ export async function catCommand(
   hashArg: string,
   opts: CatOptions,
 ): Promise<void> {
+  opts.metadata ||= opts.m;
+  checkCatOptions(opts);
+  const format = chooseFormat(opts, ['yaml', 'json', 'sexp'], 'yaml');
   const hash = parseHashArg(hashArg);
   // Encrypted data blocks are read into recycled buffers (given back below once written),
   // so streaming a big tree does not leave a trail of garbage for the GC.
   const readBuffers = new BlockBufferPool(BLOCK_SIZE + 64);
   const store = await openReadStore(ctx, opts.prefix, { readBuffers, syncReads: true });
   if (opts.metadata) {
-    await metadataCommand(ctx, store, hash, opts);
+    await metadataCommand(ctx, store, hash, hashArg, { keyring: opts.keyring, format });
     return;
   }
   if (opts.hashesOnly) {
@@ -808,8 +853,20 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[file]', 'file to store, or - for standard input')
     .option(PREFIX_FLAGS, PREFIX_HELP)
     .option('--no-progress', 'no progress bar on stderr')
-    .option('-g, --groupkey <file>', 'encrypt for the members of this group key file')
-    .option('-k, --keyring <file>', 'keyring whose entry opens the group key (repeatable)', collect)
+    .option(
+      '-g, --groupkey <file|hash>',
+      'encrypt for the members of this group key file, or of the group key tree HASH in the store',
+    )
+    .option(
+      '-k, --keyring <file>',
+      "a member's keyring, whose entry opens the group key (repeatable)",
+      collect,
+    )
+    .option(
+      '-P, --public-key <key>',
+      "with -g: use only the keyring entry with this public key (hbs2's -P)",
+    )
+    .option('--init', 'only initialise the store directory and exit (hbs2 0.24)')
     .option('--meta <text>', 'annotate the tree with this metadata text')
     .option('--meta-file <file>', 'annotate the tree with the text of this file')
     .option('--auto-meta', 'record file-name and mime-type as metadata')
@@ -833,6 +890,10 @@ export function register(program: Command, ctx: CliContext): void {
         're-checked); stdin, pipes, devices and files of size 0 (/proc) are read once\n' +
         'under a random tree nonce. Block nonces follow hbs2 (position and content), so\n' +
         'equal chunks of two trees under one secret stay recognisable as equal.\n' +
+        '-g takes a group key file (hbs2 0.24) or the hash of a group key already in the store\n' +
+        "(hbs2 0.25). Encrypting needs a member's keyring (-k): the tree is encrypted with the\n" +
+        'group secret, which only a member can unseal. hbs2 0.24 requires -P; here it is\n' +
+        'optional and, when given, must name an entry of the keyrings.\n' +
         '--method 1 writes exactly what hbs2 0.24 `store -g` writes (same roots), but its tree\n' +
         'nonce is an unkeyed hash of the content: anyone with the store can confirm a guess of\n' +
         'the whole file, and equal files are visibly equal. Every hbs2 version reads both.\n' +
@@ -862,11 +923,19 @@ export function register(program: Command, ctx: CliContext): void {
       collect,
     )
     .option('--metadata', 'describe the object (type, size, metadata, encryption) instead')
+    .addOption(new Option('--m', "hbs2 0.25's spelling of --metadata").hideHelp())
     .option('--json', 'with --metadata: print JSON')
     .option('--yaml', 'with --metadata: print YAML (the default)')
+    .option(
+      '--format <form>',
+      "with --metadata: yaml, json, or sexp (hbs2 0.25's form: only the metadata text)",
+    )
     .addHelpText(
       'after',
-      '\nWith --metadata, encryption.canDecrypt is true only when a trial decryption (the\n' +
+      '\n--m is accepted for --metadata (hbs2 0.25). --format sexp prints the metadata as hbs2\n' +
+        '0.25 does, `((file-name: "a.txt") (mime-type: "text/plain"))`, one item per line when\n' +
+        'wider than 80 columns, without a trailing newline (except on a terminal).\n' +
+        '\nWith --metadata, encryption.canDecrypt is true only when a trial decryption (the\n' +
         'metadata block, else the first data block) succeeded, and groupKeyIdVerified says\n' +
         'whether groupKeyId was proven by it; false: the id is only declared by the group key.\n' +
         '\nExample:\n  hbs2 cat FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9 -o hello.txt\n' +
