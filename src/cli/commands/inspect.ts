@@ -6,7 +6,7 @@ import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
 import { formatMetadataSexp } from '../metadata-sexp.js';
-import { printJson, warn, writeStdout } from '../output.js';
+import { printBare, printJson, warn, writeStdout } from '../output.js';
 
 /** The printed forms of `cat --metadata`. */
 export type DescribeFormat = 'yaml' | 'json' | 'sexp';
@@ -33,9 +33,9 @@ export async function metadataCommand(
   else await writeStdout(yaml().stringify(desc));
 }
 
-/** hbs2 0.25's form: no trailing newline, except on a terminal (so the prompt stays put). */
+/** hbs2 0.25's form of the metadata (see {@link printBare}). */
 export async function printSexp(text: string): Promise<void> {
-  await writeStdout(formatMetadataSexp(text) + (process.stdout.isTTY ? '\n' : ''));
+  await printBare(formatMetadataSexp(text));
 }
 
 /**

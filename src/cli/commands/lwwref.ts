@@ -25,7 +25,7 @@ import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { printJson, warn, writeStdout } from '../output.js';
-import { resolveKeyringPaths, resolveStorePath } from '../settings.js';
+import { existingStorePath, resolveKeyringPaths, resolveStorePath } from '../settings.js';
 
 /** The ref and block stores of the command's store directory (simple layout). */
 async function openLwwStores(ctx: CliContext, prefix: string | undefined) {
@@ -44,7 +44,7 @@ async function openLwwReader(
   ctx: CliContext,
   prefix: string | undefined,
 ): Promise<{ refs: Pick<RefStore, 'getRef'>; blocks: BlockSource }> {
-  const dir = await resolveStorePath(ctx, prefix);
+  const dir = await existingStorePath(ctx, prefix);
   if ((await detectStoreLayout(dir)) === 'ncq3') {
     const ncq = await NcqBlockStore.open(dir);
     return { refs: ncq, blocks: ncq };

@@ -58,7 +58,7 @@ import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
-import { resolveStorePath } from '../settings.js';
+import { existingStorePath, resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
 
@@ -107,7 +107,7 @@ export async function openReadStore(
   prefix?: string,
   simpleOptions: FsBlockStoreOptions = {},
 ): Promise<ReadableBlockStore> {
-  return openReadableStore(await resolveStorePath(ctx, prefix), simpleOptions);
+  return openReadableStore(await existingStorePath(ctx, prefix), simpleOptions);
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
@@ -783,7 +783,7 @@ async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise
  * (with `--repair`, every repaired problem still prints but no longer fails).
  */
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
-  const prefix = await resolveStorePath(ctx, opts.prefix);
+  const prefix = await existingStorePath(ctx, opts.prefix);
   if ((await detectStoreLayout(prefix)) === 'ncq3') {
     if (opts.repair) throw ncqUnsupported(prefix, 'repairing');
     await fsckNcqCommand(prefix, opts);
