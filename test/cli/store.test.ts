@@ -231,15 +231,13 @@ describe('deps and del', () => {
     // A second object sharing the first two data blocks.
     fs.writeFileSync(file('f.bin'), mod251(2 * 262_144));
     const other = hbs2(['store', '--no-pin', file('f.bin')], '', store).out.trim();
-    const del = hbs2(['del', '-r', '-y', root, '--keep', other], '', store);
+    const del = hbs2(['del', '-r', '-y', '--json', root, '--keep', other], '', store);
     expect(del.status).toBe(0);
-    expect(del.out.split('\n').filter(Boolean).sort()).toEqual(
-      [`deleted ${root}`, `deleted ${lines[3]}`].sort(),
-    );
+    const deleted = JSON.parse(del.out) as { deleted: number; kept: number; blocks: string[] };
+    expect(deleted.blocks.sort()).toEqual([root, lines[3]].sort());
+    expect(deleted.kept).toBe(2);
     expect(hbs2(['cat', other], '', store).stdout.equals(mod251(2 * 262_144))).toBe(true);
-    expect(
-      hbs2(['del', '-r', '-y', other], '', store).out.split('\n').filter(Boolean),
-    ).toHaveLength(3);
+    expect(hbs2(['del', '-r', '-y', other], '', store).out).toMatch(/^deleted 3 blocks \(/);
     expect(
       fs
         .readdirSync(path.join(dir(), store, 'blocks'))
@@ -247,19 +245,20 @@ describe('deps and del', () => {
     ).toEqual([]);
   });
 
-  it('del asks per block on stderr and reads the answers from stdin', () => {
+  it('del without a terminal and without -y deletes nothing (exit 2); -y deletes with one summary', () => {
     const store = 'ask';
     fs.writeFileSync(file('g.bin'), mod251(300_000));
     const root = hbs2(['store', file('g.bin')], '', store).out.trim();
-    const r = hbs2(['del', '-r', root], 'y\nn\n', store);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/delete block \S+\? \[y\/N\] /);
-    expect(r.out.split('\n').filter(Boolean)).toHaveLength(1);
-    // No answer (end of input) means no.
-    const n = hbs2(['del', root], '', store);
-    expect(n.out).toBe('');
+    // Answers on a pipe are not a confirmation: a script must say -y.
+    const r = hbs2(['del', '-r', root], 'y\ny\ny\n', store);
+    expectError(r, 2, 'nobody to confirm');
+    expect(r.stderr).toContain('add -y');
+    expect(r.stderr).not.toContain('? [y/N]');
     expect(fs.existsSync(blockFile(store, root))).toBe(true);
-    expect(hbs2(['del', '-y', root], '', store).out).toBe(`deleted ${root}\n`);
+    const y = hbs2(['del', '-r', '-y', root], '', store);
+    expect(y.status).toBe(0);
+    expect(y.out).toBe('deleted 3 blocks (293.0 KiB)\n');
+    expect(fs.existsSync(blockFile(store, root))).toBe(false);
   });
 
   it('deps of a tree with a missing block lists the rest, warns, exits 6', () => {

@@ -26,6 +26,7 @@ import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
 import { fileError, readFileChecked } from '../../fsutil.js';
 import { openOutputFile, type OutputFileOptions, type OutputSink } from '../output-file.js';
+import { guardTerminal } from '../terminal-guard.js';
 import {
   FsBlockStore,
   detectStoreLayout,
@@ -57,7 +58,7 @@ import { chooseFormat, formatGiven } from '../format-option.js';
 import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
-import { createProgress, progressEnabled, type Progress } from '../progress.js';
+import { createProgress, formatBytes, progressEnabled, type Progress } from '../progress.js';
 import { existingStorePath, resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
@@ -223,7 +224,10 @@ async function withOutput(
   opts: OutputFileOptions,
   body: (sink: OutputSink) => Promise<void>,
 ): Promise<void> {
-  const sink = output !== undefined && output !== '-' ? openOutputFile(output, opts) : stdoutSink();
+  const sink =
+    output !== undefined && output !== '-'
+      ? openOutputFile(output, opts)
+      : guardTerminal(stdoutSink(), output);
   try {
     await body(sink);
   } catch (e) {
@@ -643,38 +647,36 @@ export interface DelOptions extends StoreLocationOptions {
   includeGroupkeys?: boolean;
   yes?: boolean;
   keep?: string[];
+  json?: boolean;
+  quiet?: boolean;
 }
 
-/** Asks yes/no questions on stderr, reading answers line by line from stdin. */
-function confirmer(): { ask(q: string): Promise<boolean>; close(): void } {
-  let rl: ReturnType<typeof createInterface> | undefined;
-  let lines: AsyncIterator<string> | undefined;
-  return {
-    async ask(q) {
-      process.stderr.write(q);
-      rl ??= createInterface({ input: process.stdin, terminal: false });
-      lines ??= rl[Symbol.asyncIterator]();
-      const r = await lines.next();
-      // End of input means no.
-      return !r.done && /^y(es)?$/i.test(r.value.trim());
-    },
-    close() {
-      rl?.close();
-    },
-  };
+/** Asks one yes/no question on stderr and reads the answer line from stdin (a terminal). */
+async function confirm(question: string): Promise<boolean> {
+  process.stderr.write(question);
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    const r = await rl[Symbol.asyncIterator]().next();
+    // End of input means no.
+    return !r.done && /^y(es)?$/i.test(r.value.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 /**
- * `del [-r] HASH...`: deletes blocks, asking per block unless `-y`. With `-r` the objects
- * and every block they depend on, except blocks any `--keep ROOT` needs and, unless
+ * `del [-r] HASH...`: deletes blocks after one confirmation (or `-y`). With `-r` the
+ * objects and every block they depend on, except blocks any `--keep ROOT` needs and, unless
  * `includeGroupkeys`, the group key trees (each kept one is named on stderr); the roots are
- * deleted last so an interrupted run can be repeated.
+ * deleted last so an interrupted run can be repeated. Without a terminal to ask on and
+ * without `-y` nothing is deleted (exit 2): a script must say it means it.
  */
 export async function delCommand(
   ctx: CliContext,
   hashArgs: string[],
   opts: DelOptions,
 ): Promise<void> {
+  if (opts.json && opts.quiet) throw new UsageError('give --json or --quiet, not both');
   const roots = hashArgs.map((a) => parseHashArg(a));
   const keepRoots = (opts.keep ?? []).map((a) => parseHashArg(a, '--keep argument'));
   const store = await openStore(ctx, opts.prefix);
@@ -724,18 +726,50 @@ export async function delCommand(
           '--include-groupkeys deletes it too',
       );
     }
-  const ask = opts.yes ? undefined : confirmer();
+  const doomed = targets.filter((h) => !kept.has(hashToString(h)));
+  let bytes = 0;
+  for (const h of doomed) bytes += (await store.sizeOf(h)) ?? 0;
+  const what = `${plural(doomed.length, 'block')} (${formatBytes(bytes)}) of ${hashArgs.join(', ')}`;
+  if (!opts.yes && doomed.length > 0) {
+    if (!process.stdin.isTTY)
+      throw new UsageError(`not deleting ${what}: nobody to confirm (stdin is not a terminal)`, {
+        hint: 'add -y to delete without asking',
+      });
+    if (!(await confirm(`delete ${what}? [y/N] `))) {
+      info('nothing deleted');
+      return;
+    }
+  }
+  const deleted: string[] = [];
+  let deletedBytes = 0;
   try {
-    for (const h of targets) {
-      const name = hashToString(h);
-      if (kept.has(name)) continue;
-      if (ask && !(await ask.ask(`delete block ${name}? [y/N] `))) continue;
-      if (await store.del(h)) await printLine(`deleted ${name}`);
+    for (const h of doomed) {
+      const size = (await store.sizeOf(h)) ?? 0;
+      if (await store.del(h)) {
+        deleted.push(hashToString(h));
+        deletedBytes += size;
+      }
     }
   } finally {
-    ask?.close();
     await store.flush();
   }
+  const keptCount = targets.length - doomed.length;
+  if (opts.json)
+    await printJson({
+      deleted: deleted.length,
+      bytes: deletedBytes,
+      kept: keptCount,
+      blocks: deleted,
+    });
+  else if (!opts.quiet)
+    await printLine(
+      `deleted ${plural(deleted.length, 'block')} (${formatBytes(deletedBytes)})` +
+        (keptCount > 0 ? `, kept ${keptCount} needed by other trees` : ''),
+    );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -912,7 +946,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option(
       '-o, --output <file>',
       'write to FILE instead of stdout: a file is replaced only on success (decrypted content ' +
-        'is created mode 0600); a device or FIFO is written into',
+        'is created mode 0600); a device or FIFO is written into; - writes binary data even ' +
+        'to a terminal',
     )
     .option('-H, --hashes-only', 'print the data block hashes, one per line, in order')
     .option('-r, --raw', 'write the raw bytes of this one block')
@@ -973,7 +1008,9 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<hash...>', 'base58 hashes')
     .option(PREFIX_FLAGS, PREFIX_HELP)
     .option('-r, --recursive', 'also delete every block the objects depend on')
-    .option('-y, --yes', 'do not ask for each block')
+    .option('-y, --yes', 'do not ask (needed when stdin is not a terminal)')
+    .option('--json', 'print {deleted, bytes, kept, blocks} instead of the summary')
+    .option('-q, --quiet', 'no summary line')
     .option(
       '--keep <root>',
       'with -r: keep blocks this root needs (repeatable)',
@@ -982,10 +1019,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--include-groupkeys', 'with -r: delete the group key trees too (kept by default)')
     .addHelpText(
       'after',
-      '\nWith -r, group key trees are kept (other trees encrypted for the same group need\n' +
-        'them) and named on stderr. Other blocks shared with trees not named here (equal\n' +
-        'content is stored once) cannot be known without scanning the whole store: use\n' +
-        '--keep ROOT for trees that share blocks.\n' +
+      '\nAsks once, with the number of blocks and their size (hbs2 0.25 asks per hash);\n' +
+        'without a terminal to ask on, -y is required (exit 2 otherwise). Ends with a\n' +
+        'one-line summary. With -r, group key trees are kept (other trees encrypted for\n' +
+        'the same group need them) and named on stderr. Other blocks shared with trees\n' +
+        'not named here (equal content is stored once) cannot be known without scanning\n' +
+        'the whole store: use --keep ROOT for trees that share blocks.\n' +
         '\nExample:\n  hbs2 del -r -y FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
     )
     .action(async (hashes: string[], opts: DelOptions) => {
