@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { reportError } from './errors.js';
-import { StdoutClosedError, stdoutFailure, watchStdout } from './output.js';
+import { setQuiet, StdoutClosedError, stdoutFailure, watchStdout } from './output.js';
 import { closeSharedPool } from './shared-pool.js';
 import type { CliContext } from './context.js';
 
@@ -102,9 +102,10 @@ export async function buildProgram(
         'quietly with exit 0.\n' +
         '\nExample:\n  hbs2 keyring new -o my.key && hbs2 keyring list my.key',
     );
-  program.hook('preAction', (thisCommand) => {
+  program.hook('preAction', (thisCommand, actionCommand) => {
     const cfg = thisCommand.opts<{ config?: string }>().config;
     if (cfg) ctx.configPath = cfg;
+    setQuiet(actionCommand.opts<{ quiet?: boolean }>().quiet === true);
   });
   const wanted = new Set(modules);
   const loaded = await Promise.all(
@@ -114,6 +115,9 @@ export async function buildProgram(
   );
   for (const mod of loaded) mod.register(program, ctx);
   applyToAll(program, (c) => {
+    // Every command takes --quiet; those that print a summary of their own read it too.
+    if (c !== program && c.commands.length === 0 && !c.options.some((o) => o.long === '--quiet'))
+      c.option('-q, --quiet', 'no informational messages or progress on stderr');
     c.exitOverride();
     c.configureOutput({
       writeErr: (s) => process.stderr.write(s),

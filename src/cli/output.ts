@@ -110,7 +110,19 @@ export function warn(message: string): void {
   process.stderr.write(`hbs2: warning: ${message}\n`);
 }
 
-/** An informational line on stderr (never mixed into results). */
+let quiet = false;
+
+/** `--quiet`: informational lines and progress are dropped; warnings and errors stay. */
+export function setQuiet(on: boolean): void {
+  quiet = on;
+}
+
+/** Whether `--quiet` was given. */
+export function isQuiet(): boolean {
+  return quiet;
+}
+
+/** An informational line on stderr (never mixed into results); none with `--quiet`. */
 export function info(message: string): void {
-  process.stderr.write(`hbs2: ${message}\n`);
+  if (!quiet) process.stderr.write(`hbs2: ${message}\n`);
 }

@@ -3,6 +3,7 @@
  * stderr is a terminal, progress is not disabled, and the work has run for half a second.
  */
 import type { CliContext } from './context.js';
+import { isQuiet } from './output.js';
 import { cliConfig } from './settings.js';
 
 /** Receives progress; `finish` erases the line. */
@@ -75,7 +76,7 @@ export async function progressEnabled(
   ctx: CliContext,
   flag: boolean | undefined,
 ): Promise<boolean> {
-  if (flag === false || !process.stderr.isTTY) return false;
+  if (flag === false || isQuiet() || !process.stderr.isTTY) return false;
   try {
     return (await cliConfig(ctx)).progress !== 'never';
   } catch {

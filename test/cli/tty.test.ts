@@ -70,4 +70,18 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     fs.writeFileSync(path.join(dir(), 'note.txt'), 'just text, üñí\n');
     expect(onTerminal(['cat', ok(['store', 'note.txt'])]).out).toContain('just text, üñí');
   });
+
+  it('keyring del asks on a terminal; "n" keeps the key, -y does not ask', () => {
+    ok(['keyring', 'new', '-q', '-o', 'k.key']);
+    ok(['keyring', 'add-new', '-n', 'laptop', 'k.key']);
+    const before = fs.readFileSync(path.join(dir(), 'k.key'));
+    const no = onTerminal(['keyring', 'del', '-n', 'laptop', 'k.key'], 'n\n');
+    expect(no.status).toBe(0);
+    expect(no.out).toMatch(/delete the secret key of \w+ \(laptop\) from k\.key\? \[y\/N\]/);
+    expect(fs.readFileSync(path.join(dir(), 'k.key'))).toEqual(before);
+    const yes = onTerminal(['keyring', 'del', '-y', '-n', 'laptop', 'k.key']);
+    expect(yes.status).toBe(0);
+    expect(yes.out).not.toContain('[y/N]');
+    expect(fs.readFileSync(path.join(dir(), 'k.key'))).not.toEqual(before);
+  });
 });

@@ -7,7 +7,6 @@
 import { Option, type Command } from 'commander';
 import { promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { crypto } from '../../crypto/index.js';
 import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
@@ -27,6 +26,7 @@ import { metadataCommand } from './inspect.js';
 import { fileError, readFileChecked } from '../../fsutil.js';
 import { openOutputFile, type OutputFileOptions, type OutputSink } from '../output-file.js';
 import { guardTerminal } from '../terminal-guard.js';
+import { askYesNo } from '../confirm.js';
 import {
   FsBlockStore,
   detectStoreLayout,
@@ -278,6 +278,8 @@ export interface StoreOptions extends StoreLocationOptions {
   name?: string;
   /** False with `--no-pin`. */
   pin?: boolean;
+  /** `--json`: `{"root", "pin"}` instead of the bare root. */
+  json?: boolean;
 }
 
 /**
@@ -291,8 +293,10 @@ async function finishStore(
   opts: StoreOptions,
 ): Promise<Uint8Array> {
   await store.flush();
-  if (opts.pin !== false) await pinStoredRoot(store, root, opts.name ?? defaultPinName(file));
-  await printLine(hashToString(root));
+  const pin = opts.pin !== false ? (opts.name ?? defaultPinName(file)) : null;
+  if (pin !== null) await pinStoredRoot(store, root, pin);
+  if (opts.json) await printJson({ root: hashToString(root), pin });
+  else await printLine(hashToString(root));
   return root;
 }
 
@@ -577,6 +581,7 @@ export async function catCommand(
 export interface HashOptions {
   tree?: boolean;
   progress?: boolean;
+  json?: boolean;
 }
 
 /** `hash [FILE]`: BLAKE2b-256 of the whole input, or with `--tree` the root `store` gives. */
@@ -591,12 +596,17 @@ export async function hashCommand(
       progress: opts.progress,
       label: 'hash',
     });
-    await printLine(hashToString(res.root));
+    await printHash(hashToString(res.root), 'tree', opts.json);
     return;
   }
   const h = crypto().blake2b256Stream();
   for await (const piece of input.source) h.update(piece);
-  await printLine(hashToString(h.digest()));
+  await printHash(hashToString(h.digest()), 'blake2b-256', opts.json);
+}
+
+async function printHash(hash: string, kind: 'tree' | 'blake2b-256', json?: boolean) {
+  if (json) await printJson({ hash, kind });
+  else await printLine(hash);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -649,19 +659,6 @@ export interface DelOptions extends StoreLocationOptions {
   keep?: string[];
   json?: boolean;
   quiet?: boolean;
-}
-
-/** Asks one yes/no question on stderr and reads the answer line from stdin (a terminal). */
-async function confirm(question: string): Promise<boolean> {
-  process.stderr.write(question);
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  try {
-    const r = await rl[Symbol.asyncIterator]().next();
-    // End of input means no.
-    return !r.done && /^y(es)?$/i.test(r.value.trim());
-  } finally {
-    rl.close();
-  }
 }
 
 /**
@@ -735,7 +732,7 @@ export async function delCommand(
       throw new UsageError(`not deleting ${what}: nobody to confirm (stdin is not a terminal)`, {
         hint: 'add -y to delete without asking',
       });
-    if (!(await confirm(`delete ${what}? [y/N] `))) {
+    if (!(await askYesNo(`delete ${what}? [y/N] `))) {
       info('nothing deleted');
       return;
     }
@@ -915,6 +912,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--name <name>', 'name of the pin of the root (default: the file name, or stdin)')
     .option('--no-pin', 'do not pin the root (gc may then delete it)')
+    .option('--json', 'print {"root", "pin"} (pin: its name, or null with --no-pin)')
     .addHelpText(
       'after',
       '\nWith -g, a file is encrypted deterministically under the group secret: the same file\n' +
@@ -986,7 +984,12 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[file]', 'file to hash, or - for standard input')
     .option('--tree', 'print the merkle root hash instead, without storing anything')
     .option('--no-progress', 'no progress bar on stderr')
-    .addHelpText('after', '\nExample:\n  hbs2 hash --tree photo.jpg')
+    .option('--json', 'print {"hash", "kind": "blake2b-256" or "tree"}')
+    .addHelpText(
+      'after',
+      '\nThe hash is followed by a newline (hbs2 0.25 prints none; $(hbs2 hash F) is the same).\n' +
+        '\nExample:\n  hbs2 hash --tree photo.jpg',
+    )
     .action(async (file: string | undefined, opts: HashOptions) => {
       await hashCommand(ctx, file, opts);
     });
