@@ -94,7 +94,7 @@ export async function buildProgram(
     .description('hbs2-compatible keyrings, group keys and encrypted content-addressed storage')
     .version(version, '-V, --version')
     .option('--config <file>', 'config file (default $XDG_CONFIG_HOME/hbs2/toolkit.yaml)')
-    .showHelpAfterError('(add --help for usage)')
+    .showHelpAfterError('hbs2: hint: add --help for usage')
     .enablePositionalOptions()
     .addHelpText(
       'after',
@@ -121,10 +121,24 @@ export async function buildProgram(
     c.exitOverride();
     c.configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`hbs2: ${s.replace(/^error: /, 'error: ')}`),
+      outputError: (s, write) => write(commanderErrorLines(s)),
     });
   });
   return program;
+}
+
+/**
+ * Commander's error text in the CLI's form: its first line as `hbs2: error:`, and each
+ * extra line it adds — `(Did you mean store?)` — as an `hbs2: hint:` line.
+ */
+export function commanderErrorLines(text: string): string {
+  const [first = '', ...rest] = text.replace(/\n$/, '').split('\n');
+  const lines = [`hbs2: ${first.replace(/^error: /, 'error: ')}`];
+  for (const extra of rest) {
+    const bare = extra.trim().replace(/^\((.*)\)$/, '$1');
+    if (bare !== '') lines.push(`hbs2: hint: ${bare[0]!.toLowerCase()}${bare.slice(1)}`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 function applyToAll(c: Command, f: (c: Command) => void): void {
@@ -192,12 +206,10 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean
     // with nothing left to do (exit 0), like the tools that ignore SIGPIPE.
     if (e instanceof StdoutClosedError) return 0;
     if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // A command group given without its subcommand (`hbs2 keyring`): help on stderr and,
+      // as for `hbs2` alone, exit 2; `hbs2 help` itself succeeds.
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
       return 2;
     }
     return printError(e, debug);

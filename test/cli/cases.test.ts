@@ -48,8 +48,11 @@ interface Case {
   stdin?: string;
   env?: Record<string, string | null>;
   exit: number;
-  /** With a non-zero exit: the one `hbs2: error:` line must contain this. */
-  error?: string;
+  /**
+   * With a non-zero exit: the one `hbs2: error:` line must contain this; `false` when the
+   * failure prints help instead of an error line (a command group without its command).
+   */
+  error?: string | false;
   /** A `hbs2: hint:` line must contain this. */
   hint?: string;
   stdout?: string | StreamExpectation;
@@ -128,8 +131,8 @@ function runCase(c: Case): void {
   const ctx = `hbs2 ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
   expect(r.status, ctx).toBe(c.exit);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
-  expect(errors, ctx).toHaveLength(c.exit === 0 ? 0 : 1);
-  if (c.error !== undefined) expect(errors[0], ctx).toContain(expand(c.error, vars));
+  expect(errors, ctx).toHaveLength(c.exit === 0 || c.error === false ? 0 : 1);
+  if (typeof c.error === 'string') expect(errors[0], ctx).toContain(expand(c.error, vars));
   expect(r.stderr, 'no stack trace').not.toMatch(/\n\s+at /);
   if (c.hint !== undefined)
     expect(

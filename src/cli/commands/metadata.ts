@@ -60,7 +60,11 @@ async function dumpCommand(
 export function register(program: Command, ctx: CliContext): void {
   const metadata = program
     .command('metadata')
-    .description('annotated tree metadata (hbs2 compatible)');
+    .description('annotated tree metadata (hbs2 compatible)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 metadata create --auto report.pdf && hbs2 metadata dump ROOT',
+    );
   metadata
     .command('create')
     .description('store FILE as a tree annotated with file-name and mime-type metadata')
