@@ -34,6 +34,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
   has: () => import('./commands/has.js'),
+  completion: () => import('./commands/completion.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
