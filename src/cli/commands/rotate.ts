@@ -19,6 +19,7 @@ import type { CliContext } from '../context.js';
 import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.js';
 import { info, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
+import { createProgress, progressEnabled } from '../progress.js';
 
 /**
  * Public keys from recipients files (as `groupkey-new` reads them) or given inline: an
@@ -109,6 +110,7 @@ async function updateCommand(ctx: CliContext, file: string, opts: UpdateOptions)
 }
 
 interface RotateOptions {
+  progress?: boolean;
   groupkey: string;
   keyring?: string[];
   json?: boolean;
@@ -121,14 +123,27 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
   const store = await openStore(ctx, opts.prefix);
   const runner = runnerFor(undefined);
   try {
-    const res = await rotateTree(
-      store,
-      store.prefix,
-      hash,
-      gk,
-      await keyringSources(ctx, opts.keyring),
-      { runner, onWarning: warn },
-    );
+    const progress = createProgress({
+      label: 'rotate: re-encrypted',
+      enabled: await progressEnabled(ctx, opts.progress),
+    });
+    let res;
+    try {
+      res = await rotateTree(
+        store,
+        store.prefix,
+        hash,
+        gk,
+        await keyringSources(ctx, opts.keyring),
+        {
+          runner,
+          onWarning: warn,
+          onProgress: (bytes) => progress.update(bytes),
+        },
+      );
+    } finally {
+      progress.finish();
+    }
     await store.flush();
     if (opts.json)
       await printJson({
@@ -206,6 +221,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('-p, --prefix <dir>', 'store directory')
     .option('--json', 'print {root, mode, blocksWritten}')
+    .option('--no-progress', 'no progress line on stderr')
     .addHelpText(
       'after',
       '\nSame secret (a key from `groupkey update --add`): only a new annotation is written.\n' +

@@ -23,6 +23,7 @@ import { keyringSources, storeDecryptor, storeGroupKey } from '../encryption.js'
 import { openForStore, readStoreGroupKey } from '../store-groupkey.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
+import { describeObject } from '../../inspect/inspect.js';
 import { fileError, readFileChecked } from '../../fsutil.js';
 import { openOutputFile, type OutputFileOptions, type OutputSink } from '../output-file.js';
 import { guardTerminal } from '../terminal-guard.js';
@@ -555,8 +556,11 @@ export async function catCommand(
   // when the file is created.
   let decrypted = false;
   const outputOptions = { createMode: () => (decrypted ? 0o600 : 0o644) };
+  const total = (await progressEnabled(ctx, opts.progress))
+    ? await plainSizeIfKnown(store, hash)
+    : undefined;
   await withOutput(opts.output, outputOptions, (sink) =>
-    withProgress(ctx, opts.progress, 'cat', undefined, async (p) => {
+    withProgress(ctx, opts.progress, 'cat', total, async (p) => {
       let done = 0;
       const inner =
         opts.decryptor ?? storeDecryptor(store, await keyringSources(ctx, opts.keyring));
@@ -572,6 +576,23 @@ export async function catCommand(
       }
     }),
   );
+}
+
+/**
+ * The content size of a plain object, for the progress line's percentage (only computed
+ * when the line is shown). Encrypted trees, whose plaintext size needs the key, and
+ * anything that fails to describe give none: the line then shows bytes and rate.
+ */
+async function plainSizeIfKnown(
+  store: ReadableBlockStore,
+  hash: Uint8Array,
+): Promise<number | undefined> {
+  try {
+    const d = await describeObject(store, hash, { sizeOf: (h) => store.sizeOf(h) });
+    return typeof d.size === 'number' && !d.sizeIsCiphertext ? d.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -776,6 +797,7 @@ function plural(n: number, word: string): string {
 export interface FsckCommandOptions extends StoreLocationOptions {
   repair?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
 function problemLine(p: FsckProblem): string {
@@ -820,7 +842,17 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
     await fsckNcqCommand(prefix, opts);
     return;
   }
-  const r = await fsck(prefix, { repair: opts.repair });
+  const progress = createProgress({
+    label: 'fsck: files checked',
+    unit: 'items',
+    enabled: await progressEnabled(ctx, opts.progress),
+  });
+  let r;
+  try {
+    r = await fsck(prefix, { repair: opts.repair, onFile: (n) => progress.update(n) });
+  } finally {
+    progress.finish();
+  }
   // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
   const indexProblem = await checkKeyIndex(prefix);
   if (opts.repair) {
@@ -1043,6 +1075,7 @@ export function register(program: Command, ctx: CliContext): void {
       'move bad blocks to quarantine/ (never deletes) and remove stale temp files',
     )
     .option('--json', 'print {checked, ok, problems, unrepaired} as JSON')
+    .option('--no-progress', 'no progress line on stderr')
     .addHelpText('after', '\nExample:\n  hbs2 fsck --repair')
     .action(async (opts: FsckCommandOptions) => {
       await fsckCommand(ctx, opts);
