@@ -3,7 +3,7 @@
  * `show-peer-key`, and hbs2's top-level spellings (`keyring-new`, `keyring-list`,
  * `keyring-key-add`, `keyring-key-del`).
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../codec/base58.js';
 import { FormatError, Hbs2Error, NotFoundError, UsageError } from '../../errors.js';
@@ -107,6 +107,27 @@ function addNewCommand(cmd: Command): void {
     );
 }
 
+/** `-i/--id KEY-ID`, and the spelling it replaces. */
+interface KeyIdOptions {
+  id?: string;
+  name?: string;
+}
+
+/**
+ * `-n/--name KEY-ID`, the old spelling of `--id`, still accepted but not shown: `-n`
+ * means `--number` (as in hbs2's `keyring new -n`), one meaning per letter.
+ */
+function keyIdAlias(): Option {
+  return new Option('-n, --name <key-id>', 'old spelling of --id').hideHelp();
+}
+
+/** The key id given with `--id` or its old spelling; both at once is a usage error. */
+function keyIdOf(opts: KeyIdOptions): string | undefined {
+  if (opts.id !== undefined && opts.name !== undefined)
+    throw new UsageError('give the key id once: --id (or its old spelling -n/--name)');
+  return opts.id ?? opts.name;
+}
+
 /** Directories of the config's `keyrings:` entries (a glob's fixed part), for group keys. */
 async function configKeyringDirs(ctx: CliContext): Promise<string[]> {
   try {
@@ -135,14 +156,16 @@ function addAddCommand(cmd: Command): void {
   cmd
     .description('append a new curve25519 encryption key pair to a keyring (in place)')
     .argument('<file>', 'keyring file')
-    .option('-n, --name <key-id>', 'key id stored in the entry description (must be unique)')
+    .option('-i, --id <key-id>', 'key id stored in the entry description (must be unique)')
+    .addOption(keyIdAlias())
     .option('--stdout', 'print the new keyring text instead of rewriting FILE')
     .option('--json', 'print {"publicKey", "id"} of the new entry')
     .addHelpText(
       'after',
-      '\nPrints the new public key. FILE is replaced atomically and keeps mode 0600.\n\nExample:\n  hbs2 keyring add-new -n laptop alice.key',
+      '\nPrints the new public key. FILE is replaced atomically and keeps mode 0600.\n\nExample:\n  hbs2 keyring add-new --id laptop alice.key',
     )
-    .action(async (file: string, opts: { name?: string; stdout?: boolean; json?: boolean }) => {
+    .action(async (file: string, given: KeyIdOptions & { stdout?: boolean; json?: boolean }) => {
+      const opts = { ...given, name: keyIdOf(given) };
       if (opts.json && opts.stdout)
         throw new UsageError('--json and --stdout both print to stdout: give one');
       const loaded = opts.stdout ? await loadKeyringFile(file) : await readKeyringFile(file);
@@ -206,9 +229,10 @@ function addDelCommand(cmd: Command, ctx: CliContext): void {
     .description('remove an encryption key pair from a keyring (in place)')
     .argument('<args...>', 'FILE (with -n), or PUB-KEY FILE as in hbs2')
     .option(
-      '-n, --name <key-id>',
+      '-i, --id <key-id>',
       'entry to remove: its key id, its public key, or a unique public-key prefix (>= 6 chars)',
     )
+    .addOption(keyIdAlias())
     .option('--stdout', 'print the new keyring text instead of rewriting FILE')
     .option('-y, --yes', 'do not ask for confirmation on a terminal')
     .addHelpText(
@@ -216,19 +240,20 @@ function addDelCommand(cmd: Command, ctx: CliContext): void {
       '\nUnknown entry: exit 6; ambiguous prefix: exit 2; the file is then left untouched.\n' +
         'On a terminal it asks first (-y does not). Group key files beside FILE and beside the\n' +
         "config's keyrings that still list the removed key are named in a warning.\n" +
-        '\nExample:\n  hbs2 keyring del -n laptop alice.key',
+        '\nExample:\n  hbs2 keyring del --id laptop alice.key',
     )
-    .action(async (args: string[], opts: { name?: string; stdout?: boolean; yes?: boolean }) => {
+    .action(async (args: string[], given: KeyIdOptions & { stdout?: boolean; yes?: boolean }) => {
+      const opts = { ...given, name: keyIdOf(given) };
       let selector: string;
       let file: string;
       if (opts.name !== undefined) {
-        if (args.length !== 1) throw new UsageError('expected exactly one FILE after -n KEY-ID');
+        if (args.length !== 1) throw new UsageError('expected exactly one FILE after --id KEY-ID');
         selector = opts.name;
         file = args[0]!;
       } else {
         if (args.length !== 2)
-          throw new UsageError('expected -n KEY-ID FILE, or PUB-KEY FILE', {
-            hint: 'example: hbs2 keyring del -n laptop alice.key',
+          throw new UsageError('expected --id KEY-ID FILE, or PUB-KEY FILE', {
+            hint: 'example: hbs2 keyring del --id laptop alice.key',
           });
         selector = args[0]!;
         file = args[1]!;

@@ -3,7 +3,7 @@
  * stores FILE as a tree annotated with a metadata block; `metadata dump HASH` prints the
  * metadata text, decrypting it when the tree is encrypted and a key opens it.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
@@ -19,11 +19,15 @@ import { openInput, openReadStore, openStore, parseHashArg } from './store.js';
 interface CreateOptions {
   auto?: boolean;
   dry?: boolean;
+  dryRun?: boolean;
   hash?: boolean;
+  hashOnly?: boolean;
   prefix?: string;
 }
 
-async function createCommand(ctx: CliContext, file: string, opts: CreateOptions): Promise<void> {
+async function createCommand(ctx: CliContext, file: string, given: CreateOptions): Promise<void> {
+  // -n and -H are the old spellings: -n is --number and -H --hashes-only elsewhere.
+  const opts = { ...given, dry: given.dry || given.dryRun, hash: given.hash || given.hashOnly };
   if (!opts.auto)
     throw new UsageError('only --auto metadata is supported', {
       hint: 'use `hbs2 store --meta TEXT FILE` for your own text',
@@ -70,8 +74,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description('store FILE as a tree annotated with file-name and mime-type metadata')
     .argument('<file>', 'file to store')
     .option('--auto', 'record file-name and mime-type (required)')
-    .option('-n, --dry', 'only print the metadata text')
-    .option('-H, --hash', 'print only the hash')
+    .option('--dry-run', 'only print the metadata text')
+    .addOption(new Option('-n, --dry', 'old spelling of --dry-run').hideHelp())
+    .option('--hash-only', 'print only the hash')
+    .addOption(new Option('-H, --hash', 'old spelling of --hash-only').hideHelp())
     .option('-p, --prefix <dir>', 'store directory')
     .addHelpText('after', '\nExample:\n  hbs2 metadata create --auto report.pdf')
     .action((file: string, opts: CreateOptions) => createCommand(ctx, file, opts));
