@@ -62,6 +62,8 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   pin: ['pin'],
   gc: ['pin'],
   has: ['has'],
+  // completion describes the whole tree: every module is loaded for it.
+  completion: Object.keys(COMMAND_MODULES),
 };
 
 /**

@@ -13,7 +13,8 @@ export function register(program: Command, _ctx: CliContext): void {
     .argument('<shell>', SHELLS.join(', '))
     .addHelpText(
       'after',
-      '\nExample:\n  source <(hbs2 completion bash)\n' +
+      '\nExample:\n  hbs2 completion bash > ~/.local/share/bash-completion/completions/hbs2\n' +
+        '  source <(hbs2 completion bash)\n' +
         '  hbs2 completion fish > ~/.config/fish/completions/hbs2.fish',
     )
     .action(async (shell: string) => {

@@ -17,6 +17,8 @@ const ALL = [
   'sigil',
   'lwwref',
   'pin',
+  'has',
+  'completion',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {
