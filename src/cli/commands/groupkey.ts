@@ -150,6 +150,8 @@ interface NewOptions {
   recipient?: string[];
   /** `from-sigils`: every input must be a sigil (hbs2's `groupkey from-sigils`). */
   sigilsOnly?: boolean;
+  /** `from-keys`: keys separated by any whitespace, as hbs2 0.24 reads them from stdin. */
+  whitespaceSeparated?: boolean;
 }
 
 async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
@@ -164,7 +166,8 @@ async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
   // With --acb or -r alone they are the whole recipient list: stdin is not read.
   const names = given === 0 ? ['-'] : pubs;
   const sources: Array<{ name: string; read: SourceKeys }> = [...inline];
-  for (const input of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES)) {
+  for (const read of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES)) {
+    const input = opts.whitespaceSeparated ? oneKeyPerLine(read) : read;
     if (opts.sigilsOnly && !isSigilFile(input.data))
       throw new FormatError(
         wrongKindMessage(input.name, sniffFileKind(input.data), 'a sigil file'),
@@ -186,6 +189,15 @@ encryption public keys. A sigil file (text or raw, as 'hbs2 sigil create' writes
 contributes its encryption key once its signature verifies (a bad one: exit 4).
 --acb FILE adds the ACB's readers (repeatable). Duplicates across all sources are
 counted once (with a warning).`;
+
+/** hbs2's `from-keys` input (keys separated by spaces or newlines) as one key per line. */
+function oneKeyPerLine(input: { name: string; data: Uint8Array }): {
+  name: string;
+  data: Uint8Array;
+} {
+  const words = new TextDecoder().decode(input.data).split(/\s+/).filter(Boolean);
+  return { name: input.name, data: new TextEncoder().encode(words.join('\n') + '\n') };
+}
 
 /** A `-r KEY` recipient: one base58 curve25519 public key, checked as a recipients line is. */
 function inlineRecipient(text: string, where: string): { name: string; read: SourceKeys } {
@@ -224,14 +236,25 @@ export function register(program: Command, ctx: CliContext): void {
     );
 
   addNewOptions(
-    gk
-      .command('new')
-      .aliases(['gen', 'from-keys'])
-      .description('create a group key (same as groupkey-new)'),
+    gk.command('new').alias('gen').description('create a group key (same as groupkey-new)'),
   ).addHelpText(
     'after',
     '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey new - -o team.gk',
   );
+
+  addNewOptions(
+    gk
+      .command('from-keys')
+      .description("create a group key for whitespace-separated keys (hbs2's from-keys)"),
+  )
+    .hook('preAction', (cmd) => {
+      cmd.setOptionValue('whitespaceSeparated', true);
+    })
+    .addHelpText(
+      'after',
+      '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
+        '\nExample:\n  echo "$KEY1 $KEY2" | hbs2 groupkey from-keys -o team.gk',
+    );
 
   addNewOptions(
     gk
