@@ -3,6 +3,7 @@
  * form the command does not print, is a usage error rather than one of them silently winning.
  */
 import { UsageError } from '../errors.js';
+import { printJson, printYaml } from './output.js';
 
 /** The output-form options a command may have. */
 export interface FormatFlags {
@@ -38,4 +39,19 @@ export function formatGiven(flags: FormatFlags): boolean {
 
 function flagOf(form: string): string {
   return form === 'json' || form === 'yaml' ? `--${form}` : `--format ${form}`;
+}
+
+/**
+ * Prints `value()` as JSON or YAML when one of them was asked for (both: exit 2) and
+ * returns true; false when neither was, and the caller prints its text form.
+ */
+export async function printAsked(flags: FormatFlags, value: () => unknown): Promise<boolean> {
+  const form = chooseFormat(
+    { json: flags.json, yaml: flags.yaml },
+    ['text', 'json', 'yaml'],
+    'text',
+  );
+  if (form === 'json') await printJson(value());
+  else if (form === 'yaml') await printYaml(value());
+  return form !== 'text';
 }

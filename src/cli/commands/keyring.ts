@@ -28,10 +28,11 @@ import {
   summarizeKeyring,
 } from '../../keyring/ops.js';
 import type { CliContext } from '../context.js';
+import { printAsked } from '../format-option.js';
 import { loadKeyringFile, refuseExisting } from '../keyrings.js';
 import { askYesNo } from '../confirm.js';
 import { groupKeysNaming } from '../groupkeys-naming.js';
-import { info, printJson, printLine, printYaml, warn, writeStdout } from '../output.js';
+import { info, printJson, printLine, warn, writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
 
 /** Mode of every keyring file the toolkit writes. */
@@ -215,9 +216,8 @@ function addListCommand(cmd: Command): void {
     )
     .action(async (file: string, opts: { json?: boolean; yaml?: boolean }) => {
       const { keyring } = await loadKeyringFile(file);
-      if (opts.json) await printJson(summarizeKeyring(keyring));
-      else if (opts.yaml) await printYaml(summarizeKeyring(keyring));
-      else await writeStdout(formatKeyringListing(keyring));
+      if (!(await printAsked(opts, () => summarizeKeyring(keyring))))
+        await writeStdout(formatKeyringListing(keyring));
     });
 }
 
