@@ -8,7 +8,8 @@ import { readFileChecked } from '../fsutil.js';
 import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupkey/index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import { findGroupSecret, type FoundSecret } from '../rotate/secrets.js';
-import type { FsBlockStore, ReadableBlockStore } from '../store/index.js';
+import type { ReadableBlockStore } from '../store/index.js';
+import type { Hbs2Store } from '../store/open.js';
 import type { Decryptor, MTreeAnn } from '../tree/index.js';
 import { decryptTransform, symmCrypt } from '../tree/encrypted-tree.js';
 import type { CliContext } from './context.js';
@@ -38,8 +39,8 @@ export async function readGroupKeyFile(file: string): Promise<GroupKey> {
  * Stores a group key as its own tree from its exact CBOR bytes (so the hash matches what
  * hbs2 computes for the same file) and records it in the key index by id.
  */
-export async function storeGroupKey(store: FsBlockStore, gk: GroupKey): Promise<Uint8Array> {
-  return storeGroupKeyTree(store, store.prefix, gk);
+export async function storeGroupKey(store: Hbs2Store, gk: GroupKey): Promise<Uint8Array> {
+  return storeGroupKeyTree(store.blocks, store.location, gk);
 }
 
 /**

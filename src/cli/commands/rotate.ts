@@ -130,21 +130,17 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
     let res;
     try {
       res = await rotateTree(
-        store,
-        store.prefix,
+        store.blocks,
+        store.location,
         hash,
         gk,
         await keyringSources(ctx, opts.keyring),
-        {
-          runner,
-          onWarning: warn,
-          onProgress: (bytes) => progress.update(bytes),
-        },
+        { runner, onWarning: warn, onProgress: (bytes) => progress.update(bytes) },
       );
     } finally {
       progress.finish();
     }
-    await store.flush();
+    await store.close();
     if (opts.json)
       await printJson({
         root: encodeBase58(res.root),
@@ -205,7 +201,7 @@ export function register(program: Command, ctx: CliContext): void {
       verifyGroupKeyId(gk, await keyringSources(ctx, opts.keyring), file);
       const store = await openStore(ctx, opts.prefix);
       const h = await storeGroupKey(store, gk);
-      await store.flush();
+      await store.close();
       await printLine(encodeBase58(h));
     });
 
