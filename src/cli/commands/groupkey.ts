@@ -216,6 +216,21 @@ function addNewOptions(c: Command): Command {
     .action((pubs: string[], opts: NewOptions) => groupkeyNew(pubs, opts));
 }
 
+/** hbs2 0.24's `groupkey from-…`: `groupkey new` with one rule for its inputs. */
+function addFromCommand(
+  gk: Command,
+  name: string,
+  description: string,
+  rule: 'sigilsOnly' | 'whitespaceSeparated',
+  help: string,
+): void {
+  addNewOptions(gk.command(name).description(description))
+    .hook('preAction', (cmd) => {
+      cmd.setOptionValue(rule, true);
+    })
+    .addHelpText('after', help);
+}
+
 /** Registers `groupkey-new` and the `groupkey` command group. */
 export function register(program: Command, ctx: CliContext): void {
   addNewOptions(
@@ -242,33 +257,22 @@ export function register(program: Command, ctx: CliContext): void {
     '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey new - -o team.gk',
   );
 
-  addNewOptions(
-    gk
-      .command('from-keys')
-      .description("create a group key for whitespace-separated keys (hbs2's from-keys)"),
-  )
-    .hook('preAction', (cmd) => {
-      cmd.setOptionValue('whitespaceSeparated', true);
-    })
-    .addHelpText(
-      'after',
-      '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
-        '\nExample:\n  echo "$KEY1 $KEY2" | hbs2 groupkey from-keys -o team.gk',
-    );
-
-  addNewOptions(
-    gk
-      .command('from-sigils')
-      .description("create a group key for the encryption keys of sigils (hbs2's from-sigils)"),
-  )
-    .hook('preAction', (cmd) => {
-      cmd.setOptionValue('sigilsOnly', true);
-    })
-    .addHelpText(
-      'after',
-      '\nEvery input must be a sigil; each signature is checked first (a bad one: exit 4).\n' +
-        '\nExample:\n  hbs2 groupkey from-sigils alice.sigil bob.sigil -o team.gk',
-    );
+  addFromCommand(
+    gk,
+    'from-keys',
+    "create a group key for whitespace-separated keys (hbs2's from-keys)",
+    'whitespaceSeparated',
+    '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
+      '\nExample:\n  echo "$KEY1 $KEY2" | hbs2 groupkey from-keys -o team.gk',
+  );
+  addFromCommand(
+    gk,
+    'from-sigils',
+    "create a group key for the encryption keys of sigils (hbs2's from-sigils)",
+    'sigilsOnly',
+    '\nEvery input must be a sigil; each signature is checked first (a bad one: exit 4).\n' +
+      '\nExample:\n  hbs2 groupkey from-sigils alice.sigil bob.sigil -o team.gk',
+  );
 
   gk.command('dump')
     .description("print a group key's id, scheme, timestamp and members (v1 and v2 files)")
