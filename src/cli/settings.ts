@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { loadConfig, type ToolkitConfig } from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { fileError } from '../fsutil.js';
+import { isS3Location } from '../store/s3/layout.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from './context.js';
 
 /**
@@ -68,6 +69,8 @@ export async function resolveStoreLocation(
  */
 export async function existingStorePath(ctx: CliContext, prefix?: string): Promise<string> {
   const loc = await resolveStoreLocation(ctx, prefix);
+  // A bucket is not a directory: whether it exists is for the S3 store to say.
+  if (isS3Location(loc.path)) return loc.path;
   let st;
   try {
     st = await fs.stat(loc.path);
