@@ -10,7 +10,8 @@ import { fileError } from '../../fsutil.js';
 import { writeOutputFile } from '../output-file.js';
 import { refuseExisting } from '../keyrings.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from '../context.js';
-import { info, printJson, printLine, printYaml } from '../output.js';
+import { info, printLine } from '../output.js';
+import { printAsked } from '../format-option.js';
 
 /** Where a setting's value came from. */
 type Source = 'flag' | 'env' | 'config' | 'default';
@@ -77,9 +78,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(
       async (opts: { prefix?: string; progress: boolean; json?: boolean; yaml?: boolean }) => {
         const eff = await effectiveConfig(ctx, opts);
-        if (opts.json) await printJson(eff);
-        else if (opts.yaml) await printYaml(eff);
-        else for (const line of formatEffective(eff)) await printLine(line);
+        if (!(await printAsked(opts, () => eff)))
+          for (const line of formatEffective(eff)) await printLine(line);
       },
     );
 }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { readersFromAcbFile } from '../../acb/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
+import { sniffFileKind, wrongKindMessage } from '../../codec/file-kind.js';
 import { FormatError, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutputFile } from '../output-file.js';
@@ -19,6 +20,7 @@ import {
   openGroupKey,
   parseGroupKeyFile,
   verifyGroupKeyId,
+  parseRecipientsText,
   readRecipientsSource,
   summarizeGroupKey,
   type GroupKey,
@@ -144,20 +146,34 @@ function mergeSources(sources: ReadonlyArray<{ name: string; read: SourceKeys }>
 interface NewOptions {
   output?: string;
   acb?: string[];
+  /** `-r KEY`: recipients given inline, as `age -r` takes them. */
+  recipient?: string[];
+  /** `from-sigils`: every input must be a sigil (hbs2's `groupkey from-sigils`). */
+  sigilsOnly?: boolean;
+  /** `from-keys`: keys separated by any whitespace, as hbs2 0.24 reads them from stdin. */
+  whitespaceSeparated?: boolean;
 }
 
 async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
   const acbs = opts.acb ?? [];
+  const inline = (opts.recipient ?? []).map((k, i) => inlineRecipient(k, `-r argument ${i + 1}`));
+  const given = pubs.length + acbs.length + inline.length;
   // Waiting silently for a terminal to type keys into helps nobody: say what is expected.
-  if (pubs.length === 0 && acbs.length === 0 && process.stdin.isTTY)
+  if (given === 0 && process.stdin.isTTY)
     throw new UsageError('no recipients given', {
-      hint: "pass recipients files, keyring files, sigils or --acb FILE, or pipe public keys into '-'",
+      hint: "pass recipients files, keyring files, sigils, -r KEY or --acb FILE, or pipe public keys into '-'",
     });
-  // With --acb alone the ACB is the whole recipient list: stdin is not read.
-  const names = pubs.length === 0 && acbs.length === 0 ? ['-'] : pubs;
-  const sources: Array<{ name: string; read: SourceKeys }> = [];
-  for (const input of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES))
+  // With --acb or -r alone they are the whole recipient list: stdin is not read.
+  const names = given === 0 ? ['-'] : pubs;
+  const sources: Array<{ name: string; read: SourceKeys }> = [...inline];
+  for (const read of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES)) {
+    const input = opts.whitespaceSeparated ? oneKeyPerLine(read) : read;
+    if (opts.sigilsOnly && !isSigilFile(input.data))
+      throw new FormatError(
+        wrongKindMessage(input.name, sniffFileKind(input.data), 'a sigil file'),
+      );
     sources.push({ name: input.name, read: readPubsSource(input.name, input.data) });
+  }
   for (const file of acbs) sources.push({ name: file, read: await readAcbSource(file) });
   const recipients = mergeSources(sources);
   for (const w of recipients.warnings) warn(w);
@@ -174,13 +190,45 @@ contributes its encryption key once its signature verifies (a bad one: exit 4).
 --acb FILE adds the ACB's readers (repeatable). Duplicates across all sources are
 counted once (with a warning).`;
 
+/** hbs2's `from-keys` input (keys separated by spaces or newlines) as one key per line. */
+function oneKeyPerLine(input: { name: string; data: Uint8Array }): {
+  name: string;
+  data: Uint8Array;
+} {
+  const words = new TextDecoder().decode(input.data).split(/\s+/).filter(Boolean);
+  return { name: input.name, data: new TextEncoder().encode(words.join('\n') + '\n') };
+}
+
+/** A `-r KEY` recipient: one base58 curve25519 public key, checked as a recipients line is. */
+function inlineRecipient(text: string, where: string): { name: string; read: SourceKeys } {
+  const read = parseRecipientsText(where, text.trim());
+  if (read.keys.length !== 1) throw new FormatError(`${where}: not a curve25519 public key`);
+  return { name: where, read };
+}
+
 function addNewOptions(c: Command): Command {
   return c
     .argument('[pubs...]', "recipients files, keyring files, sigil files, or '-' for stdin")
+    .option('-r, --recipient <key>', 'a base58 public key given inline (repeatable)', collect)
     .option('--acb <file>', 'seal to the readers of this ACB file (repeatable)', collect)
     .option('-o, --output <file>', 'write the group key file here (default: stdout)')
     .addHelpText('after', RECIPIENTS_HELP)
     .action((pubs: string[], opts: NewOptions) => groupkeyNew(pubs, opts));
+}
+
+/** hbs2 0.24's `groupkey from-…`: `groupkey new` with one rule for its inputs. */
+function addFromCommand(
+  gk: Command,
+  name: string,
+  description: string,
+  rule: 'sigilsOnly' | 'whitespaceSeparated',
+  help: string,
+): void {
+  addNewOptions(gk.command(name).description(description))
+    .hook('preAction', (cmd) => {
+      cmd.setOptionValue(rule, true);
+    })
+    .addHelpText('after', help);
 }
 
 /** Registers `groupkey-new` and the `groupkey` command group. */
@@ -203,13 +251,27 @@ export function register(program: Command, ctx: CliContext): void {
     );
 
   addNewOptions(
-    gk
-      .command('new')
-      .aliases(['gen', 'from-keys'])
-      .description('create a group key (same as groupkey-new)'),
+    gk.command('new').alias('gen').description('create a group key (same as groupkey-new)'),
   ).addHelpText(
     'after',
     '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey new - -o team.gk',
+  );
+
+  addFromCommand(
+    gk,
+    'from-keys',
+    "create a group key for whitespace-separated keys (hbs2's from-keys)",
+    'whitespaceSeparated',
+    '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
+      '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey from-keys -o team.gk',
+  );
+  addFromCommand(
+    gk,
+    'from-sigils',
+    "create a group key for the encryption keys of sigils (hbs2's from-sigils)",
+    'sigilsOnly',
+    '\nEvery input must be a sigil; each signature is checked first (a bad one: exit 4).\n' +
+      '\nExample:\n  hbs2 groupkey from-sigils alice.sigil bob.sigil -o team.gk',
   );
 
   gk.command('dump')

@@ -21,7 +21,7 @@ import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { printJson, warn, writeStdout } from '../output.js';
 import { s3ConnectionFor } from '../s3.js';
-import { resolveKeyringPaths, resolveStorePath } from '../settings.js';
+import { existingStorePath, resolveKeyringPaths, resolveStorePath } from '../settings.js';
 
 /** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
 function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {
@@ -86,7 +86,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (refText: string, opts: { prefix?: string; json?: boolean }) => {
       const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
-      const location = await resolveStorePath(ctx, opts.prefix);
+      const location = await existingStorePath(ctx, opts.prefix);
       const { refs, blocks } = await openStore(location, {
         s3: await s3ConnectionFor(ctx, location),
       });

@@ -18,6 +18,8 @@ const ALL = [
   'lwwref',
   'pin',
   'git',
+  'has',
+  'completion',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {
