@@ -140,7 +140,13 @@ export function register(program: Command, ctx: CliContext): void {
       });
     });
 
-  const readers = git.command('readers').description('who can read the repository');
+  const readers = git
+    .command('readers')
+    .description('who can read the repository')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 git readers add -k owner.key hbs2tk://<REPO> <ENC-PUBKEY>',
+    );
   withStoreOptions(readers.command('add'))
     .description('add readers: they can read the whole history, and every later push')
     .argument('<repo>', 'hbs2tk://REPO or the base58 repository key')
@@ -194,7 +200,13 @@ export function register(program: Command, ctx: CliContext): void {
       },
     );
 
-  const writers = git.command('writers').description('who can push, and when');
+  const writers = git
+    .command('writers')
+    .description('who can push, and when')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 git writers add -k owner.key hbs2tk://<REPO> <SIGN-PUBKEY>',
+    );
   withStoreOptions(writers.command('add'))
     .description('let a signing key push, from --from (default now) until --to (default: no end)')
     .argument('<repo>', 'hbs2tk://REPO or the base58 repository key')
