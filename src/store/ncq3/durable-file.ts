@@ -44,7 +44,7 @@ export async function writeAll(
   parts: readonly Uint8Array[],
   position: number,
 ): Promise<void> {
-  let rest = parts.filter((p) => p.length > 0);
+  const rest = parts.filter((p) => p.length > 0);
   while (rest.length > 0) {
     const { bytesWritten } = await fh.writev(rest, position);
     position += bytesWritten;
