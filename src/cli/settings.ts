@@ -3,7 +3,13 @@
  * Order for the store: `-p/--prefix`, `$HBS2_STORE`, config `store`, `$XDG_DATA_HOME/hbs2`.
  */
 import { promises as fs } from 'node:fs';
-import { loadConfig, type ToolkitConfig } from '../config/config.js';
+import {
+  loadConfig,
+  STORE_FORMATS,
+  type StoreFormat,
+  type ToolkitConfig,
+} from '../config/config.js';
+import { UsageError } from '../errors.js';
 import { fileError } from '../fsutil.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from './context.js';
 
@@ -43,6 +49,22 @@ export async function resolveStorePath(ctx: CliContext, prefix?: string): Promis
   const cfg = await cliConfig(ctx);
   if (cfg.store) return cfg.store;
   return defaultStorePath(ctx.env);
+}
+
+/**
+ * The layout a command creates a store in: `--format`, else the config's `store-format`,
+ * else NCQ3. A store that exists keeps its layout whatever this says.
+ */
+export async function resolveStoreFormat(
+  ctx: CliContext,
+  flag: string | undefined,
+): Promise<StoreFormat> {
+  if (flag !== undefined) {
+    if (!(STORE_FORMATS as readonly string[]).includes(flag))
+      throw new UsageError(`--format must be one of ${STORE_FORMATS.join(', ')}, not '${flag}'`);
+    return flag as StoreFormat;
+  }
+  return (await cliConfig(ctx)).storeFormat ?? 'ncq3';
 }
 
 /** Keyring paths to try: the `-k` ones if given, else the config's `keyrings` list. */

@@ -1,5 +1,5 @@
 /**
- * The toolkit's YAML config (`toolkit.yaml`): `store`, `keyrings`, `progress`.
+ * The toolkit's YAML config (`toolkit.yaml`): `store`, `store-format`, `keyrings`, `progress`.
  * Validated strictly: an unknown key or a value of the wrong type is a FormatError naming
  * the key and its line, so a typo never silently falls back to a default.
  */
@@ -15,6 +15,8 @@ import { fileError } from '../fsutil.js';
 export interface ToolkitConfig {
   /** Store directory, absolute (relative paths are resolved against the config's directory). */
   store?: string;
+  /** Layout of a store created by a command: `ncq3` (hbs2 0.25, the default) or `simple`. */
+  storeFormat?: StoreFormat;
   /** Keyring files, directories or globs, with `~` and relative paths resolved. */
   keyrings: string[];
   /** `auto`: progress bars on a terminal for long work; `never`: none. */
@@ -26,8 +28,13 @@ export const PROGRESS_MODES = ['auto', 'never'] as const;
 /** A `progress` setting. */
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
+/** Allowed values of `store-format`. */
+export const STORE_FORMATS = ['ncq3', 'simple'] as const;
+/** A `store-format` setting. */
+export type StoreFormat = (typeof STORE_FORMATS)[number];
+
 /** The keys a config file may hold. */
-export const CONFIG_KEYS = ['store', 'keyrings', 'progress'] as const;
+export const CONFIG_KEYS = ['store', 'store-format', 'keyrings', 'progress'] as const;
 /** One of {@link CONFIG_KEYS}. */
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -109,6 +116,13 @@ export function parseConfigText(
         config.store = resolvePath(value.value, base, home);
         break;
       }
+      case 'store-format': {
+        const v = isScalar(value) ? value.value : undefined;
+        if (typeof v !== 'string' || !(STORE_FORMATS as readonly string[]).includes(v))
+          throw new FormatError(`${where} must be one of ${STORE_FORMATS.join(', ')}`);
+        config.storeFormat = v as StoreFormat;
+        break;
+      }
       case 'keyrings': {
         if (!isSeq(value))
           throw new FormatError(`${where} must be a list of paths or globs`, {
@@ -181,6 +195,10 @@ export const DEFAULT_CONFIG_TEXT = `# hbs2 toolkit configuration (YAML). Every k
 # Where blocks are stored, in hbs2's own layout (an existing hbs2 store works).
 # -p/--prefix and $HBS2_STORE take precedence. Default: $XDG_DATA_HOME/hbs2.
 # store: ~/.local/share/hbs2
+
+# Layout of a store a command creates: ncq3 (hbs2 0.25's log store, the default)
+# or simple (one file per block, as hbs2 0.24). An existing store keeps its layout.
+# store-format: ncq3
 
 # Keyring files, directories or globs searched for secret keys when a command
 # is not given -k KEYRING. Example:

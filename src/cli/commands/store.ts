@@ -56,7 +56,7 @@ import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
-import { resolveStorePath } from '../settings.js';
+import { resolveStoreFormat, resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
@@ -71,18 +71,26 @@ export interface StoreLocationOptions {
 
 /**
  * Opens the store a writing command should use (`-p`, `$HBS2_STORE`, config, default),
- * in whichever layout it holds; a layout that cannot be written is refused before
- * anything is created.
+ * in whichever layout it holds. A store that does not exist is created in the layout of
+ * `--format` (or the config's `store-format`, else NCQ3), and said so once on stderr.
  */
 export async function openStore(
   ctx: CliContext,
   prefix?: string,
-  simple: FsBlockStoreOptions = {},
+  opts: { format?: string; simple?: FsBlockStoreOptions } = {},
 ): Promise<Hbs2Store> {
-  return openHbs2Store(await resolveStorePath(ctx, prefix), {
+  const store = await openHbs2Store(await resolveStorePath(ctx, prefix), {
     write: true,
-    simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...simple },
+    createFormat: await resolveStoreFormat(ctx, opts.format),
+    simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...opts.simple },
   });
+  if (store.created)
+    info(
+      store.layout === 'ncq3'
+        ? `created an NCQ3 store (hbs2 0.25's layout) at ${store.location}`
+        : `created a simple-layout store (one file per block, hbs2 0.24's) at ${store.location}`,
+    );
+  return store;
 }
 
 /**
@@ -260,6 +268,8 @@ export interface StoreOptions extends StoreLocationOptions {
   name?: string;
   /** False with `--no-pin`. */
   pin?: boolean;
+  /** `--format`: the layout of a store this command creates. */
+  format?: string;
 }
 
 /**
@@ -368,7 +378,7 @@ export async function storeCommand(
     throw new UsageError('--name names the pin: it cannot be used with --no-pin');
   checkNameOption(opts.name);
   const meta = await metadataText(file, opts);
-  const store = await openStore(ctx, opts.prefix);
+  const store = await openStore(ctx, opts.prefix, { format: opts.format });
   if (opts.groupkey !== undefined) {
     const method = parseMethod(opts.method);
     const input = await openInput(file, { rereadable: !opts.randomNonce });
@@ -735,7 +745,9 @@ async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await resolveStorePath(ctx, opts.prefix);
   if ((await detectStoreLayout(prefix)) === 'ncq3') {
-    if (opts.repair) await openHbs2Store(prefix, { write: true }); // refused: read-only
+    // A writing session does at its start what hbs2-peer does at its own: torn tails of
+    // pending files are cut at their last tail record and the files indexed.
+    if (opts.repair) await (await openHbs2Store(prefix, { write: true })).close();
     await fsckNcqCommand(prefix, opts);
     return;
   }
@@ -819,6 +831,10 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--name <name>', 'name of the pin of the root (default: the file name, or stdin)')
     .option('--no-pin', 'do not pin the root (gc may then delete it)')
+    .option(
+      '--format <layout>',
+      'layout of a store this creates: ncq3 (default, hbs2 0.25) or simple (hbs2 0.24)',
+    )
     .addHelpText(
       'after',
       '\nWith -g, a file is encrypted deterministically under the group secret: the same file\n' +

@@ -52,6 +52,8 @@ export class NcqWriter {
   /** Entries of the current data file, the last section of a key winning (§7.6). */
   private currentEntries = new Map<string, IndexEntry>();
   private closed = false;
+  /** The creation (or rotation) of the data file in progress. */
+  private opening: Promise<DataFileWriter> | null = null;
 
   private constructor(
     readonly workdir: string,
@@ -117,13 +119,29 @@ export class NcqWriter {
    */
   async append(kind: WrittenKind, key: Uint8Array, payload: Uint8Array): Promise<Appended> {
     if (this.closed) throw new Error('NCQ3 writer used after close');
-    if (this.current && this.current.sectionBytes >= ROTATE_AT) await this.closeCurrent();
-    this.current ??= await DataFileWriter.create(this.workdir, this.allocateKey());
-    const file = this.current;
+    const file = await this.fileFor();
     const { offset, written } = file.append([sectionHeader(kind, key, payload.length), payload]);
     const location = { dataKey: file.key, offset, length: HEADER_LENGTH + payload.length };
     this.currentEntries.set(hexKey(key), { key: key.slice(), ...location });
     return { location, written };
+  }
+
+  /**
+   * The data file the next section goes to: the current one, or a new one when there is
+   * none or it is full. Concurrent appends share one creation (and one rotation).
+   */
+  private fileFor(): Promise<DataFileWriter> {
+    if (this.current && this.current.sectionBytes < ROTATE_AT) return Promise.resolve(this.current);
+    this.opening ??= (async () => {
+      try {
+        if (this.current) await this.closeCurrent();
+        this.current = await DataFileWriter.create(this.workdir, this.allocateKey());
+        return this.current;
+      } finally {
+        this.opening = null;
+      }
+    })();
+    return this.opening;
   }
 
   /**

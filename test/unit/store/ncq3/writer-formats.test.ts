@@ -137,7 +137,7 @@ describe('index files', () => {
       const { indexed } = await pendingExtent(source, 0);
       for await (const s of scanSections(source, indexed || source.size))
         if (s.kind !== 'tail')
-          entries.set(Buffer.from(s.key).toString('hex'), { key: s.key, dataKey, ...s });
+          entries.set(Buffer.from(s.key).toString('hex'), { ...s, dataKey });
       await source.close();
       const list = [...entries.values()].map((e) => ({
         key: e.key,
