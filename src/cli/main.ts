@@ -33,6 +33,8 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   sigil: () => import('./commands/sigil.js'),
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
+  // After `store`, whose subcommands it adds.
+  'store-maintenance': () => import('./commands/store-maintenance.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
@@ -46,7 +48,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   config: ['config'],
   'groupkey-new': ['groupkey'],
   groupkey: ['groupkey', 'rotate'],
-  store: ['store'],
+  store: ['store', 'store-maintenance'],
   cat: ['store'],
   hash: ['store'],
   deps: ['store'],

@@ -34,7 +34,7 @@ export const STORE_FORMATS = ['ncq3', 'simple'] as const;
 export type StoreFormat = (typeof STORE_FORMATS)[number];
 
 /** The keys a config file may hold. */
-export const CONFIG_KEYS = ['store', 'store-format', 'keyrings', 'progress'] as const;
+export const CONFIG_KEYS = ['store', 'keyrings', 'progress', 'store-format'] as const;
 /** One of {@link CONFIG_KEYS}. */
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -196,10 +196,6 @@ export const DEFAULT_CONFIG_TEXT = `# hbs2 toolkit configuration (YAML). Every k
 # -p/--prefix and $HBS2_STORE take precedence. Default: $XDG_DATA_HOME/hbs2.
 # store: ~/.local/share/hbs2
 
-# Layout of a store a command creates: ncq3 (hbs2 0.25's log store, the default)
-# or simple (one file per block, as hbs2 0.24). An existing store keeps its layout.
-# store-format: ncq3
-
 # Keyring files, directories or globs searched for secret keys when a command
 # is not given -k KEYRING. Example:
 #   keyrings:
@@ -209,4 +205,8 @@ keyrings: []
 # Progress bars on stderr: auto (on a terminal, for work longer than ~0.5 s)
 # or never.
 progress: auto
+
+# Layout of a store a command creates: ncq3 (hbs2 0.25's log store, the default)
+# or simple (one file per block, as hbs2 0.24). An existing store keeps its layout.
+# store-format: ncq3
 `;

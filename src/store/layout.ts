@@ -8,16 +8,23 @@ import * as path from 'node:path';
 import { fileError } from '../fsutil.js';
 import type { BlockSource, BlockStore } from './blockstore.js';
 
+/** Progress log of a simple → NCQ3 migration, in the NCQ3 workdir (spec §13.3). */
+export const MIGRATION_LOG = 'migrate-ss.log';
+/** Written in the prefix once the simple store is migrated: hbs2-peer then starts (§13.1). */
+export const MIGRATION_DONE_MARKER = 'ss-ncq3-done';
+
 /** The two layouts a prefix can hold. */
 export type StoreLayout = 'ncq3' | 'simple';
 
 /**
  * The layout the store at `prefix` holds, or null when there is no store yet:
- * `<prefix>/ncq3/` is NCQ3 (hbs2-peer then ignores `blocks/`, spec ncq3-storage §13.1);
- * `blocks/` or `refs/` is the simple layout.
+ * `<prefix>/ncq3/` is NCQ3 (hbs2-peer then ignores `blocks/`, spec ncq3-storage §13.1),
+ * except while a migration from `blocks/` is unfinished; `blocks/` or `refs/` is the
+ * simple layout.
  */
 export async function probeStoreLayout(prefix: string): Promise<StoreLayout | null> {
-  if (await isDirectory(path.join(prefix, 'ncq3'))) return 'ncq3';
+  if (await isDirectory(path.join(prefix, 'ncq3')))
+    return (await migrationUnfinished(prefix)) ? 'simple' : 'ncq3';
   for (const d of ['blocks', 'refs']) if (await isDirectory(path.join(prefix, d))) return 'simple';
   return null;
 }
@@ -25,6 +32,17 @@ export async function probeStoreLayout(prefix: string): Promise<StoreLayout | nu
 /** `ncq3` when `<prefix>/ncq3` is a directory, else `simple` (also for no store yet). */
 export async function detectStoreLayout(prefix: string): Promise<StoreLayout> {
   return (await probeStoreLayout(prefix)) ?? 'simple';
+}
+
+/**
+ * True while a simple → NCQ3 migration of `prefix` is under way (its log has no
+ * `finished` line and `blocks/` is still there): the simple store is then the complete one.
+ */
+async function migrationUnfinished(prefix: string): Promise<boolean> {
+  if (!(await isDirectory(path.join(prefix, 'blocks')))) return false;
+  const log = path.join(prefix, 'ncq3', '0', MIGRATION_LOG);
+  const text = await fs.readFile(log, 'latin1').catch(() => null);
+  return text !== null && !/^finished$/m.test(text);
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

@@ -13,6 +13,7 @@ import { SimpleRefStore } from '../refs/simple-ref-store.js';
 import type { BlockStore } from './blockstore.js';
 import { FsBlockStore, type FsBlockStoreOptions } from './fs.js';
 import { probeStoreLayout, type ReadableBlockStore, type StoreLayout } from './layout.js';
+import { compactNcqStore, type CompactResult } from './ncq3/compact.js';
 import { NcqBlockStore } from './ncq3/store.js';
 
 /** The blocks of an opened store. */
@@ -48,6 +49,12 @@ export interface Hbs2Store {
    * and deletes the rest under it). Not reentrant: `fn` must not call refs writers.
    */
   withExclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Reclaims the space of deleted and overwritten blocks where deletion only marks them
+   * (NCQ3 tombstones): rewrites the data files holding them and merges the indexes.
+   * Absent where deleting a block frees its space at once (the simple layout).
+   */
+  compact?(): Promise<CompactResult>;
   /** Makes what was written durable and releases the store's files and locks. */
   close(): Promise<void>;
 }
@@ -129,6 +136,7 @@ async function openNcqStore(prefix: string, write: boolean, created: boolean): P
     blocks: ncq,
     refs: ncq,
     withExclusive: (fn) => fn(),
+    compact: () => compactNcqStore(ncq),
     close: () => ncq.close(),
   };
 }

@@ -325,7 +325,25 @@ export class NcqBlockStore implements BlockStore {
     headerOnly: boolean,
   ): Promise<{ kind: SectionKind; length: number; payload: Uint8Array } | null> {
     if (at.length <= TOMBSTONE_LENGTH) return null;
-    const length = headerOnly ? HEADER_LENGTH : at.length;
+    const bytes = await this.readSection(key, at, headerOnly ? HEADER_LENGTH : at.length);
+    return (
+      bytes && {
+        kind: sectionKind(bytes, SIZE_FIELD + KEY_LENGTH),
+        length: at.length,
+        payload: bytes.subarray(HEADER_LENGTH),
+      }
+    );
+  }
+
+  /**
+   * The first `length` bytes of the section at `at` (size field and key checked against
+   * the entry), or null when its data file is missing or too short.
+   */
+  async readSection(
+    key: Uint8Array,
+    at: SectionLocation,
+    length = at.length,
+  ): Promise<Uint8Array | null> {
     const current = this.writer?.currentFile;
     let bytes: Uint8Array;
     let name: string;
@@ -341,18 +359,39 @@ export class NcqBlockStore implements BlockStore {
       name = file.file;
     }
     if (
-      bytes.length < HEADER_LENGTH ||
+      bytes.length < Math.min(length, HEADER_LENGTH) ||
       readU32(bytes, 0) !== at.length - SIZE_FIELD ||
       !bytesEqualAt(key, bytes, SIZE_FIELD)
     )
       throw new IntegrityError(
         `${name}: the section at offset ${at.offset} is not the ${at.length}-byte record of ${hashToString(key)} its index names (the store is corrupt)`,
       );
-    return {
-      kind: sectionKind(bytes, SIZE_FIELD + KEY_LENGTH),
-      length: at.length,
-      payload: bytes.subarray(HEADER_LENGTH),
-    };
+    return bytes;
+  }
+
+  /** Every key's current location (for compaction: what must survive a rewrite). */
+  async currentLocations(): Promise<{ key: Uint8Array; at: SectionLocation }[]> {
+    const out: { key: Uint8Array; at: SectionLocation }[] = [];
+    for await (const e of this.liveEntries()) out.push(e);
+    return out;
+  }
+
+  /**
+   * Forgets the session's own layer once everything in it is indexed (compaction moves
+   * sections, so the layer's locations would point into deleted files), and the files
+   * opened for reading.
+   */
+  async indexedEverything(): Promise<void> {
+    this.pendingLayer.clear();
+    const files = [...this.dataFiles.values(), ...this.indexFiles.values()];
+    this.dataFiles.clear();
+    this.indexFiles.clear();
+    for (const f of await Promise.all(files)) await f?.close();
+  }
+
+  /** The writing session (for compaction); a UsageError when opened read-only. */
+  get writingSession(): NcqWriter {
+    return this.session();
   }
 }
 

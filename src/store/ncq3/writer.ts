@@ -22,7 +22,6 @@ import { buildIndex, type IndexEntry } from './index-writer.js';
 import { writeFileDurably } from './durable-file.js';
 import type { SectionLocation } from './location.js';
 import { lockStore, type HeldLock } from './lock.js';
-import { HEADER_LENGTH } from './section.js';
 import { dataFileName, indexFileName, loadState, parseFileKey, type NcqState } from './state.js';
 import { writeState } from './state-writer.js';
 
@@ -118,10 +117,20 @@ export class NcqWriter {
    * one is full (§10.2).
    */
   async append(kind: WrittenKind, key: Uint8Array, payload: Uint8Array): Promise<Appended> {
+    return this.appendParts(key, [sectionHeader(kind, key, payload.length), payload]);
+  }
+
+  /** Appends a whole section read from another data file (compaction copies them). */
+  async appendSection(key: Uint8Array, section: Uint8Array): Promise<Appended> {
+    return this.appendParts(key, [section]);
+  }
+
+  private async appendParts(key: Uint8Array, parts: Uint8Array[]): Promise<Appended> {
     if (this.closed) throw new Error('NCQ3 writer used after close');
     const file = await this.fileFor();
-    const { offset, written } = file.append([sectionHeader(kind, key, payload.length), payload]);
-    const location = { dataKey: file.key, offset, length: HEADER_LENGTH + payload.length };
+    const { offset, written } = file.append(parts);
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    const location = { dataKey: file.key, offset, length };
     this.currentEntries.set(hexKey(key), { key: key.slice(), ...location });
     return { location, written };
   }
@@ -172,7 +181,7 @@ export class NcqWriter {
   }
 
   /** Syncs the current data file, indexes it, and records it as indexed. */
-  private async closeCurrent(): Promise<void> {
+  async closeCurrent(): Promise<void> {
     const file = this.current;
     if (!file) return;
     await this.flush();
@@ -229,6 +238,18 @@ export class NcqWriter {
       }
     }
     if (indexed.length > 0) await this.addIndex([...merged.values()], indexed);
+  }
+
+  /**
+   * Removes indexed data files from the state (a new state is written first), then
+   * deletes them. Only for files no current entry points into (compaction moved them).
+   */
+  async dropDataFiles(keys: readonly bigint[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const k of keys) this.state.files.delete(k);
+    await writeState(this.workdir, this.allocateKey(), this.state);
+    for (const k of keys)
+      await fs.unlink(path.join(this.workdir, dataFileName(k))).catch(() => undefined);
   }
 
   /**
