@@ -19,12 +19,12 @@ export type StoreLayout = 'ncq3' | 'simple';
 /**
  * The layout the store at `prefix` holds, or null when there is no store yet:
  * `<prefix>/ncq3/` is NCQ3 (hbs2-peer then ignores `blocks/`, spec ncq3-storage §13.1),
- * except while a migration from `blocks/` is unfinished; `blocks/` or `refs/` is the
- * simple layout.
+ * except beside block files not yet migrated (no `ss-ncq3-done`); `blocks/` or `refs/` is
+ * the simple layout.
  */
 export async function probeStoreLayout(prefix: string): Promise<StoreLayout | null> {
   if (await isDirectory(path.join(prefix, 'ncq3')))
-    return (await migrationUnfinished(prefix)) ? 'simple' : 'ncq3';
+    return (await unmigratedSimple(prefix)) ? 'simple' : 'ncq3';
   for (const d of ['blocks', 'refs']) if (await isDirectory(path.join(prefix, d))) return 'simple';
   return null;
 }
@@ -35,14 +35,31 @@ export async function detectStoreLayout(prefix: string): Promise<StoreLayout> {
 }
 
 /**
- * True while a simple → NCQ3 migration of `prefix` is under way (its log has no
- * `finished` line and `blocks/` is still there): the simple store is then the complete one.
+ * True while `prefix` holds an unmigrated simple store beside `ncq3/`: block files in
+ * `blocks/` and no `ss-ncq3-done` marker. hbs2-peer then refuses to start and asks for a
+ * migration (§13.1); this toolkit reads and writes the simple store, which is the complete
+ * one while a migration is under way.
  */
-async function migrationUnfinished(prefix: string): Promise<boolean> {
-  if (!(await isDirectory(path.join(prefix, 'blocks')))) return false;
-  const log = path.join(prefix, 'ncq3', '0', MIGRATION_LOG);
-  const text = await fs.readFile(log, 'latin1').catch(() => null);
-  return text !== null && !/^finished$/m.test(text);
+async function unmigratedSimple(prefix: string): Promise<boolean> {
+  const marker = path.join(prefix, MIGRATION_DONE_MARKER);
+  if (await fs.stat(marker).then(() => true, () => false)) return false;
+  return hasAnyFile(path.join(prefix, 'blocks'), 2);
+}
+
+/** True when `dir` holds a regular file within `depth` levels (stops at the first). */
+async function hasAnyFile(dir: string, depth: number): Promise<boolean> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (e.isFile()) return true;
+    if (e.isDirectory() && depth > 1 && (await hasAnyFile(path.join(dir, e.name), depth - 1)))
+      return true;
+  }
+  return false;
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

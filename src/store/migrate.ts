@@ -8,13 +8,14 @@
  * and reads nothing twice. Unlike hbs2, a block file that does not hash to its name stops
  * the migration (naming it) instead of being deleted: `hbs2 fsck --repair` quarantines it.
  *
- * NCQ3 → simple copies every live block and ref into `blocks/` and `refs/`, then renames
- * `ncq3` to `.ncq3.backup` and removes the marker, so hbs2-peer 0.25 asks for a migration
- * again instead of starting on an empty store.
+ * NCQ3 → simple copies every live block and ref into `blocks/` and `refs/` (the marker
+ * keeps NCQ3 the store meanwhile), then renames `ncq3` to `.ncq3.backup` and removes the
+ * marker, so hbs2-peer 0.25 asks for a migration again instead of starting on an empty
+ * store.
  *
  * Both are idempotent and resumable: every block is checked by hash before and after the
- * copy, and a killed run is repeated from the start of what is not yet durable (while the
- * simple → NCQ3 log is unfinished the layout is still the simple one, see layout.ts).
+ * copy, and a killed run is repeated from the start of what is not yet durable (until the
+ * marker is written the layout is still the simple one, see layout.ts).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -169,6 +170,8 @@ export async function migrateToSimple(prefix: string): Promise<MigrateResult> {
   if ((await probeStoreLayout(prefix)) !== 'ncq3') return result;
   // Opened for writing only to hold hbs2's lock: nothing may change the source meanwhile.
   const ncq = await NcqBlockStore.open(prefix, { write: true });
+  // Block files beside ncq3/ without the marker would make the (partial) copy the store.
+  await touch(path.join(prefix, MIGRATION_DONE_MARKER));
   const target = new FsBlockStore(prefix);
   try {
     for await (const h of ncq.hashes()) {
