@@ -42,7 +42,13 @@ export async function detectStoreLayout(prefix: string): Promise<StoreLayout> {
  */
 async function unmigratedSimple(prefix: string): Promise<boolean> {
   const marker = path.join(prefix, MIGRATION_DONE_MARKER);
-  if (await fs.stat(marker).then(() => true, () => false)) return false;
+  if (
+    await fs.stat(marker).then(
+      () => true,
+      () => false,
+    )
+  )
+    return false;
   return hasAnyFile(path.join(prefix, 'blocks'), 2);
 }
 

@@ -57,7 +57,8 @@ import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js'
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { resolveStoreFormat, resolveStorePath } from '../settings.js';
-import { checkNcqStore } from '../../store/ncq3/fsck.js';
+import { checkNcqStore, type NcqProblem } from '../../store/ncq3/fsck.js';
+import { NcqBlockStore } from '../../store/ncq3/store.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
 
@@ -714,18 +715,40 @@ function problemLine(p: FsckProblem): string {
 }
 
 /**
- * `fsck` of an NCQ3 store: read-only (no lock, nothing written). A torn tail of a pending
- * file is reported but is not a failure: hbs2 drops those unacknowledged bytes itself.
+ * `fsck` of an NCQ3 store. Without `--repair` it is read-only (no lock, nothing written);
+ * a torn tail of a pending file, or a file no state lists, is reported but is not a
+ * failure: hbs2 drops those unacknowledged bytes itself. `--repair` takes the lock and does
+ * what hbs2-peer does at its start (torn tails cut at their last tail record, pending files
+ * indexed) and what its sweeper does (unlisted files and temp files deleted).
  */
 async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise<void> {
-  const r = await checkNcqStore(prefix);
+  const found = await checkNcqStore(prefix);
+  let r = found;
+  if (opts.repair) {
+    const ncq = await NcqBlockStore.open(prefix, { write: true });
+    try {
+      await ncq.writingSession.sweep();
+    } finally {
+      await ncq.close();
+    }
+    r = await checkNcqStore(prefix);
+  }
   const failures = r.problems.filter((p) => p.integrity).length;
-  if (opts.json) await printJson({ store: path.resolve(prefix), layout: 'ncq3', ...r });
+  const remains = (p: NcqProblem) =>
+    r.problems.some((q) => q.kind === p.kind && q.path === p.path && q.offset === p.offset);
+  if (opts.json)
+    await printJson({
+      store: path.resolve(prefix),
+      layout: 'ncq3',
+      ...r,
+      ...(opts.repair ? { repaired: found.problems.filter((p) => !remains(p)) } : {}),
+    });
   else {
-    for (const p of r.problems) {
+    for (const p of found.problems) {
       const at = p.offset !== undefined ? ` at ${p.offset}` : '';
       const block = p.hash ? ` (block ${p.hash})` : '';
-      await printLine(`${p.kind} ${p.path}${at}${block}: ${p.detail}`);
+      const action = opts.repair && !remains(p) ? ' [repaired]' : '';
+      await printLine(`${p.kind} ${p.path}${at}${block}: ${p.detail}${action}`);
     }
     await printLine(
       `checked ${r.files} NCQ3 data file${r.files === 1 ? '' : 's'}, ${r.sections} sections, ` +
@@ -745,9 +768,6 @@ async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await resolveStorePath(ctx, opts.prefix);
   if ((await detectStoreLayout(prefix)) === 'ncq3') {
-    // A writing session does at its start what hbs2-peer does at its own: torn tails of
-    // pending files are cut at their last tail record and the files indexed.
-    if (opts.repair) await (await openHbs2Store(prefix, { write: true })).close();
     await fsckNcqCommand(prefix, opts);
     return;
   }

@@ -22,7 +22,14 @@ import { buildIndex, type IndexEntry } from './index-writer.js';
 import { writeFileDurably } from './durable-file.js';
 import type { SectionLocation } from './location.js';
 import { lockStore, type HeldLock } from './lock.js';
-import { dataFileName, indexFileName, loadState, parseFileKey, type NcqState } from './state.js';
+import {
+  dataFileName,
+  indexFileName,
+  loadState,
+  parseFileKey,
+  unlistedFiles,
+  type NcqState,
+} from './state.js';
 import { writeState } from './state-writer.js';
 
 /** hbs2 closes a data file once this many section bytes are in it (§10.2). */
@@ -238,6 +245,17 @@ export class NcqWriter {
       }
     }
     if (indexed.length > 0) await this.addIndex([...merged.values()], indexed);
+  }
+
+  /**
+   * Deletes what hbs2's sweeper would (§12.4): data and index files no state lists (a
+   * killed writer's) and temp files of interrupted index and state writes. Returns their
+   * names.
+   */
+  async sweep(): Promise<string[]> {
+    const gone = await unlistedFiles(this.workdir, this.state);
+    for (const n of gone) await fs.unlink(path.join(this.workdir, n)).catch(() => undefined);
+    return gone;
   }
 
   /**

@@ -136,8 +136,7 @@ describe('index files', () => {
       const entries = new Map<string, IndexEntry>();
       const { indexed } = await pendingExtent(source, 0);
       for await (const s of scanSections(source, indexed || source.size))
-        if (s.kind !== 'tail')
-          entries.set(Buffer.from(s.key).toString('hex'), { ...s, dataKey });
+        if (s.kind !== 'tail') entries.set(Buffer.from(s.key).toString('hex'), { ...s, dataKey });
       await source.close();
       const list = [...entries.values()].map((e) => ({
         key: e.key,
