@@ -65,7 +65,3 @@ describe('openStore', () => {
     await store.close();
   });
 });
-    expect(await probeStoreLayout(dir)).toBe('ncq3');
-    await expect(openStore(dir, { write: true })).rejects.toThrow(UsageError);
-  });
-});
