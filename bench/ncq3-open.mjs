@@ -40,9 +40,16 @@ const bytes = files.reduce((n, f) => n + fs.statSync(path.join(prefix, 'ncq3', '
 const times = [];
 for (let i = 0; i < 5; i++) {
   const s = performance.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'hbs2.js'), 'cat', '-p', prefix, small]);
+  const r = spawnSync(process.execPath, [
+    path.join(root, 'bin', 'hbs2.js'),
+    'cat',
+    '-p',
+    prefix,
+    small,
+  ]);
   times.push((performance.now() - s) / 1000);
-  if (r.status !== 0 || r.stdout.toString() !== 'a small tree\n') throw new Error(r.stderr.toString());
+  if (r.status !== 0 || r.stdout.toString() !== 'a small tree\n')
+    throw new Error(r.stderr.toString());
 }
 const version = [];
 for (let i = 0; i < 5; i++) {
