@@ -113,6 +113,27 @@ function splitIndex(bytes: Uint8Array): { table: Uint8Array; trailer: string } {
 }
 
 describe('index files', () => {
+  it('the index of the §6.9 file is the §7.5 example: 55,465 bytes, two slots, 81-byte trailer', () => {
+    const hello = hex('324dcf027dd4a30a932c441f365a25e86b173defa4b8e58948253471b81b72cf');
+    const rk = hex('8357441525ca8214dae44768dd25ab5459f9342c250c115d492f69a4d0783e58');
+    const bytes = concat(
+      buildIndex([
+        { key: hello, dataKey: 1n, offset: 0, length: 45 },
+        { key: rk, dataKey: 1n, offset: 45, length: 104 },
+      ]),
+    );
+    expect(bytes.length).toBe(55_465);
+    expect(bytes.subarray(55_328, 55_380).toString('hex')).toBe(
+      `${Buffer.from(hello).toString('hex')}000000000000000100000000000000000000002d`,
+    );
+    expect(bytes.subarray(4160, 4212).toString('hex')).toBe(
+      `${Buffer.from(rk).toString('hex')}0000000000000001000000000000002d00000068`,
+    );
+    expect(bytes.subarray(55_380).toString('latin1')).toBe(
+      '(keysize 32)\n(keypartsize 8)\n(valuesize 20)\n(bucksize 4)\n(buckets 512)\n(cqfile 1)\u0000\u0000\u0000Q',
+    );
+  });
+
   it('bucket counts follow §7.3', () => {
     expect([0, 1780, 1781, 3561, 3562, 100_000, 1_000_000].map(bucketCount)).toEqual([
       512, 512, 1024, 1024, 2048, 32768, 524288,
