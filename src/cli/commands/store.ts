@@ -85,6 +85,10 @@ export async function openStore(
     createFormat: await resolveStoreFormat(ctx, opts.format),
     simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...opts.simple },
   });
+  if (opts.format !== undefined && !store.created && store.layout !== opts.format)
+    warn(
+      `--format ${opts.format} applies to new stores; ${store.location} stays ${store.layout === 'ncq3' ? 'NCQ3' : 'a simple-layout store'} (\`hbs2 store migrate\` converts it)`,
+    );
   if (store.created)
     info(
       store.layout === 'ncq3'
