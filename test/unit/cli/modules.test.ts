@@ -17,6 +17,7 @@ const ALL = [
   'sigil',
   'lwwref',
   'pin',
+  'store-maintenance',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {
