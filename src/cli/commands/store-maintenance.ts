@@ -59,8 +59,7 @@ async function migrateCommand(ctx: CliContext, opts: MaintenanceOptions): Promis
 
 /** Registers `store compact` and `store migrate` under the `store` command. */
 export function register(program: Command, ctx: CliContext): void {
-  const store = program.commands.find((c) => c.name() === 'store');
-  if (!store) throw new Error('store-maintenance: the store command must be registered first');
+  const store = program.commands.find((c) => c.name() === 'store') ?? program.command('store');
   store
     .command('compact')
     .description('NCQ3: rewrite data files holding deleted blocks, merge the index files')
