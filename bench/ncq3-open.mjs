@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const lib = await import(path.join(root, 'dist', 'index.js'));
