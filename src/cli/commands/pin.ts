@@ -15,7 +15,8 @@ import {
   type PinRecord,
 } from '../../pins/index.js';
 import { hashToString } from '../../store/hash.js';
-import type { Hbs2Store } from '../../store/open.js';
+import { openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
+import { resolveStorePath } from '../settings.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
@@ -82,6 +83,14 @@ function pinLine(p: PinRecord): string {
   return `${j.root}  ${String(j.size).padStart(12)}  ${j.date}  ${j.name}`;
 }
 
+/**
+ * The store opened for reading only (`pin ls`, `gc --dry-run`): an NCQ3 store is read
+ * without hbs2's lock, so these work while hbs2-peer runs.
+ */
+async function openForReading(ctx: CliContext, prefix: string | undefined): Promise<Hbs2Store> {
+  return openHbs2Store(await resolveStorePath(ctx, prefix));
+}
+
 function plural(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
@@ -138,7 +147,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print [{name, root, size, date}] as JSON')
     .addHelpText('after', '\nExample:\n  hbs2 pin ls --json')
     .action(async (opts: { prefix?: string; json?: boolean }) => {
-      const store = await openStore(ctx, opts.prefix);
+      const store = await openForReading(ctx, opts.prefix);
       const pins = await listPins(store);
       await store.close();
       if (opts.json) await printJson(pins.map(pinJson));
@@ -158,7 +167,9 @@ export function register(program: Command, ctx: CliContext): void {
         '\nExample:\n  hbs2 gc --dry-run',
     )
     .action(async (opts: { prefix?: string; dryRun?: boolean; json?: boolean }) => {
-      const store = await openStore(ctx, opts.prefix);
+      const store = opts.dryRun
+        ? await openForReading(ctx, opts.prefix)
+        : await openStore(ctx, opts.prefix);
       const r = await gc(store, { dryRun: opts.dryRun });
       await store.close();
       const n = r.reclaimed.hashes.length;
