@@ -96,6 +96,8 @@ describe("hbs2's lock", () => {
       expect(r.stderr).toMatch(/hbs2: hint: a running hbs2-peer/);
       expect(names('locked')).toEqual(before);
       expect(run(['cat', root], 'locked').stdout.equals(b)).toBe(true);
+      expect(ok(['pin', 'ls'], 'locked')).toContain(root);
+      expect(ok(['gc', '--dry-run'], 'locked')).toMatch(/would reclaim 0 blocks/);
     } finally {
       holder.kill();
     }
