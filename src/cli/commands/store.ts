@@ -29,6 +29,7 @@ import { openOutputFile, type OutputFileOptions, type OutputSink } from '../outp
 import {
   FsBlockStore,
   detectStoreLayout,
+  probeStoreLayout,
   fsck,
   hashOnlySink,
   hashToString,
@@ -89,13 +90,20 @@ export async function openStore(
     warn(
       `--format ${opts.format} applies to new stores; ${store.location} stays ${store.layout === 'ncq3' ? 'NCQ3' : 'a simple-layout store'} (\`hbs2 store migrate\` converts it)`,
     );
-  if (store.created)
-    info(
-      store.layout === 'ncq3'
-        ? `created an NCQ3 store (hbs2 0.25's layout) at ${store.location}`
-        : `created a simple-layout store (one file per block, hbs2 0.24's) at ${store.location}`,
-    );
-  return store;
+  if (!store.created) return store;
+  // Said once the store exists: a command that fails before writing creates nothing.
+  return {
+    ...store,
+    close: async () => {
+      await store.close();
+      if ((await probeStoreLayout(store.location)) === null) return;
+      info(
+        store.layout === 'ncq3'
+          ? `created an NCQ3 store (hbs2 0.25's layout) at ${store.location}`
+          : `created a simple-layout store (one file per block, hbs2 0.24's) at ${store.location}`,
+      );
+    },
+  };
 }
 
 /**

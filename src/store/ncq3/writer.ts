@@ -24,6 +24,7 @@ import type { SectionLocation } from './location.js';
 import { lockStore, type HeldLock } from './lock.js';
 import {
   dataFileName,
+  emptyState,
   indexFileName,
   loadState,
   parseFileKey,
@@ -61,25 +62,46 @@ export class NcqWriter {
   /** The creation (or rotation) of the data file in progress. */
   private opening: Promise<DataFileWriter> | null = null;
 
+  /** The start of the session (lock, state), once. */
+  private starting: Promise<void> | null = null;
+
   private constructor(
     readonly workdir: string,
-    private readonly lock: HeldLock,
+    /** Held once the session started; null for a store not created yet. */
+    private lock: HeldLock | null,
     /** The state as this session will next write it (shared with the reader). */
     readonly state: NcqState,
     private nextKey: bigint,
   ) {}
 
   /**
-   * Creates the store's directories if needed, takes the lock, loads the state and
-   * indexes hbs2's pending files. A store whose files no valid state lists is refused:
-   * writing an empty state over it would make hbs2 delete them (§14.3 step 2).
+   * Takes the lock, loads the state and indexes hbs2's pending files. A store that does
+   * not exist yet is created by its first write, so a command that fails before writing
+   * leaves nothing behind. A store whose files no valid state lists is refused: writing an
+   * empty state over it would make hbs2 delete them (§14.3 step 2).
    */
   static async open(prefix: string): Promise<NcqWriter> {
-    const root = path.join(prefix, 'ncq3');
     const workdir = workdirOf(prefix);
+    const writer = new NcqWriter(workdir, null, emptyState(), 0n);
+    const exists = await fs.stat(workdir).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await writer.started();
+    return writer;
+  }
+
+  /** Creates the store's directories and config if needed, then takes the lock and loads the state. */
+  private started(): Promise<void> {
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
+  private async start(): Promise<void> {
+    const workdir = this.workdir;
     try {
       await fs.mkdir(workdir, { recursive: true });
-      await (await fs.open(path.join(root, 'config'), 'a')).close();
+      await (await fs.open(path.join(path.dirname(workdir), 'config'), 'a')).close();
     } catch (e) {
       throw fileError(e, workdir);
     }
@@ -98,10 +120,13 @@ export class NcqWriter {
         const k = parseFileKey(n) + 1n;
         if (k > next) next = k;
       }
-      const writer = new NcqWriter(workdir, lock, state, next);
-      await writer.indexPendingFacts();
-      return writer;
+      // The reader shares this state object: it is filled in, not replaced.
+      Object.assign(this.state, state);
+      this.nextKey = next;
+      this.lock = lock;
+      await this.indexPendingFacts();
     } catch (e) {
+      this.lock = null;
       await lock.release();
       throw e;
     }
@@ -150,6 +175,7 @@ export class NcqWriter {
     if (this.current && this.current.sectionBytes < ROTATE_AT) return Promise.resolve(this.current);
     this.opening ??= (async () => {
       try {
+        await this.started();
         if (this.current) await this.closeCurrent();
         this.current = await DataFileWriter.create(this.workdir, this.allocateKey());
         return this.current;
@@ -183,7 +209,7 @@ export class NcqWriter {
     } finally {
       this.closed = true;
       await this.current?.close();
-      await this.lock.release();
+      await this.lock?.release();
     }
   }
 
