@@ -33,6 +33,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   sigil: () => import('./commands/sigil.js'),
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
+  git: () => import('./commands/git.js'),
   // After `store`, whose subcommands it adds.
   'store-maintenance': () => import('./commands/store-maintenance.js'),
 };
@@ -61,6 +62,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   lwwref: ['lwwref'],
   pin: ['pin'],
   gc: ['pin'],
+  git: ['git'],
 };
 
 /**

@@ -13,8 +13,8 @@ export const MIGRATION_LOG = 'migrate-ss.log';
 /** Written in the prefix once the simple store is migrated: hbs2-peer then starts (§13.1). */
 export const MIGRATION_DONE_MARKER = 'ss-ncq3-done';
 
-/** The two layouts a prefix can hold. */
-export type StoreLayout = 'ncq3' | 'simple';
+/** The layouts a store can have: the two of a directory, and objects of an S3 bucket. */
+export type StoreLayout = 'ncq3' | 'simple' | 's3';
 
 /**
  * The layout the store at `prefix` holds, or null when there is no store yet:

@@ -21,6 +21,7 @@ import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { printJson, warn, writeStdout } from '../output.js';
+import { s3ConnectionFor } from '../s3.js';
 import { resolveKeyringPaths, resolveStorePath } from '../settings.js';
 
 /** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
@@ -86,7 +87,10 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (refText: string, opts: { prefix?: string; json?: boolean }) => {
       const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
-      const { refs, blocks } = await openStore(await resolveStorePath(ctx, opts.prefix));
+      const location = await resolveStorePath(ctx, opts.prefix);
+      const { refs, blocks } = await openStore(location, {
+        s3: await s3ConnectionFor(ctx, location),
+      });
       const v = await getLwwRef(refs, blocks, refKey);
       if (v) await printLwwRef(refKey, v, opts.json);
       else if (opts.json) await printJson(null);

@@ -16,6 +16,7 @@ import {
 } from '../../pins/index.js';
 import { hashToString } from '../../store/hash.js';
 import { openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
+import { s3ConnectionFor } from '../s3.js';
 import { resolveStorePath } from '../settings.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine, warn } from '../output.js';
@@ -88,7 +89,8 @@ function pinLine(p: PinRecord): string {
  * without hbs2's lock, so these work while hbs2-peer runs.
  */
 async function openForReading(ctx: CliContext, prefix: string | undefined): Promise<Hbs2Store> {
-  return openHbs2Store(await resolveStorePath(ctx, prefix));
+  const location = await resolveStorePath(ctx, prefix);
+  return openHbs2Store(location, { s3: await s3ConnectionFor(ctx, location) });
 }
 
 function plural(n: number, what: string): string {

@@ -57,6 +57,11 @@ import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
+import { s3ConnectionFor } from '../s3.js';
+import type { S3BlockStore } from '../../store/s3/block-store.js';
+import { fsckS3 } from '../../store/s3/fsck.js';
+import { isS3Location } from '../../store/s3/layout.js';
+import { registerTransfer } from './transfer.js';
 import { resolveStoreFormat, resolveStorePath } from '../settings.js';
 import { checkNcqStore, type NcqProblem } from '../../store/ncq3/fsck.js';
 import { NcqBlockStore } from '../../store/ncq3/store.js';
@@ -81,9 +86,11 @@ export async function openStore(
   prefix?: string,
   opts: { format?: string; simple?: FsBlockStoreOptions } = {},
 ): Promise<Hbs2Store> {
-  const store = await openHbs2Store(await resolveStorePath(ctx, prefix), {
+  const location = await resolveStorePath(ctx, prefix);
+  const store = await openHbs2Store(location, {
     write: true,
     createFormat: await resolveStoreFormat(ctx, opts.format),
+    s3: await s3ConnectionFor(ctx, location),
     simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...opts.simple },
   });
   if (opts.format !== undefined && !store.created && store.layout !== opts.format)
@@ -107,6 +114,12 @@ export async function openStore(
 }
 
 /**
+ * Blocks in flight against an S3 store (reads ahead, writes pending): each request waits
+ * a round trip, so more of them than local fsyncs keep the link busy; 24 blocks are 6 MiB.
+ */
+const S3_BLOCKS_IN_FLIGHT = 24;
+
+/**
  * Block files fsynced at once by writing commands: bin/hbs2.js sizes libuv's thread pool
  * at 16, so four threads stay free for reading the input and writing the next blocks.
  */
@@ -118,7 +131,8 @@ export async function openReadStore(
   prefix?: string,
   simple: FsBlockStoreOptions = {},
 ): Promise<ReadableBlockStore> {
-  return openReadableStore(await resolveStorePath(ctx, prefix), simple);
+  const location = await resolveStorePath(ctx, prefix);
+  return openReadableStore(location, simple, await s3ConnectionFor(ctx, location));
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
@@ -427,7 +441,10 @@ export async function storeCommand(
           },
           {
             onProgress: (bytes) => p.update(bytes),
-            parallelism: Math.max(8, runner.parallelism * 4),
+            parallelism: Math.max(
+              store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
+              runner.parallelism * 4,
+            ),
           },
         ),
       );
@@ -529,7 +546,8 @@ export async function catCommand(
         decrypted = true;
         return inner(ann, treeHash);
       };
-      for await (const block of readObject(store, hash, { decryptor })) {
+      const readAhead = isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined;
+      for await (const block of readObject(store, hash, { decryptor, readAhead })) {
         await sink.write(block);
         done += block.length;
         p.update(done);
@@ -783,10 +801,14 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
     await fsckNcqCommand(prefix, opts);
     return;
   }
-  const r = await fsck(prefix, { repair: opts.repair });
+  const s3 = await s3ConnectionFor(ctx, prefix);
+  const r = s3
+    ? await fsckS3((await openHbs2Store(prefix, { s3 })).blocks as S3BlockStore, opts)
+    : await fsck(prefix, { repair: opts.repair });
   // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
-  const indexProblem = await checkKeyIndex(prefix);
-  if (opts.repair) {
+  // (An S3 store's index is objects whose names are checked when they are read.)
+  const indexProblem = s3 ? null : await checkKeyIndex(prefix);
+  if (opts.repair && !s3) {
     const n = await rebuildKeyIndex(new FsBlockStore(prefix), prefix);
     info(
       `key index: ${n} group key${n === 1 ? '' : 's'} indexed${indexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
@@ -809,7 +831,7 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
       : '');
   if (opts.json)
     await printJson({
-      store: path.resolve(prefix),
+      store: s3 ? prefix : path.resolve(prefix),
       checked: r.checked,
       ok: r.ok,
       problems: r.problems,
@@ -885,6 +907,10 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (file: string | undefined, opts: StoreOptions) => {
       await storeCommand(ctx, file, opts);
     });
+  registerTransfer(
+    program.commands.find((c) => c.name() === 'store')!,
+    ctx,
+  );
 
   program
     .command('cat')

@@ -17,6 +17,7 @@ const ALL = [
   'sigil',
   'lwwref',
   'pin',
+  'git',
   'store-maintenance',
 ];
 
