@@ -88,7 +88,10 @@ describe('an NCQ3 store written by this toolkit', () => {
   });
 
   it('a second writer fails at once while the first holds the lock', async () => {
+    // A store that does not exist yet is created (and locked) by its first write.
     const w = await NcqBlockStore.open(dir, { write: true });
+    expect(fs.existsSync(path.join(dir, 'ncq3'))).toBe(false);
+    await w.put(text('first'));
     await expect(NcqBlockStore.open(dir, { write: true })).rejects.toThrow(/locked/);
     await w.close();
     await (await NcqBlockStore.open(dir, { write: true })).close();
