@@ -110,7 +110,9 @@ export class NcqWriter {
       const { state, file } = await loadState(workdir);
       const names = await fs.readdir(workdir);
       const keyed = names.filter((n) => /^[fis]-[0-9a-f]{16}(\.data|\.cq)?$/.test(n));
-      if (file === null && keyed.some((n) => !n.startsWith('s-')))
+      // Data files alone, with no state or index file at all, are what a writer killed
+      // before its first state leaves (unacknowledged; hbs2 sweeps them): not a lost state.
+      if (file === null && keyed.some((n) => n.startsWith('s-') || n.startsWith('i-')))
         throw new FormatError(
           `${workdir}: no valid state file lists the store's data and index files; not writing over them`,
           { hint: 'hbs2-peer would delete them; restore a state file (s-*) first' },
