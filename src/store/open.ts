@@ -14,7 +14,7 @@ import type { BlockStore } from './blockstore.js';
 import { FsBlockStore, type FsBlockStoreOptions } from './fs.js';
 import { probeStoreLayout, type ReadableBlockStore, type StoreLayout } from './layout.js';
 import { compactNcqStore, type CompactResult } from './ncq3/compact.js';
-import { NcqBlockStore } from './ncq3/store.js';
+import { NcqBlockStore, type NcqBlockStoreOptions } from './ncq3/store.js';
 import { isS3Location } from './s3/layout.js';
 import { openS3Store, type S3Connection } from './s3/open.js';
 
@@ -69,9 +69,14 @@ export interface OpenStoreOptions {
   createFormat?: StoreLayout;
   /** Options of the simple layout's block files (read buffers, fsync parallelism). */
   simple?: FsBlockStoreOptions;
+  /** Options of NCQ3 stores' reads (the pool blocks are read into). */
+  ncq3?: NcqReadOptions;
   /** How to reach the service when `location` is `s3://BUCKET/PREFIX`. */
   s3?: S3Connection;
 }
+
+/** How an NCQ3 store reads blocks. */
+export type NcqReadOptions = Pick<NcqBlockStoreOptions, 'readBuffers'>;
 
 /**
  * Opens the store at `location`. A store that does not exist yet is opened in the
@@ -85,7 +90,7 @@ export async function openStore(location: string, opts: OpenStoreOptions = {}): 
   const layout = found ?? opts.createFormat ?? 'ncq3';
   if (layout === 'ncq3') {
     const write = opts.write ?? false;
-    return openNcqStore(prefix, write, write && found === null);
+    return openNcqStore(prefix, { ...opts.ncq3, write }, write && found === null);
   }
   return openSimpleStore(prefix, found === null, opts.simple);
 }
@@ -98,8 +103,9 @@ export async function openReadableStore(
   location: string,
   simple: FsBlockStoreOptions = {},
   s3?: S3Connection,
+  ncq3: NcqReadOptions = {},
 ): Promise<ReadableBlockStore> {
-  const { location: prefix, blocks } = await openStore(location, { simple, s3 });
+  const { location: prefix, blocks } = await openStore(location, { simple, ncq3, s3 });
   return {
     prefix,
     get: (h) => blocks.get(h),
@@ -133,8 +139,12 @@ function openSimpleStore(
  * NCQ3: opened for writing, the store holds hbs2's lock until it is closed, so it is
  * already exclusive (and a concurrent writer fails at once instead of waiting).
  */
-async function openNcqStore(prefix: string, write: boolean, created: boolean): Promise<Hbs2Store> {
-  const ncq = await NcqBlockStore.open(prefix, { write });
+async function openNcqStore(
+  prefix: string,
+  opts: NcqBlockStoreOptions,
+  created: boolean,
+): Promise<Hbs2Store> {
+  const ncq = await NcqBlockStore.open(prefix, opts);
   return {
     location: ncq.prefix,
     layout: 'ncq3',

@@ -135,7 +135,10 @@ export async function openReadStore(
   simple: FsBlockStoreOptions = {},
 ): Promise<ReadableBlockStore> {
   const location = await existingStorePath(ctx, prefix);
-  return openReadableStore(location, simple, await s3ConnectionFor(ctx, location));
+  // A pool asked for serves whichever layout the store holds.
+  return openReadableStore(location, simple, await s3ConnectionFor(ctx, location), {
+    readBuffers: simple.readBuffers,
+  });
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */

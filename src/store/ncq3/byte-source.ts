@@ -53,10 +53,13 @@ export class FileSource implements ByteSource {
     }
   }
 
-  /** {@inheritDoc ByteSource.read} (always a fresh buffer the caller owns) */
-  async read(position: number, length: number): Promise<Uint8Array> {
+  /**
+   * {@inheritDoc ByteSource.read} (a buffer the caller owns: the start of `into` when it
+   * is long enough, else a fresh one)
+   */
+  async read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const n = Math.max(0, Math.min(length, this.size - position));
-    const buf = new Uint8Array(n);
+    const buf = into && into.length >= n ? into.subarray(0, n) : new Uint8Array(n);
     let done = 0;
     try {
       while (done < n) {

@@ -14,6 +14,7 @@
  */
 import * as path from 'node:path';
 import { IntegrityError, UsageError } from '../../errors.js';
+import type { BlockBufferPool } from '../block-buffers.js';
 import type { BlockStore } from '../blockstore.js';
 import { equalBytes, hashBlock, hashToString, verifyBlock } from '../hash.js';
 import type { RefUpdate } from '../../refs/ref-store.js';
@@ -38,6 +39,18 @@ import { dataFileName, indexFileName, loadState, type NcqState } from './state.j
 import { refPayload, type WrittenKind } from './encode.js';
 import { NcqWriter, workdirOf } from './writer.js';
 
+/** Options of {@link NcqBlockStore.open}. */
+export interface NcqBlockStoreOptions {
+  /** Open a writing session (holding hbs2's lock until closed). */
+  write?: boolean;
+  /**
+   * Read blocks into buffers of this pool (the caller gives each block back with
+   * `release` once done with it), so streaming a big tree does not leave a buffer of
+   * garbage per block; default: a fresh buffer per read.
+   */
+  readBuffers?: BlockBufferPool;
+}
+
 /** A pending data file and what hbs2 would index of it. */
 export interface PendingFile extends PendingExtent {
   /** The data file's key. */
@@ -57,6 +70,8 @@ export class NcqBlockStore implements BlockStore {
   private readonly indexFiles = new Map<bigint, Promise<IndexFile | null>>();
   /** Ref writers of this process, one after another (the lock excludes other processes). */
   private refQueue: Promise<unknown> = Promise.resolve();
+  /** Where blocks are read into; null: a fresh buffer per block. */
+  private readBuffers: BlockBufferPool | undefined;
 
   private constructor(
     prefix: string,
@@ -79,12 +94,13 @@ export class NcqBlockStore implements BlockStore {
    * `<prefix>/ncq3/0`). A pending file the state lists but that is missing is an
    * IntegrityError (hbs2-peer fails to open such a store too).
    */
-  static async open(prefix: string, opts: { write?: boolean } = {}): Promise<NcqBlockStore> {
+  static async open(prefix: string, opts: NcqBlockStoreOptions = {}): Promise<NcqBlockStore> {
     const absolute = path.resolve(prefix);
     if (opts.write) {
       // The session indexed every pending file it could: nothing is left to scan.
       const writer = await NcqWriter.open(absolute);
-      return new NcqBlockStore(absolute, writer.state, null, [], new Map(), writer);
+      const store = new NcqBlockStore(absolute, writer.state, null, [], new Map(), writer);
+      return store.withReadBuffers(opts.readBuffers);
     }
     const workdir = workdirOf(absolute);
     const { state, file } = await loadState(workdir);
@@ -109,7 +125,15 @@ export class NcqBlockStore implements BlockStore {
         await source.close();
       }
     }
-    return new NcqBlockStore(absolute, state, file, pending, layer);
+    return new NcqBlockStore(absolute, state, file, pending, layer).withReadBuffers(
+      opts.readBuffers,
+    );
+  }
+
+  /** Sets the pool blocks are read into (see {@link NcqBlockStoreOptions.readBuffers}). */
+  private withReadBuffers(pool: BlockBufferPool | undefined): this {
+    this.readBuffers = pool;
+    return this;
   }
 
   /** {@inheritDoc BlockStore.get} */
@@ -120,8 +144,22 @@ export class NcqBlockStore implements BlockStore {
 
   /** {@inheritDoc BlockStore.getUnverified} */
   async getUnverified(hash: Uint8Array): Promise<Uint8Array | null> {
-    const section = await this.readLocated(hash, false);
-    return section?.kind === 'block' ? section.payload : null;
+    const at = await this.locate(hash);
+    if (!at || at.length <= TOMBSTONE_LENGTH) return null;
+    const pool = this.readBuffers;
+    const into = pool && at.length <= pool.capacity ? pool.take() : undefined;
+    const bytes = await this.readSection(hash, at, at.length, into);
+    const isBlock = bytes !== null && sectionKind(bytes, SIZE_FIELD + KEY_LENGTH) === 'block';
+    if (!into) return isBlock ? bytes.subarray(HEADER_LENGTH) : null;
+    if (!isBlock || bytes.buffer !== into.buffer) {
+      pool!.release(into);
+      return isBlock ? bytes.subarray(HEADER_LENGTH) : null;
+    }
+    // The block moves to the start of its buffer: a decrypting worker takes a pooled
+    // block's whole buffer only when the block starts it (else it copies the block).
+    return into
+      .copyWithin(0, HEADER_LENGTH, bytes.length)
+      .subarray(0, bytes.length - HEADER_LENGTH);
   }
 
   /** {@inheritDoc BlockStore.has} (the section's framing is checked, its content is not) */
@@ -343,6 +381,7 @@ export class NcqBlockStore implements BlockStore {
     key: Uint8Array,
     at: SectionLocation,
     length = at.length,
+    into?: Uint8Array,
   ): Promise<Uint8Array | null> {
     const current = this.writer?.currentFile;
     let bytes: Uint8Array;
@@ -355,7 +394,7 @@ export class NcqBlockStore implements BlockStore {
         FileSource.open(path.join(this.workdir, dataFileName(at.dataKey))),
       );
       if (!file || at.offset + at.length > file.size) return null;
-      bytes = await file.read(at.offset, length);
+      bytes = await file.read(at.offset, length, into);
       name = file.file;
     }
     if (
