@@ -51,6 +51,13 @@ export interface NcqBlockStoreOptions {
   readBuffers?: BlockBufferPool;
 }
 
+/** A data file sections are read from (see `FileSource.read` for `into`). */
+interface SectionSource {
+  readonly file: string;
+  readonly size: number;
+  read(position: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+}
+
 /** A pending data file and what hbs2 would index of it. */
 export interface PendingFile extends PendingExtent {
   /** The data file's key. */
@@ -145,21 +152,25 @@ export class NcqBlockStore implements BlockStore {
   /** {@inheritDoc BlockStore.getUnverified} */
   async getUnverified(hash: Uint8Array): Promise<Uint8Array | null> {
     const at = await this.locate(hash);
-    if (!at || at.length <= TOMBSTONE_LENGTH) return null;
     const pool = this.readBuffers;
-    const into = pool && at.length <= pool.capacity ? pool.take() : undefined;
-    const bytes = await this.readSection(hash, at, at.length, into);
-    const isBlock = bytes !== null && sectionKind(bytes, SIZE_FIELD + KEY_LENGTH) === 'block';
-    if (!into) return isBlock ? bytes.subarray(HEADER_LENGTH) : null;
-    if (!isBlock || bytes.buffer !== into.buffer) {
-      pool!.release(into);
-      return isBlock ? bytes.subarray(HEADER_LENGTH) : null;
+    if (!at || !pool || at.length - HEADER_LENGTH > pool.capacity) {
+      const section = at && (await this.readAt(hash, at, false));
+      return section?.kind === 'block' ? section.payload : null;
     }
-    // The block moves to the start of its buffer: a decrypting worker takes a pooled
-    // block's whole buffer only when the block starts it (else it copies the block).
-    return into
-      .copyWithin(0, HEADER_LENGTH, bytes.length)
-      .subarray(0, bytes.length - HEADER_LENGTH);
+    // The header apart, the block into a pooled buffer at its start: the pool is sized for
+    // blocks (not sections), and a decrypting worker takes a pooled block's whole buffer
+    // only when the block starts it (else it copies the block).
+    const section = await this.readAt(hash, at, true);
+    const source = section?.kind === 'block' && (await this.sectionSource(at.dataKey));
+    if (!source) return null;
+    const into = pool.take();
+    const block = await source.read(
+      at.offset + HEADER_LENGTH,
+      section.length - HEADER_LENGTH,
+      into,
+    );
+    if (block.buffer !== into.buffer) pool.release(into);
+    return block;
   }
 
   /** {@inheritDoc BlockStore.has} (the section's framing is checked, its content is not) */
@@ -381,22 +392,11 @@ export class NcqBlockStore implements BlockStore {
     key: Uint8Array,
     at: SectionLocation,
     length = at.length,
-    into?: Uint8Array,
   ): Promise<Uint8Array | null> {
-    const current = this.writer?.currentFile;
-    let bytes: Uint8Array;
-    let name: string;
-    if (current?.key === at.dataKey) {
-      bytes = await current.read(at.offset, length);
-      name = current.file;
-    } else {
-      const file = await cached(this.dataFiles, at.dataKey, () =>
-        FileSource.open(path.join(this.workdir, dataFileName(at.dataKey))),
-      );
-      if (!file || at.offset + at.length > file.size) return null;
-      bytes = await file.read(at.offset, length, into);
-      name = file.file;
-    }
+    const source = await this.sectionSource(at.dataKey);
+    if (!source || at.offset + at.length > source.size) return null;
+    const bytes = await source.read(at.offset, length);
+    const name = source.file;
     if (
       bytes.length < Math.min(length, HEADER_LENGTH) ||
       readU32(bytes, 0) !== at.length - SIZE_FIELD ||
@@ -406,6 +406,23 @@ export class NcqBlockStore implements BlockStore {
         `${name}: the section at offset ${at.offset} is not the ${at.length}-byte record of ${hashToString(key)} its index names (the store is corrupt)`,
       );
     return bytes;
+  }
+
+  /**
+   * The data file `dataKey` for reading: the session's file being written, or the file
+   * on disk (opened once); null when it is missing.
+   */
+  private async sectionSource(dataKey: bigint): Promise<SectionSource | null> {
+    const current = this.writer?.currentFile;
+    if (current?.key === dataKey)
+      return {
+        file: current.file,
+        size: Number.MAX_SAFE_INTEGER, // being written: every indexed section is in it
+        read: (position, length) => current.read(position, length),
+      };
+    return cached(this.dataFiles, dataKey, () =>
+      FileSource.open(path.join(this.workdir, dataFileName(dataKey))),
+    );
   }
 
   /** Every key's current location (for compaction: what must survive a rewrite). */

@@ -51,7 +51,8 @@ describe('NCQ3 reads with a BlockBufferPool', () => {
 
   it('reads a block bigger than the pool into a fresh buffer; absent blocks are null', async () => {
     const big = xorshiftBytes(CAPACITY + 100, 3);
-    const small = xorshiftBytes(500, 4);
+    // Its section (header + block) is bigger than a pooled buffer; the block alone fits.
+    const small = xorshiftBytes(CAPACITY - 10, 4);
     const [hBig, hSmall] = (await storeBlocks([big, small])) as [Uint8Array, Uint8Array];
     const pool = new BlockBufferPool(CAPACITY);
     const store = await NcqBlockStore.open(dir, { readBuffers: pool });
