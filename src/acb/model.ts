@@ -3,6 +3,8 @@
  * content, plus the toolkit's time-limited writers. ACBs form a monoid under {@link mergeAcb}.
  */
 
+import { toHex } from '../codec/hex.js';
+
 /** `-1` in a range bound: no bound on that side. */
 export const UNBOUNDED = -1;
 
@@ -40,7 +42,7 @@ export function emptyAcb(): Acb {
 
 /** A map key for raw bytes (hex), used for de-duplication. */
 export function keyOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  return toHex(b);
 }
 
 /** Concatenates key lists and drops repeats, keeping the first occurrence. */

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { readFileChecked } from '../fsutil.js';
 import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupkey/index.js';
+import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import { findGroupSecret, type FoundSecret } from '../rotate/secrets.js';
 import type { FsBlockStore, ReadableBlockStore } from '../store/index.js';
@@ -39,7 +40,7 @@ export async function readGroupKeyFile(file: string): Promise<GroupKey> {
  * hbs2 computes for the same file) and records it in the key index by id.
  */
 export async function storeGroupKey(store: FsBlockStore, gk: GroupKey): Promise<Uint8Array> {
-  return storeGroupKeyTree(store, store.prefix, gk);
+  return storeGroupKeyTree(store, new FsKeyIndex(store.prefix), gk);
 }
 
 /**
@@ -56,7 +57,7 @@ export function storeDecryptor(
       store,
       symmCrypt(ann).groupKey,
       keyrings,
-      store.prefix,
+      new FsKeyIndex(store.prefix),
       warn,
     );
     onFound?.(found);

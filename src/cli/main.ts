@@ -147,16 +147,17 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean
   const ctx: CliContext = { env };
   try {
     const backend = env.HBS2_CRYPTO;
+    const cryptoChoice = await import('../crypto/select.js');
     if (backend !== undefined && backend !== '') {
       if (backend !== 'js' && backend !== 'native')
         throw new UsageError(`HBS2_CRYPTO must be 'js' or 'native', got '${backend}'`);
-      (await import('../crypto/index.js')).selectCrypto(backend);
-    }
+      cryptoChoice.selectCrypto(backend);
+    } else cryptoChoice.preferNativeCrypto();
     const modules = modulesFor(argv);
     // Commands that may hash many blocks on this thread (plain cat, fsck) get the faster
     // BLAKE2b; it compiles in the background and the native backend uses it once ready.
     if (backend !== 'js' && modules.some((m) => ['store', 'rotate', 'metadata'].includes(m)))
-      void (await import('../crypto/index.js')).loadWasmBlake2b();
+      void cryptoChoice.loadWasmBlake2b();
     const program = await buildProgram(ctx, modules);
     if (argv.length === 0) {
       program.outputHelp();

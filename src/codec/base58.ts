@@ -7,6 +7,7 @@
  */
 import bs58 from 'bs58';
 import { FormatError } from '../errors.js';
+import { fromHex, toHex } from './hex.js';
 
 /** The Bitcoin base58 alphabet used by hbs2. */
 export const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -62,7 +63,7 @@ export function encodeBase58(bytes: Uint8Array): string {
   if (zeros + Math.floor(rest.length * DIGITS_PER_BYTE) - 1 > MAX_BASE58_CHARS) throw tooLong();
   const prefix = '1'.repeat(zeros);
   if (rest.length === 0) return prefix;
-  const n = BigInt('0x' + Buffer.from(rest.buffer, rest.byteOffset, rest.length).toString('hex'));
+  const n = BigInt('0x' + toHex(rest));
   const parts: string[] = [prefix];
   emitTop(n, parts);
   const text = parts.join('');
@@ -228,7 +229,7 @@ export function decodeBase58(text: string, what = 'base58 text'): Uint8Array {
   }
   let hex = level[0]!.toString(16);
   if (hex.length % 2) hex = '0' + hex;
-  const body = Buffer.from(hex, 'hex');
+  const body = fromHex(hex);
   const out = new Uint8Array(zeros + body.length);
   out.set(body, zeros);
   return out;

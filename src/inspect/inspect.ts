@@ -10,6 +10,7 @@ import { detectBlock } from '../tree/detect.js';
 import type { KeyringSource } from '../groupkey/open.js';
 import type { GroupKey } from '../groupkey/model.js';
 import { findGroupSecret, loadStoredGroupKey, type WarningSink } from '../rotate/secrets.js';
+import type { KeyIndex } from '../store/key-index.js';
 import type { BlockSource } from '../store/blockstore.js';
 import type { MTreeAnn } from '../tree/annotation.js';
 import { decodeSmallEncryptedBlock, decryptMetadata, openMetadata } from '../tree/encrypt.js';
@@ -78,8 +79,8 @@ export interface InspectOptions {
   sizeOf: (hash: Uint8Array) => Promise<number | null>;
   /** Keyrings to try on encrypted content. */
   keyrings?: readonly KeyringSource[];
-  /** Store directory, for the key-index fallback. */
-  storePath?: string;
+  /** The store's key index, for the key-index fallback. */
+  keyIndex?: KeyIndex;
   /** Receives messages about key index candidates that were skipped. */
   onWarning?: WarningSink;
 }
@@ -192,7 +193,7 @@ async function sniffGroupKey(
 async function openAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'keyIndex' | 'onWarning'>,
 ): Promise<{ gk: GroupKey | null; secret: Uint8Array | null; secretId?: Uint8Array }> {
   const crypt = ann.crypt;
   if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2') return { gk: null, secret: null };
@@ -208,7 +209,7 @@ async function openAnnotation(
       store,
       crypt.groupKey,
       opts.keyrings,
-      opts.storePath,
+      opts.keyIndex,
       opts.onWarning,
     );
     return { gk, secret: found.secret, secretId: found.id };
@@ -285,7 +286,7 @@ async function annotationMetadata(
 export async function describeMetadata(
   store: BlockSource,
   hash: Uint8Array,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'keyIndex' | 'onWarning'>,
 ): Promise<AnnotationMetadata> {
   const obj = await resolveObject(store, hash);
   if (!obj.ann) return { metadata: { kind: 'none', text: null, encrypted: false }, warnings: [] };

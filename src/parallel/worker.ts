@@ -1,6 +1,6 @@
 /** Worker-thread entry: runs BlockJobs posted by the pool with the backend it was given. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadWasmBlake2b, selectCrypto } from '../crypto/index.js';
+import { loadWasmBlake2b, selectCrypto } from '../crypto/select.js';
 import { Hbs2Error } from '../errors.js';
 import { ownedOutput, runBlockJob, type BlockJob } from './jobs.js';
 

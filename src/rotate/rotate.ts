@@ -24,7 +24,7 @@ import {
 } from '../tree/encrypted-tree.js';
 import { readTree } from '../tree/reader.js';
 import { writeTree } from '../tree/writer.js';
-import { isIndexableId, recordGroupKey } from './key-index.js';
+import { isIndexableId, type KeyIndex } from '../store/key-index.js';
 import { findGroupSecret, type WarningSink } from './secrets.js';
 
 /** What a rotation did. */
@@ -53,12 +53,12 @@ function countingStore(store: BlockStore): { store: BlockStore; written: () => n
  */
 export async function storeGroupKeyTree(
   store: BlockStore,
-  storePath: string | undefined,
+  keyIndex: KeyIndex | undefined,
   gk: GroupKey,
 ): Promise<Uint8Array> {
   const res = await writeTree(store, [groupKeyBytes(gk)]);
-  if (gk.id && isIndexableId(gk.id) && storePath !== undefined)
-    await recordGroupKey(storePath, gk.id, res.root);
+  if (gk.id && isIndexableId(gk.id) && keyIndex !== undefined)
+    await keyIndex.record(gk.id, res.root);
   return res.root;
 }
 
@@ -68,7 +68,7 @@ export async function storeGroupKeyTree(
  */
 export async function rotateTree(
   baseStore: BlockStore,
-  storePath: string | undefined,
+  keyIndex: KeyIndex | undefined,
   treeHash: Uint8Array,
   newGroupKey: GroupKey,
   keyrings: readonly KeyringSource[],
@@ -82,10 +82,10 @@ export async function rotateTree(
     throw new FormatError(`${name} is not a group-encrypted tree; nothing to rotate`);
   const ann = detected.ann;
   const crypt = symmCrypt(ann);
-  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, storePath, opts.onWarning);
+  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, keyIndex, opts.onWarning);
   const opened = openGroupKey(newGroupKey, keyrings);
   const { store, written } = countingStore(baseStore);
-  const gkh = await storeGroupKeyTree(store, storePath, newGroupKey);
+  const gkh = await storeGroupKeyTree(store, keyIndex, newGroupKey);
   const sameSecret = encodeBase58(opened.id) === encodeBase58(old.id);
   if (sameSecret) {
     const next: MTreeAnn = { ...ann, crypt: { ...crypt, groupKey: gkh } };

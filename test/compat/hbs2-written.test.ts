@@ -21,7 +21,6 @@ import {
   FsBlockStore,
   groupKeyId,
   hashBlock,
-  loadNativeCrypto,
   MemoryBlockStore,
   NoMatchingKeyError,
   openGroupKey,
@@ -29,7 +28,6 @@ import {
   parseKeyringFile,
   parseSigilFile,
   readObject,
-  selectCrypto,
   treeCipher,
   writeTree,
   type BlockSource,
@@ -40,6 +38,7 @@ import {
   type KeyringSource,
   type MTreeAnn,
 } from '../../src/index.js';
+import { loadNativeCrypto, selectCrypto } from '../../src/crypto/select.js';
 import {
   GROUPKEY_NAMES,
   KEYRING_NAMES,

@@ -1,6 +1,7 @@
 /** `cat --metadata` and `metadata create|dump`: describing objects and their metadata. */
 import { yaml } from '../../config/yaml.js';
 import { describeObject } from '../../inspect/inspect.js';
+import { FsKeyIndex } from '../../rotate/key-index.js';
 import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
@@ -16,7 +17,7 @@ export async function metadataCommand(
   const desc = await describeObject(store, hash, {
     sizeOf: (h) => store.sizeOf(h),
     keyrings: await keyringSources(ctx, opts.keyring),
-    storePath: store.prefix,
+    keyIndex: new FsKeyIndex(store.prefix),
     onWarning: warn,
   });
   if (opts.json) await printJson(desc);

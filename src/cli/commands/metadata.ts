@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { IntegrityError, NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
 import { describeMetadata } from '../../inspect/inspect.js';
+import { FsKeyIndex } from '../../rotate/key-index.js';
 import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
 import { collect } from '../args.js';
@@ -49,7 +50,7 @@ async function dumpCommand(
   const store = await openReadStore(ctx, opts.prefix);
   const { metadata, warnings } = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, opts.keyring),
-    storePath: store.prefix,
+    keyIndex: new FsKeyIndex(store.prefix),
     onWarning: warn,
   });
   if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);

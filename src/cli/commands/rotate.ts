@@ -9,6 +9,7 @@ import { encodeBase58 } from '../../codec/base58.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutput } from '../output-file.js';
 import { runnerFor } from '../../parallel/pool.js';
+import { FsKeyIndex } from '../../rotate/key-index.js';
 import { rotateTree } from '../../rotate/rotate.js';
 import { updateGroupKey } from '../../rotate/update.js';
 import { UsageError } from '../../errors.js';
@@ -83,7 +84,7 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
   try {
     const res = await rotateTree(
       store,
-      store.prefix,
+      new FsKeyIndex(store.prefix),
       hash,
       gk,
       await keyringSources(ctx, opts.keyring),
