@@ -8,10 +8,10 @@ import { readFileChecked } from '../fsutil.js';
 import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupkey/index.js';
 import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
-import { findGroupSecret, type FoundSecret } from '../rotate/secrets.js';
+import type { FoundSecret } from '../rotate/secrets.js';
+import { contentDecryptor } from '../ops/content.js';
 import type { FsBlockStore, ReadableBlockStore } from '../store/index.js';
-import type { Decryptor, MTreeAnn } from '../tree/index.js';
-import { decryptTransform, symmCrypt } from '../tree/encrypted-tree.js';
+import type { Decryptor } from '../tree/index.js';
 import type { CliContext } from './context.js';
 import { loadKeyringsFromPaths } from './keyrings.js';
 import { resolveKeyringPaths } from './settings.js';
@@ -44,29 +44,24 @@ export async function storeGroupKey(store: FsBlockStore, gk: GroupKey): Promise<
 }
 
 /**
- * A decryptor for encrypted trees: finds the secret with `keyrings` (and the store's key
- * index), then decrypts blocks, in a worker pool for large trees.
+ * A decryptor for encrypted trees: {@link contentDecryptor} with the store's key index,
+ * warnings on stderr and, for large trees, the process's worker pool.
  */
 export function storeDecryptor(
   store: ReadableBlockStore,
   keyrings: readonly KeyringSource[],
   onFound?: (f: FoundSecret) => void,
 ): Decryptor {
-  return async (ann: MTreeAnn) => {
-    const found = await findGroupSecret(
-      store,
-      symmCrypt(ann).groupKey,
-      keyrings,
-      new FsKeyIndex(store.prefix),
-      warn,
-    );
-    onFound?.(found);
-    if (found.via === 'key-index')
-      info(
-        `opened through group key ${encodeBase58(found.openedGroupKeyHash)} (same group key id)`,
-      );
-    // Trees of a few blocks are decrypted inline; bigger ones in a worker pool.
-    const small = ann.tree.type === 'leaf' && ann.tree.hashes.length <= 4;
-    return decryptTransform(ann, found.secret, small ? undefined : sharedPool(() => workerPool()));
-  };
+  return contentDecryptor(store, keyrings, {
+    keyIndex: new FsKeyIndex(store.prefix),
+    runner: () => sharedPool(() => workerPool()),
+    onWarning: warn,
+    onFound: (found) => {
+      onFound?.(found);
+      if (found.via === 'key-index')
+        info(
+          `opened through group key ${encodeBase58(found.openedGroupKeyHash)} (same group key id)`,
+        );
+    },
+  });
 }
