@@ -15,12 +15,15 @@ export { loadNativeCrypto, preferNativeCrypto, selectCrypto } from './crypto/sel
 // Stores on disk
 export { FsBlockStore, type FsBlockStoreOptions } from './store/fs.js';
 export { NcqBlockStore } from './store/ncq3/store.js';
+export { detectStoreLayout, type ReadableBlockStore, type StoreLayout } from './store/layout.js';
 export {
-  detectStoreLayout,
   openReadableStore,
-  type ReadableBlockStore,
-  type StoreLayout,
-} from './store/layout.js';
+  openStore,
+  type Hbs2Store,
+  type OpenStoreOptions,
+  type StoreBlocks,
+  type StoreRefs,
+} from './store/open.js';
 export { SimpleRefStore, type SimpleRefStoreOptions } from './refs/simple-ref-store.js';
 export { FsKeyIndex } from './rotate/key-index.js';
 export {

@@ -10,7 +10,8 @@ import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import type { FoundSecret } from '../rotate/secrets.js';
 import { contentDecryptor } from '../ops/content.js';
-import type { FsBlockStore, ReadableBlockStore } from '../store/index.js';
+import type { ReadableBlockStore } from '../store/index.js';
+import type { Hbs2Store } from '../store/open.js';
 import type { Decryptor } from '../tree/index.js';
 import type { CliContext } from './context.js';
 import { loadKeyringsFromPaths } from './keyrings.js';
@@ -39,8 +40,8 @@ export async function readGroupKeyFile(file: string): Promise<GroupKey> {
  * Stores a group key as its own tree from its exact CBOR bytes (so the hash matches what
  * hbs2 computes for the same file) and records it in the key index by id.
  */
-export async function storeGroupKey(store: FsBlockStore, gk: GroupKey): Promise<Uint8Array> {
-  return storeGroupKeyTree(store, new FsKeyIndex(store.prefix), gk);
+export async function storeGroupKey(store: Hbs2Store, gk: GroupKey): Promise<Uint8Array> {
+  return storeGroupKeyTree(store.blocks, new FsKeyIndex(store.location), gk);
 }
 
 /**

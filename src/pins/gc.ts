@@ -1,26 +1,22 @@
 /**
- * Garbage collection of a simple-layout store: deletes the blocks nothing keeps. Kept
+ * Garbage collection of a store (either layout): deletes the blocks nothing keeps. Kept
  * are the blocks every pin's root needs, every ref's value with what it needs (for an
  * LWW ref, its signed box and the value's blocks), and every group key tree the key index
  * names (a future `store -g` or rotate may use them).
  *
- * Safety: the live set is computed, and blocks deleted, under the refs lock, so no pin or
- * ref changes meanwhile; blocks modified less than `graceMs` before gc started are never
- * deleted, so a concurrent `store` keeps what it writes; any error while computing the
+ * Safety: the live set is computed, and blocks deleted, under the store's exclusive lock,
+ * so no pin or ref changes meanwhile; where writers do not exclude each other (the simple
+ * layout), blocks modified less than `graceMs` before gc started are never deleted, so a
+ * concurrent `store` keeps what it writes; any error while computing the
  * live set (a pinned block missing or corrupt, a damaged ref) stops gc before it deletes
  * anything.
  */
-import { promises as fs } from 'node:fs';
 import { NotFoundError } from '../errors.js';
-import { fileError } from '../fsutil.js';
-import { withLockFile } from '../refs/lock-file.js';
-import { listSimpleRefs } from '../refs/list-simple-refs.js';
 import { decodeLwwRef } from '../refs/lwwref.js';
 import { decodeSignedBox } from '../refs/signed-box.js';
-import { SimpleRefStore } from '../refs/simple-ref-store.js';
 import { listKeyIndex } from '../rotate/key-index.js';
-import { FsBlockStore } from '../store/fs.js';
 import { hashToString } from '../store/hash.js';
+import type { Hbs2Store } from '../store/open.js';
 import { collectDeps } from '../tree/deps.js';
 import { pinOfRef } from './record.js';
 
@@ -59,11 +55,7 @@ function lwwValue(block: Uint8Array): Uint8Array | null {
 }
 
 /** The hex hashes of every block something keeps. */
-async function liveSet(
-  prefix: string,
-  refs: SimpleRefStore,
-  blocks: FsBlockStore,
-): Promise<Set<string>> {
+async function liveSet({ location, refs, blocks }: Hbs2Store): Promise<Set<string>> {
   const live = new Set<string>();
   const walked = new Set<string>(); // roots already kept with their deps
   /** Keeps `root` and its deps; `required`: a missing block stops gc. */
@@ -79,7 +71,7 @@ async function liveSet(
         );
     }
   };
-  for await (const { key, value } of listSimpleRefs(refs)) {
+  for await (const { key, value } of refs.listRefs()) {
     const block = await blocks.get(value); // a corrupt value block is an IntegrityError
     if (block === null) continue; // a ref to something held elsewhere: nothing to keep here
     live.add(hex(value));
@@ -91,36 +83,35 @@ async function liveSet(
     const target = lwwValue(block);
     await keep(target ?? value, null);
   }
-  for (const { groupKeyHash } of await listKeyIndex(prefix)) await keep(groupKeyHash, null);
+  for (const { groupKeyHash } of await listKeyIndex(location)) await keep(groupKeyHash, null);
   return live;
 }
 
-/** Collects the garbage of the simple-layout store at `prefix`. */
-export async function gc(prefix: string, opts: GcOptions = {}): Promise<GcResult> {
+/** Collects the garbage of `store`. */
+export async function gc(store: Hbs2Store, opts: GcOptions = {}): Promise<GcResult> {
   const cutoff = Date.now() - (opts.graceMs ?? 2000);
-  const refs = new SimpleRefStore(prefix);
-  const blocks = new FsBlockStore(prefix);
-  return withLockFile(refs.lockPath, async () => {
-    const live = await liveSet(blocks.prefix, refs, blocks);
+  const { blocks } = store;
+  return store.withExclusive(async () => {
+    const live = await liveSet(store);
     const result: GcResult = { live: 0, recent: 0, reclaimed: { hashes: [], bytes: 0 } };
     for await (const h of blocks.hashes()) {
       if (live.has(hex(h))) {
         result.live++;
         continue;
       }
-      const file = blocks.blockPath(h);
-      const st = await fs.lstat(file).catch((e: unknown) => {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw fileError(e, file);
-      });
-      if (!st?.isFile()) continue; // gone, or not a block file: fsck reports those
-      if (st.mtimeMs >= cutoff) {
-        result.recent++;
-        continue;
+      if (blocks.modifiedAt) {
+        const mtime = await blocks.modifiedAt(h);
+        if (mtime === null) continue; // gone, or not a block file: fsck reports those
+        if (mtime >= cutoff) {
+          result.recent++;
+          continue;
+        }
       }
+      const size = await blocks.sizeOf(h);
+      if (size === null) continue;
       if (!opts.dryRun && !(await blocks.del(h))) continue;
       result.reclaimed.hashes.push(h);
-      result.reclaimed.bytes += st.size;
+      result.reclaimed.bytes += size;
     }
     await blocks.flush();
     return result;

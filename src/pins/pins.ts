@@ -1,20 +1,18 @@
 /**
- * Pins of a simple-layout store (docs/formats.md "Pins"): adding, listing and removing
+ * Pins of a store (docs/formats.md "Pins"): adding, listing and removing
  * the named roots that `gc` keeps. Each pin is a ref, so copying the store's directory
  * copies its pins.
  */
 import { FormatError, NotFoundError } from '../errors.js';
-import { listSimpleRefs } from '../refs/list-simple-refs.js';
-import type { SimpleRefStore } from '../refs/simple-ref-store.js';
-import type { FsBlockStore } from '../store/fs.js';
+import type { StoreBlocks, StoreRefs } from '../store/open.js';
 import { equalBytes, hashToString, parseHash } from '../store/hash.js';
 import { collectDeps } from '../tree/deps.js';
 import { encodePinRecord, pinOfRef, pinRefKey, type PinRecord } from './record.js';
 
 /** The refs and blocks of one store. */
 export interface PinStores {
-  refs: SimpleRefStore;
-  blocks: FsBlockStore;
+  refs: StoreRefs;
+  blocks: StoreBlocks;
 }
 
 /**
@@ -22,7 +20,7 @@ export interface PinStores {
  * NotFoundError: a pin promises that what it names can be read back.
  */
 export async function storedSize(
-  blocks: Pick<FsBlockStore, 'get' | 'has' | 'sizeOf'>,
+  blocks: Pick<StoreBlocks, 'get' | 'has' | 'sizeOf'>,
   root: Uint8Array,
 ): Promise<number> {
   let size = 0;
@@ -39,7 +37,7 @@ export async function storedSize(
 
 /** The pin a ref value names, or null when the value is not a pin record for `key`. */
 async function readPin(
-  blocks: FsBlockStore,
+  blocks: Pick<StoreBlocks, 'get'>,
   key: Uint8Array,
   value: Uint8Array,
 ): Promise<PinRecord | null> {
@@ -86,7 +84,7 @@ export async function addPin(
 /** Every pin of the store, sorted by name. */
 export async function listPins(stores: PinStores): Promise<PinRecord[]> {
   const pins: PinRecord[] = [];
-  for await (const { key, value } of listSimpleRefs(stores.refs)) {
+  for await (const { key, value } of stores.refs.listRefs()) {
     const pin = await readPin(stores.blocks, key, value);
     if (pin) pins.push(pin);
   }

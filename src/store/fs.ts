@@ -184,6 +184,21 @@ export class FsBlockStore implements BlockStore {
     return st.size;
   }
 
+  /**
+   * When the block's file was last modified (ms since the epoch); null when it is absent
+   * or not a regular file (fsck reports those).
+   */
+  async modifiedAt(hash: Uint8Array): Promise<number | null> {
+    const file = this.blockPath(hash);
+    try {
+      const st = await fs.lstat(file);
+      return st.isFile() ? st.mtimeMs : null;
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return null;
+      throw fileError(e, file);
+    }
+  }
+
   /** {@inheritDoc BlockStore.del} */
   async del(hash: Uint8Array): Promise<boolean> {
     const file = this.blockPath(hash);

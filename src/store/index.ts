@@ -5,10 +5,18 @@ export { MemoryBlockStore } from './memory.js';
 export { NcqBlockStore, type PendingFile } from './ncq3/store.js';
 export {
   detectStoreLayout,
-  openReadableStore,
+  probeStoreLayout,
   type ReadableBlockStore,
   type StoreLayout,
 } from './layout.js';
+export {
+  openReadableStore,
+  openStore,
+  type Hbs2Store,
+  type OpenStoreOptions,
+  type StoreBlocks,
+  type StoreRefs,
+} from './open.js';
 export { BlockBufferPool } from './block-buffers.js';
 export { hashOnlySink } from './hash-only.js';
 export {

@@ -1,29 +1,38 @@
 /**
  * Which on-disk layout a store prefix holds, decided by what is there: `<prefix>/ncq3/`
- * is hbs2 0.25.3's NCQ3 log store (spec ncq3-storage §2), anything else the simple
- * one-file-per-block layout (`<prefix>/blocks/`, spec blocks-trees-storage §6.1).
+ * is hbs2 0.25.3's NCQ3 log store (spec ncq3-storage §2), `<prefix>/blocks/` (or
+ * `refs/`) the simple one-file-per-block layout (spec blocks-trees-storage §6.1).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileError } from '../fsutil.js';
 import type { BlockSource, BlockStore } from './blockstore.js';
-import { FsBlockStore, type FsBlockStoreOptions } from './fs.js';
-import { NcqBlockStore } from './ncq3/store.js';
 
 /** The two layouts a prefix can hold. */
 export type StoreLayout = 'ncq3' | 'simple';
 
 /**
- * `ncq3` when `<prefix>/ncq3` is a directory (hbs2-peer then ignores `blocks/`, spec
- * ncq3-storage §13.1), else `simple` (also for a store that does not exist yet).
+ * The layout the store at `prefix` holds, or null when there is no store yet:
+ * `<prefix>/ncq3/` is NCQ3 (hbs2-peer then ignores `blocks/`, spec ncq3-storage §13.1);
+ * `blocks/` or `refs/` is the simple layout.
  */
+export async function probeStoreLayout(prefix: string): Promise<StoreLayout | null> {
+  if (await isDirectory(path.join(prefix, 'ncq3'))) return 'ncq3';
+  for (const d of ['blocks', 'refs']) if (await isDirectory(path.join(prefix, d))) return 'simple';
+  return null;
+}
+
+/** `ncq3` when `<prefix>/ncq3` is a directory, else `simple` (also for no store yet). */
 export async function detectStoreLayout(prefix: string): Promise<StoreLayout> {
-  const dir = path.join(prefix, 'ncq3');
+  return (await probeStoreLayout(prefix)) ?? 'simple';
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
   try {
-    return (await fs.stat(dir)).isDirectory() ? 'ncq3' : 'simple';
+    return (await fs.stat(dir)).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'simple';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw fileError(e, dir);
   }
 }
@@ -36,12 +45,3 @@ export type ReadableBlockStore = BlockSource &
     /** A block's size in bytes without reading it; null when absent. */
     sizeOf(hash: Uint8Array): Promise<number | null>;
   };
-
-/** Opens `prefix` for reading in whichever layout it holds. */
-export async function openReadableStore(
-  prefix: string,
-  simpleOptions: FsBlockStoreOptions = {},
-): Promise<ReadableBlockStore> {
-  if ((await detectStoreLayout(prefix)) === 'ncq3') return NcqBlockStore.open(prefix);
-  return new FsBlockStore(prefix, simpleOptions);
-}

@@ -122,6 +122,7 @@ describe('public API (src/index.ts)', () => {
         "loadConfig",
         "loadNativeCrypto",
         "openReadableStore",
+        "openStore",
         "preferNativeCrypto",
         "readConfigFile",
         "readKeyringFile",

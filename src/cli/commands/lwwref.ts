@@ -11,46 +11,16 @@ import {
   formatLwwRef,
   getLwwRef,
   setLwwRef,
-  SimpleRefStore,
   type DiscardedCurrent,
-  type RefStore,
   type VerifiedLwwRef,
 } from '../../refs/index.js';
-import type { BlockSource } from '../../store/blockstore.js';
-import { FsBlockStore } from '../../store/fs.js';
-import { detectStoreLayout } from '../../store/layout.js';
-import { NcqBlockStore } from '../../store/ncq3/store.js';
 import { equalBytes, parseHash } from '../../store/hash.js';
+import { openStore } from '../../store/open.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { printJson, warn, writeStdout } from '../output.js';
 import { resolveKeyringPaths, resolveStorePath } from '../settings.js';
-
-/** The ref and block stores of the command's store directory (simple layout). */
-async function openLwwStores(ctx: CliContext, prefix: string | undefined) {
-  const dir = await resolveStorePath(ctx, prefix);
-  // Writing refs/ files into an NCQ3 store would hide them from hbs2-peer, which keeps
-  // refs in R records there.
-  if ((await detectStoreLayout(dir)) === 'ncq3')
-    throw new UsageError(`${dir} is an NCQ3 store; lwwref set supports the simple layout only`, {
-      hint: '`hbs2 lwwref get` reads refs from NCQ3 stores',
-    });
-  return { refs: new SimpleRefStore(dir), blocks: new FsBlockStore(dir) };
-}
-
-/** The stores `lwwref get` reads: an NCQ3 store's R records, or the simple layout. */
-async function openLwwReader(
-  ctx: CliContext,
-  prefix: string | undefined,
-): Promise<{ refs: Pick<RefStore, 'getRef'>; blocks: BlockSource }> {
-  const dir = await resolveStorePath(ctx, prefix);
-  if ((await detectStoreLayout(dir)) === 'ncq3') {
-    const ncq = await NcqBlockStore.open(dir);
-    return { refs: ncq, blocks: ncq };
-  }
-  return { refs: new SimpleRefStore(dir), blocks: new FsBlockStore(dir) };
-}
 
 /** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
 function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {
@@ -115,7 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (refText: string, opts: { prefix?: string; json?: boolean }) => {
       const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
-      const { refs, blocks } = await openLwwReader(ctx, opts.prefix);
+      const { refs, blocks } = await openStore(await resolveStorePath(ctx, opts.prefix));
       const v = await getLwwRef(refs, blocks, refKey);
       if (v) await printLwwRef(refKey, v, opts.json);
       else if (opts.json) await printJson(null);
@@ -148,9 +118,10 @@ export function register(program: Command, ctx: CliContext): void {
         const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
         const value = parseHash(valueText, `VALUE '${valueText}'`);
         const keyring = await signingKeyring(await resolveKeyringPaths(ctx, opts.keyring), refKey);
-        const { refs, blocks } = await openLwwStores(ctx, opts.prefix);
+        const store = await openStore(await resolveStorePath(ctx, opts.prefix), { write: true });
         const signer = { publicKey: keyring.signPublicKey, secretKey: keyring.signSecretKey };
-        const res = await setLwwRef(refs, blocks, signer, refKey, value);
+        const res = await setLwwRef(store.refs, store.blocks, signer, refKey, value);
+        await store.close();
         if (res.discarded)
           warn(
             `lwwref ${refText}: the previous value was dropped (${DISCARDED[res.discarded]}); seq restarts at 1`,

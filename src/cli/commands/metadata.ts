@@ -33,11 +33,14 @@ async function createCommand(ctx: CliContext, file: string, opts: CreateOptions)
   const store = opts.dry ? undefined : await openStore(ctx, opts.prefix);
   if (!opts.hash) await writeStdout(`${text}\n\n`);
   if (!store) return;
-  const metaBlock = await store.put(new TextEncoder().encode(text));
+  const metaBlock = await store.blocks.put(new TextEncoder().encode(text));
   const input = await openInput(file);
   // Unlike hbs2 we keep the plain root: deleting it could delete a tree stored before.
-  const res = await writeAnnotatedTree(store, input.source, { kind: 'ref', hash: metaBlock });
-  await store.flush();
+  const res = await writeAnnotatedTree(store.blocks, input.source, {
+    kind: 'ref',
+    hash: metaBlock,
+  });
+  await store.close();
   await printLine(hashToString(res.annotation));
 }
 

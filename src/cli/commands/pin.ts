@@ -14,9 +14,8 @@ import {
   removePins,
   type PinRecord,
 } from '../../pins/index.js';
-import { SimpleRefStore } from '../../refs/simple-ref-store.js';
-import { FsBlockStore } from '../../store/fs.js';
 import { hashToString } from '../../store/hash.js';
+import type { Hbs2Store } from '../../store/open.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
@@ -45,20 +44,16 @@ export function defaultPinName(file: string | undefined): string {
 }
 
 /**
- * Pins `root` as `name` in `blocks`' store; warns when the name held another root. A
- * failure names the root, which is stored: the user can still pin it by hand.
+ * Pins `root` as `name` in `store`; warns when the name held another root. A failure
+ * names the root, which is stored: the user can still pin it by hand.
  */
 export async function pinStoredRoot(
-  blocks: FsBlockStore,
+  store: Hbs2Store,
   root: Uint8Array,
   name: string,
 ): Promise<void> {
   try {
-    const { replaced } = await addPin(
-      { refs: new SimpleRefStore(blocks.prefix), blocks },
-      root,
-      name,
-    );
+    const { replaced } = await addPin(store, root, name);
     if (replaced)
       warn(
         `pin '${name}' now names ${hashToString(root)}; ${hashToString(replaced.root)} is no longer pinned by it`,
@@ -85,11 +80,6 @@ function pinJson(p: PinRecord) {
 function pinLine(p: PinRecord): string {
   const j = pinJson(p);
   return `${j.root}  ${String(j.size).padStart(12)}  ${j.date}  ${j.name}`;
-}
-
-async function openPinStores(ctx: CliContext, prefix: string | undefined) {
-  const blocks = await openStore(ctx, prefix);
-  return { refs: new SimpleRefStore(blocks.prefix), blocks };
 }
 
 function plural(n: number, what: string): string {
@@ -121,8 +111,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (rootText: string, opts: { prefix?: string; name?: string }) => {
       const root = parseHashArg(rootText, 'ROOT');
       checkNameOption(opts.name);
-      const { refs, blocks } = await openPinStores(ctx, opts.prefix);
-      const { pin: p, replaced } = await addPin({ refs, blocks }, root, opts.name ?? rootText);
+      const store = await openStore(ctx, opts.prefix);
+      const { pin: p, replaced } = await addPin(store, root, opts.name ?? rootText);
+      await store.close();
       if (replaced) warn(`pin '${p.name}' no longer names ${hashToString(replaced.root)}`);
       await printLine(pinLine(p));
     });
@@ -134,8 +125,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('-p, --prefix <dir>', 'store directory')
     .addHelpText('after', '\nExample:\n  hbs2 pin rm report.pdf && hbs2 gc')
     .action(async (target: string, opts: { prefix?: string }) => {
-      const stores = await openPinStores(ctx, opts.prefix);
-      for (const p of await removePins(stores, target)) await printLine(`unpinned ${pinLine(p)}`);
+      const store = await openStore(ctx, opts.prefix);
+      const removed = await removePins(store, target);
+      await store.close();
+      for (const p of removed) await printLine(`unpinned ${pinLine(p)}`);
     });
 
   pin
@@ -145,7 +138,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print [{name, root, size, date}] as JSON')
     .addHelpText('after', '\nExample:\n  hbs2 pin ls --json')
     .action(async (opts: { prefix?: string; json?: boolean }) => {
-      const pins = await listPins(await openPinStores(ctx, opts.prefix));
+      const store = await openStore(ctx, opts.prefix);
+      const pins = await listPins(store);
+      await store.close();
       if (opts.json) await printJson(pins.map(pinJson));
       else for (const p of pins) await printLine(pinLine(p));
     });
@@ -163,8 +158,9 @@ export function register(program: Command, ctx: CliContext): void {
         '\nExample:\n  hbs2 gc --dry-run',
     )
     .action(async (opts: { prefix?: string; dryRun?: boolean; json?: boolean }) => {
-      const { blocks } = await openPinStores(ctx, opts.prefix);
-      const r = await gc(blocks.prefix, { dryRun: opts.dryRun });
+      const store = await openStore(ctx, opts.prefix);
+      const r = await gc(store, { dryRun: opts.dryRun });
+      await store.close();
       const n = r.reclaimed.hashes.length;
       if (opts.json) {
         await printJson({

@@ -83,14 +83,14 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
   const runner = runnerFor(undefined);
   try {
     const res = await rotateTree(
-      store,
-      new FsKeyIndex(store.prefix),
+      store.blocks,
+      new FsKeyIndex(store.location),
       hash,
       gk,
       await keyringSources(ctx, opts.keyring),
       { runner, onWarning: warn },
     );
-    await store.flush();
+    await store.close();
     if (opts.json)
       await printJson({
         root: encodeBase58(res.root),
@@ -146,7 +146,7 @@ export function register(program: Command, ctx: CliContext): void {
       verifyGroupKeyId(gk, await keyringSources(ctx, opts.keyring), file);
       const store = await openStore(ctx, opts.prefix);
       const h = await storeGroupKey(store, gk);
-      await store.flush();
+      await store.close();
       await printLine(encodeBase58(h));
     });
 

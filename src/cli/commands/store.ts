@@ -30,7 +30,6 @@ import {
   FsBlockStore,
   detectStoreLayout,
   fsck,
-  openReadableStore,
   hashOnlySink,
   hashToString,
   parseHash,
@@ -59,6 +58,7 @@ import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.j
 import { createProgress, progressEnabled, type Progress } from '../progress.js';
 import { resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
+import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
 
 // ---------------------------------------------------------------------------------------
@@ -70,18 +70,19 @@ export interface StoreLocationOptions {
 }
 
 /**
- * Opens the block store a writing command should use (`-p`, `$HBS2_STORE`, config,
- * default). Only the simple layout can be written yet: an NCQ3 store is refused before
- * anything is created (a `blocks/` beside `ncq3/` would be invisible to hbs2-peer).
+ * Opens the store a writing command should use (`-p`, `$HBS2_STORE`, config, default),
+ * in whichever layout it holds; a layout that cannot be written is refused before
+ * anything is created.
  */
 export async function openStore(
   ctx: CliContext,
   prefix?: string,
-  opts: FsBlockStoreOptions = {},
-): Promise<FsBlockStore> {
-  const dir = await resolveStorePath(ctx, prefix);
-  if ((await detectStoreLayout(dir)) === 'ncq3') throw ncqUnsupported(dir, 'writing to');
-  return new FsBlockStore(dir, { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...opts });
+  simple: FsBlockStoreOptions = {},
+): Promise<Hbs2Store> {
+  return openHbs2Store(await resolveStorePath(ctx, prefix), {
+    write: true,
+    simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...simple },
+  });
 }
 
 /**
@@ -90,23 +91,13 @@ export async function openStore(
  */
 const BLOCK_FSYNCS_AT_ONCE = 12;
 
-/** The error of a command that cannot work on an NCQ3 store yet. */
-function ncqUnsupported(dir: string, what: string): UsageError {
-  return new UsageError(
-    `${what} an NCQ3 store is not supported yet: ${dir} holds hbs2 0.25's ncq3/ layout`,
-    {
-      hint: 'cat, deps, metadata dump, fsck (without --repair) and lwwref get read it; other commands need a simple-layout store (-p DIR)',
-    },
-  );
-}
-
 /** Opens the store a reading command should use, in whichever layout it holds. */
 export async function openReadStore(
   ctx: CliContext,
   prefix?: string,
-  simpleOptions: FsBlockStoreOptions = {},
+  simple: FsBlockStoreOptions = {},
 ): Promise<ReadableBlockStore> {
-  return openReadableStore(await resolveStorePath(ctx, prefix), simpleOptions);
+  return openReadableStore(await resolveStorePath(ctx, prefix), simple);
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
@@ -276,13 +267,14 @@ export interface StoreOptions extends StoreLocationOptions {
  * and only then prints it, so a printed root is always pinned.
  */
 async function finishStore(
-  store: FsBlockStore,
+  store: Hbs2Store,
   root: Uint8Array,
   file: string | undefined,
   opts: StoreOptions,
 ): Promise<Uint8Array> {
-  await store.flush();
+  await store.blocks.flush();
   if (opts.pin !== false) await pinStoredRoot(store, root, opts.name ?? defaultPinName(file));
+  await store.close();
   await printLine(hashToString(root));
   return root;
 }
@@ -399,7 +391,7 @@ export async function storeCommand(
       const groupKeyHash = await storeGroupKey(store, gk);
       const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
         writeEncryptedTree(
-          store,
+          store.blocks,
           source,
           {
             secret: opened.secret,
@@ -438,7 +430,7 @@ export async function storeCommand(
   if (meta !== undefined) {
     const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
       writeAnnotatedTree(
-        store,
+        store.blocks,
         input.source,
         { kind: 'short', text: meta },
         { onProgress: (bytes) => p.update(bytes) },
@@ -446,7 +438,10 @@ export async function storeCommand(
     );
     return finishStore(store, res.annotation, file, opts);
   }
-  const res = await writeInput(ctx, input, store, { progress: opts.progress, label: 'store' });
+  const res = await writeInput(ctx, input, store.blocks, {
+    progress: opts.progress,
+    label: 'store',
+  });
   return finishStore(store, res.root, file, opts);
 }
 
@@ -632,7 +627,7 @@ export async function delCommand(
 ): Promise<void> {
   const roots = hashArgs.map((a) => parseHashArg(a));
   const keepRoots = (opts.keep ?? []).map((a) => parseHashArg(a, '--keep argument'));
-  const store = await openStore(ctx, opts.prefix);
+  const { blocks: store, close } = await openStore(ctx, opts.prefix);
   const targets: Uint8Array[] = [];
   const seen = new Set<string>();
   const add = (h: Uint8Array) => {
@@ -689,7 +684,7 @@ export async function delCommand(
     }
   } finally {
     ask?.close();
-    await store.flush();
+    await close();
   }
 }
 
@@ -740,7 +735,7 @@ async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await resolveStorePath(ctx, opts.prefix);
   if ((await detectStoreLayout(prefix)) === 'ncq3') {
-    if (opts.repair) throw ncqUnsupported(prefix, 'repairing');
+    if (opts.repair) await openHbs2Store(prefix, { write: true }); // refused: read-only
     await fsckNcqCommand(prefix, opts);
     return;
   }

@@ -9,26 +9,28 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crypto } from '../../../src/crypto/index.js';
 import { IntegrityError, NotFoundError } from '../../../src/errors.js';
+import { addPin, gc, listPins, pinRefKey, removePins } from '../../../src/pins/index.js';
 import {
-  addPin,
-  gc,
-  listPins,
-  pinRefKey,
-  removePins,
-  type PinStores,
-} from '../../../src/pins/index.js';
-import { setLwwRef, SimpleRefStore, withLockFile } from '../../../src/refs/index.js';
+  REFS_LOCK_NAME,
+  setLwwRef,
+  SimpleRefStore,
+  withLockFile,
+} from '../../../src/refs/index.js';
 import { recordGroupKey } from '../../../src/rotate/key-index.js';
 import { FsBlockStore } from '../../../src/store/fs.js';
+import { openStore, type Hbs2Store } from '../../../src/store/open.js';
 import { hashToString, parseHash } from '../../../src/store/hash.js';
 import { xorshiftBytes } from '../../helpers/bytes.js';
 import { BLOCK_SIZE, collectDeps, readObject, writeTree } from '../../../src/tree/index.js';
 
 let dir: string;
-let stores: PinStores;
-beforeEach(() => {
+let stores: Hbs2Store;
+/** The same store's block files, to age, corrupt or remove them. */
+let files: FsBlockStore;
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-pins-'));
-  stores = { refs: new SimpleRefStore(dir), blocks: new FsBlockStore(dir) };
+  stores = await openStore(dir, { write: true, createFormat: 'simple' });
+  files = new FsBlockStore(dir);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -89,24 +91,24 @@ describe('gc', () => {
     expected.add(hashToString(pinRecordOfA!));
     expect(expected.size).toBeGreaterThan(2); // root, unshared data, the record
 
-    const dry = await gc(dir, { dryRun: true });
+    const dry = await gc(stores, { dryRun: true });
     expect(new Set(dry.reclaimed.hashes.map(hashToString))).toEqual(expected);
     expect(await allBlocks()).toEqual(before);
 
-    const r = await gc(dir);
+    const r = await gc(stores);
     expect(new Set(r.reclaimed.hashes.map(hashToString))).toEqual(expected);
     expect(await allBlocks()).toEqual(new Set([...before].filter((h) => !expected.has(h))));
     const chunks: Uint8Array[] = [];
     for await (const c of readObject(stores.blocks, rootB)) chunks.push(c);
     expect(Buffer.concat(chunks)).toEqual(Buffer.from(b));
-    expect((await gc(dir)).reclaimed.hashes).toHaveLength(0);
+    expect((await gc(stores)).reclaimed.hashes).toHaveLength(0);
   });
 
   it('keeps unreferenced blocks written after it started (a concurrent store)', async () => {
     await twoPinnedFiles();
     ageBlocks();
     const fresh = await storeBytes(filled(3 * BLOCK_SIZE, 9)); // not pinned yet
-    const r = await gc(dir);
+    const r = await gc(stores);
     expect(r.reclaimed.hashes).toHaveLength(0);
     expect(r.recent).toBe((await depsOf(fresh)).size);
     await addPin(stores, fresh, 'late'); // the pin finds every block
@@ -124,7 +126,7 @@ describe('gc', () => {
     const garbageBlocks = await depsOf(garbage);
     expect(garbageBlocks.size).toBe(3);
     ageBlocks();
-    const r = await gc(dir);
+    const r = await gc(stores);
     expect(new Set(r.reclaimed.hashes.map(hashToString))).toEqual(garbageBlocks);
     for (const root of [viaLww, viaRef, groupKeyTree, current.boxHash])
       for (const h of await depsOf(root)) expect(await stores.blocks.has(parseHash(h))).toBe(true);
@@ -135,25 +137,27 @@ describe('gc', () => {
     await removePins(stores, 'b'); // B's unshared blocks are garbage gc must not get to
     ageBlocks();
     const before = await allBlocks();
-    const rootFile = stores.blocks.blockPath(rootA);
+    const rootFile = files.blockPath(rootA);
     const rootBytes = fs.readFileSync(rootFile);
     fs.writeFileSync(rootFile, 'corrupt');
-    await expect(gc(dir)).rejects.toThrow(IntegrityError);
+    await expect(gc(stores)).rejects.toThrow(IntegrityError);
     expect(await allBlocks()).toEqual(before);
     fs.writeFileSync(rootFile, rootBytes);
     const [, , dataBlock] = [...(await depsOf(rootA))];
-    fs.rmSync(stores.blocks.blockPath(parseHash(dataBlock!)));
-    await expect(gc(dir)).rejects.toThrow(NotFoundError);
+    fs.rmSync(files.blockPath(parseHash(dataBlock!)));
+    await expect(gc(stores)).rejects.toThrow(NotFoundError);
     expect(await allBlocks()).toEqual(new Set([...before].filter((h) => h !== dataBlock)));
   });
 
   it('a pin waits for the refs lock gc holds, and fails (nothing pinned) when it stays held', async () => {
     const root = await storeBytes(filled(1000, 10));
     const impatient = {
-      refs: new SimpleRefStore(dir, { lock: { timeoutMs: 100 } }),
+      refs: Object.assign(new SimpleRefStore(dir, { lock: { timeoutMs: 100 } }), {
+        listRefs: () => stores.refs.listRefs(),
+      }),
       blocks: stores.blocks,
     };
-    await withLockFile(stores.refs.lockPath, async () => {
+    await withLockFile(path.join(dir, REFS_LOCK_NAME), async () => {
       await expect(addPin(impatient, root, 'waits')).rejects.toThrow(/held by another writer/);
     });
     expect(await listPins(stores)).toEqual([]);
@@ -164,7 +168,7 @@ describe('gc', () => {
   it('refuses to pin a root whose blocks are not all present', async () => {
     const root = await storeBytes(filled(2 * BLOCK_SIZE, 8));
     const [, , data] = [...(await depsOf(root))];
-    fs.rmSync(stores.blocks.blockPath(parseHash(data!)));
+    fs.rmSync(files.blockPath(parseHash(data!)));
     await expect(addPin(stores, root, 'x')).rejects.toThrow(NotFoundError);
     expect(await listPins(stores)).toEqual([]);
   });

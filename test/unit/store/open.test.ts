@@ -1,0 +1,62 @@
+/**
+ * The store opener: the layout is found on disk (NCQ3 wins over blocks/), a missing store
+ * is created in the requested layout, blocks and refs work behind the interfaces.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
+import { probeStoreLayout } from '../../../src/store/layout.js';
+import { openStore } from '../../../src/store/open.js';
+import { hashBlock, parseHash } from '../../../src/store/hash.js';
+import { wholeStore } from '../../helpers/ncq3-vectors.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-open-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const HELLO = parseHash('4PNCZERNLKAqwSYHhZpb7B4GE34eiYDPXGgeNKWNNaBp');
+
+describe('openStore', () => {
+  it('creates a missing store in the simple layout; blocks, refs and listRefs round-trip', async () => {
+    expect(await probeStoreLayout(dir)).toBeNull();
+    const store = await openStore(dir, { write: true, createFormat: 'simple' });
+    expect([store.layout, store.created, store.location]).toEqual(['simple', true, dir]);
+    const h = await store.blocks.put(new TextEncoder().encode('hello'));
+    expect(h).toEqual(HELLO);
+    const key = hashBlock(new Uint8Array([1]));
+    await store.refs.updateRef(key, async () => h);
+    await store.close();
+    expect(await probeStoreLayout(dir)).toBe('simple');
+
+    const again = await openStore(dir);
+    expect([again.layout, again.created]).toEqual(['simple', false]);
+    expect(await again.blocks.sizeOf(h)).toBe(5);
+    const refs = [];
+    for await (const r of again.refs.listRefs()) refs.push(r);
+    expect(refs).toEqual([{ key, value: h }]);
+  });
+
+  it('reads an hbs2-written NCQ3 store: blocks and refs through the interfaces', async () => {
+    const store = await openStore(wholeStore('small'));
+    expect(store.layout).toBe('ncq3');
+    expect(new TextDecoder().decode((await store.blocks.get(HELLO))!)).toBe('hello');
+    expect(await store.blocks.sizeOf(HELLO)).toBe(5);
+    const lww = parseHash('DyX17JgwdK79WrcFMiavVK8HXVNrVqyYhkbSUiNT37ha');
+    expect(await store.refs.getRef(lww)).toEqual(
+      parseHash('5xzGa4EKc3JANAg7gWBbFnijE9cYPrZGsfuM5BYLtYmu'),
+    );
+    await store.close();
+  });
+
+  it('finds NCQ3 over blocks/ (hbs2-peer ignores blocks/ then) and refuses to write it', async () => {
+    fs.mkdirSync(path.join(dir, 'blocks'));
+    expect(await probeStoreLayout(dir)).toBe('simple');
+    fs.mkdirSync(path.join(dir, 'ncq3', '0'), { recursive: true });
+    expect(await probeStoreLayout(dir)).toBe('ncq3');
+    await expect(openStore(dir, { write: true })).rejects.toThrow(UsageError);
+  });
+});
