@@ -33,6 +33,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   sigil: () => import('./commands/sigil.js'),
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
@@ -59,6 +60,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   lwwref: ['lwwref'],
   pin: ['pin'],
   gc: ['pin'],
+  serve: ['serve'],
 };
 
 /**
