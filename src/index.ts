@@ -73,6 +73,7 @@ export { updateGroupKey, type GroupKeyUpdate, type GroupKeyUpdateResult } from '
 // Block stores and hashes
 export type { BlockSink, BlockSource, BlockStore } from './store/blockstore.js';
 export { MemoryBlockStore } from './store/memory.js';
+export { HttpBlockSource } from './store/http-source.js';
 export { hashBlock, hashToString, parseHash } from './store/hash.js';
 export { MemoryKeyIndex, type KeyIndex, type KeyIndexEntry } from './store/key-index.js';
 

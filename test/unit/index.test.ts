@@ -37,6 +37,7 @@ describe('public API (src/index.ts)', () => {
       [
         "FormatError",
         "Hbs2Error",
+        "HttpBlockSource",
         "IntegrityError",
         "MemoryBlockStore",
         "MemoryKeyIndex",
