@@ -126,7 +126,11 @@ export function mergeAcb(a: Acb, b: Acb): Acb {
   };
 }
 
-/** Folds {@link mergeAcb} over a list (`mconcat`). */
+/**
+ * Folds {@link mergeAcb} over a list (`mconcat`).
+ * @param acbs - access control blocks
+ * @returns their merge
+ */
 export function mergeAcbs(acbs: readonly Acb[]): Acb {
   return acbs.reduce(mergeAcb, emptyAcb());
 }
@@ -139,6 +143,10 @@ export function hasWriterRanges(acb: Acb): boolean {
 /**
  * Whether `signPk` may write at `atSeconds` (Unix seconds): it must be listed as a writer,
  * and either have no range or fall inside one of its ranges.
+ * @param acb - the access control block
+ * @param signPk - the writer's signing public key
+ * @param atSeconds - when (Unix seconds)
+ * @returns whether it may write then
  */
 export function isWriterAuthorised(acb: Acb, signPk: Uint8Array, atSeconds: number): boolean {
   const id = keyOf(signPk);

@@ -48,6 +48,9 @@ function power(k: number): bigint {
 /**
  * Encodes bytes as base58 text. Bytes whose text would be longer than
  * {@link MAX_BASE58_CHARS} are a FormatError: no reader would accept that text.
+ * @param bytes - any bytes
+ * @returns base58 text
+ * @throws {@link FormatError} when the text would be too long to read back
  */
 export function encodeBase58(bytes: Uint8Array): string {
   if (bytes.length < SMALL) return bs58.encode(bytes);
@@ -194,6 +197,10 @@ function leafDigits(n: bigint, digits: number): string {
  * Decodes base58 text. A character outside the alphabet is a FormatError naming the
  * character's position (not the text, which may be a secret key); text longer than
  * {@link MAX_BASE58_CHARS} is a FormatError before any work.
+ * @param text - base58 text
+ * @param what - names the text in error messages
+ * @returns the decoded bytes
+ * @throws {@link FormatError} for a character outside the alphabet or too long a text
  */
 export function decodeBase58(text: string, what = 'base58 text'): Uint8Array {
   if (text.length > MAX_BASE58_CHARS)

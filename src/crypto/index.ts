@@ -34,7 +34,10 @@ export function setDefaultCrypto(choose: () => CryptoProvider): void {
   selected = undefined;
 }
 
-/** The backend in use (chosen on first use: the portable `js` backend unless set otherwise). */
+/**
+ * The backend in use (chosen on first use: the portable `js` backend unless set otherwise).
+ * @returns the crypto backend every operation uses
+ */
 export function crypto(): CryptoProvider {
   return (selected ??= chooseDefault());
 }

@@ -157,6 +157,10 @@ export function detectRecipientsSource(
 /**
  * Reads the recipients one source contributes. Sources over 16 MiB are refused.
  * Throws FormatError for anything malformed.
+ * @param name - the source's name (its kind is detected from its content)
+ * @param data - the source's bytes
+ * @returns its recipients
+ * @throws {@link FormatError} for anything malformed
  */
 export function readRecipientsSource(name: string, data: Uint8Array): RecipientsRead {
   if (data.length > MAX_RECIPIENTS_FILE_BYTES)
@@ -169,6 +173,9 @@ export function readRecipientsSource(name: string, data: Uint8Array): Recipients
 /**
  * Reads several sources and merges them: each key once (later repeats are warnings),
  * in order of first appearance. No recipients at all is a FormatError.
+ * @param sources - named sources (keyring files, recipient lists, sigils, ACBs)
+ * @returns the recipients' public keys and warnings
+ * @throws {@link FormatError} for a malformed source or no recipient at all
  */
 export function collectRecipients(
   sources: ReadonlyArray<{ name: string; data: Uint8Array }>,

@@ -109,7 +109,14 @@ function plainSizeFor(ann: MTreeAnn | null): (stored: number) => number | null {
   return (s) => s;
 }
 
-/** Describes the object `hash` without reading its data blocks. */
+/**
+ * Describes the object `hash` without reading its data blocks.
+ * @param store - where the object is stored
+ * @param hash - the object
+ * @param opts - block sizes, and keyrings and key index to try on encrypted content
+ * @returns what `hbs2 cat --metadata` prints
+ * @throws {@link NotFoundError} when the object is missing, {@link FormatError} when it does not decode
+ */
 export async function describeObject(
   store: BlockSource,
   hash: Uint8Array,
@@ -282,6 +289,11 @@ async function annotationMetadata(
 /**
  * Only the metadata of `hash` (`metadata dump`): reads the annotation, the metadata block
  * and the group key, never the tree below the root.
+ * @param store - where the object is stored
+ * @param hash - the object
+ * @param opts - keyrings and key index for encrypted metadata
+ * @returns the metadata and warnings about it
+ * @throws {@link NotFoundError} when the object is missing
  */
 export async function describeMetadata(
   store: BlockSource,

@@ -22,7 +22,10 @@ export interface BlockRunner {
   close(): Promise<void>;
 }
 
-/** Runs jobs on the calling thread (for small inputs, and as the reference). */
+/**
+ * Runs jobs on the calling thread (for small inputs, and as the reference).
+ * @returns a runner with parallelism 1
+ */
 export function inlineRunner(): BlockRunner {
   const c = crypto();
   return {
@@ -37,7 +40,11 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** A pool of `size` workers (default: available parallelism) using the current backend. */
+/**
+ * A pool of `size` workers (default: available parallelism) using the current backend.
+ * @param size - how many worker threads
+ * @returns the pool (close it when done)
+ */
 export function workerPool(size = availableParallelism()): BlockRunner {
   const backend = crypto().name;
   const workers: Worker[] = [];
@@ -129,7 +136,11 @@ function ownBuffer(a: Uint8Array, slack: number, whole: boolean): Uint8Array {
 /** Bytes above which starting a pool pays for itself. */
 export const POOL_THRESHOLD = 4 * 262_144;
 
-/** A pool for large inputs, the inline runner for small or unknown-small ones. */
+/**
+ * A pool for large inputs, the inline runner for small or unknown-small ones.
+ * @param expectedBytes - the input size, when known
+ * @returns a runner (close it when done)
+ */
 export function runnerFor(expectedBytes: number | undefined): BlockRunner {
   if (expectedBytes !== undefined && expectedBytes < POOL_THRESHOLD) return inlineRunner();
   if (availableParallelism() < 2) return inlineRunner();

@@ -50,6 +50,10 @@ function countingStore(store: BlockStore): { store: BlockStore; written: () => n
 /**
  * Stores a group key tree from its exact bytes and indexes it by id (only a 32-byte id:
  * a key with no usable id is stored but not indexed).
+ * @param store - where to store it
+ * @param keyIndex - the store's key index, if it has one
+ * @param gk - the group key
+ * @returns the group key tree's root
  */
 export async function storeGroupKeyTree(
   store: BlockStore,
@@ -65,6 +69,14 @@ export async function storeGroupKeyTree(
 /**
  * Rotates the encrypted tree `treeHash` to `newGroupKey`. The keyrings must open both the
  * tree's current group key (directly or through the key index) and the new one.
+ * @param baseStore - the store holding the tree
+ * @param keyIndex - the store's key index (the new group key is recorded there)
+ * @param treeHash - the encrypted tree's annotation
+ * @param newGroupKey - the group key to rotate to
+ * @param keyrings - keyrings opening the current and the new group key
+ * @param opts - block runner, warnings
+ * @returns the new root and whether blocks were re-encrypted
+ * @throws {@link NoMatchingKeyError} when a group key does not open, {@link FormatError} when the tree is not group-encrypted
  */
 export async function rotateTree(
   baseStore: BlockStore,

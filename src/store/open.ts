@@ -66,6 +66,10 @@ export interface OpenStoreOptions {
 /**
  * Opens the store at `location`. A store that does not exist yet is opened in the
  * `createFormat` layout (its directories appear with its first write).
+ * @param location - the store directory
+ * @param opts - write access, the layout of a new store
+ * @returns the opened store
+ * @throws {@link UsageError} when writing is asked of a layout that cannot be written
  */
 export async function openStore(location: string, opts: OpenStoreOptions = {}): Promise<Hbs2Store> {
   const prefix = path.resolve(location);
@@ -81,6 +85,9 @@ export async function openStore(location: string, opts: OpenStoreOptions = {}): 
 /**
  * Opens the store at `location` for reading: its blocks, with the prefix where its key
  * index of group keys lives.
+ * @param location - the store directory
+ * @param simple - options of the simple layout's files
+ * @returns the store's blocks for reading
  */
 export async function openReadableStore(
   location: string,

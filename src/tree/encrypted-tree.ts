@@ -163,6 +163,12 @@ export function method2Transform(
  * Stores `source` encrypted for a group (method 2 with keyed nonces unless `method: 1`),
  * the metadata (if any) as an encrypted `SmallEncryptedBlock` under a keyed nonce, and
  * the `MTreeAnn` block last, so a failure leaves nothing that refers to partial data.
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param params - secret, group key tree, nonce, method, metadata, runner
+ * @param opts - writer options (progress, parallelism)
+ * @returns the annotation's hash and the tree written
+ * @throws {@link IntegrityError} when the input differs from the first pass's
  */
 export async function writeEncryptedTree(
   sink: BlockSink,
@@ -302,7 +308,14 @@ async function forEachChunk(
   }
 }
 
-/** Stores `source` as a plain tree annotated with `meta` (no encryption). */
+/**
+ * Stores `source` as a plain tree annotated with `meta` (no encryption).
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param meta - the annotation's metadata
+ * @param opts - writer options (progress, parallelism)
+ * @returns the annotation's hash and the tree written
+ */
 export async function writeAnnotatedTree(
   sink: BlockSink,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -343,6 +356,11 @@ function blockError(message: string, index: bigint, name: string): IntegrityErro
  * hash and decrypted in the worker (the transform is marked `verifies`, so the reader
  * skips the store's own check, and hands over blocks from `getUnverified`, whose whole
  * buffers are the reader's).
+ * @param ann - the tree's annotation
+ * @param secret - the group secret
+ * @param runner - runs block decryption (a worker pool); default on this thread
+ * @returns the transform for {@link readObject}'s reader
+ * @throws {@link IntegrityError} (when reading) for a block that does not decrypt or is not in its place
  */
 export function decryptTransform(
   ann: MTreeAnn,

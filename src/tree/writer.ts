@@ -66,7 +66,13 @@ export interface WriteTreeResult {
   treeBlocks: number;
 }
 
-/** Stores a byte stream as hbs2's merkle tree and returns its root. */
+/**
+ * Stores a byte stream as hbs2's merkle tree and returns its root.
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param opts - writer options (transform, progress, parallelism)
+ * @returns the root and counts
+ */
 export async function writeTree(
   sink: BlockSink,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
