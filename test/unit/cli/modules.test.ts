@@ -17,6 +17,7 @@ const ALL = [
   'sigil',
   'lwwref',
   'pin',
+  'serve',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {
