@@ -6,7 +6,7 @@
  */
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto } from '../crypto/index.js';
-import { FormatError, IntegrityError } from '../errors.js';
+import { BlockDecryptionError, FormatError, InputChangedError } from '../errors.js';
 import { jobSlack, runBlockJob, type BlockJob } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
@@ -17,8 +17,6 @@ import { BLOCK_SIZE } from './constants.js';
 import {
   CHUNK_CHANGED,
   KEYED_METHOD2_OPTIONS,
-  MAC_FAILED,
-  NONCE_MISMATCH,
   STORE_NONCE_SIP_KEY,
   StoreNonceBuilder,
   encryptMetadata,
@@ -110,7 +108,7 @@ function fingerprintAt<T>(
   if (!list) return undefined;
   const v = list.at(Number(index) - 1);
   // More chunks than the first pass saw: the input grew in between.
-  if (v === undefined) throw new IntegrityError(CHUNK_CHANGED);
+  if (v === undefined) throw new InputChangedError(CHUNK_CHANGED);
   return v;
 }
 
@@ -119,7 +117,8 @@ function fingerprintAt<T>(
  * the job hashes the stored block too, so the store does not hash it again).
  */
 function jobRunner(runner?: BlockRunner): (job: BlockJob) => Promise<TransformedBlock> {
-  if (runner) return (job) => runner.run(job);
+  // The writer gives each block's buffer to its transform (and recycles what comes back).
+  if (runner) return (job) => runner.run(job, { ownership: 'transferred' });
   const c = crypto();
   return async (job) => runBlockJob(job, c);
 }
@@ -211,7 +210,7 @@ export async function writeEncryptedTree(
   });
   const seen = fp ? (fp.method === 1 ? fp.sipValues.length : fp.digests.length) : res.blocks;
   // Fewer chunks than the first pass saw: the input shrank in between.
-  if (seen !== res.blocks) throw new IntegrityError(CHUNK_CHANGED);
+  if (seen !== res.blocks) throw new InputChangedError(CHUNK_CHANGED);
   const ann: MTreeAnn = {
     meta,
     crypt:
@@ -274,7 +273,7 @@ export async function deterministicTreeNonce(
     try {
       for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
         const p = runner
-          .run({ op: 'nonceDigest', data: chunk, nk, index: ++index }, { wholeBuffer: true })
+          .run({ op: 'nonceDigest', data: chunk, nk, index: ++index }, { ownership: 'transferred' })
           .then((r) => {
             buffers.release(r.block);
             return r.hash!;
@@ -344,8 +343,8 @@ export function symmCrypt(ann: MTreeAnn): Extract<MTreeAnn['crypt'], { kind: 'sy
 }
 
 /** Where a data block's decryption failed, named by index and (when known) hash. */
-function blockError(message: string, index: bigint, name: string): IntegrityError {
-  return new IntegrityError(`data block ${index}${name}: ${message}`);
+function blockError(message: string, index: bigint, name: string): BlockDecryptionError {
+  return new BlockDecryptionError(`data block ${index}${name}: ${message}`);
 }
 
 /**
@@ -380,16 +379,16 @@ export function decryptTransform(
   };
   /** The failure as an IntegrityError naming the block; other errors as they are. */
   const named = (e: unknown, index: bigint, name: () => string): unknown => {
-    // Exact messages: a hash mismatch names base58 hashes, which may contain 'MAC'.
-    const ours =
-      (e instanceof IntegrityError && (e.message === MAC_FAILED || e.message === NONCE_MISMATCH)) ||
-      e instanceof FormatError;
+    // By class, not message: a hash mismatch (a plain IntegrityError) names itself.
+    const ours = e instanceof BlockDecryptionError || e instanceof FormatError;
     return ours ? blockError((e as Error).message, index, ` (${name()})`) : e;
   };
   if (runner) {
     const pooled = async (stored: Uint8Array, index: bigint, expect?: Uint8Array) => {
       try {
-        return (await runner.run(jobOf(stored, index, expect), { wholeBuffer: !!expect })).block;
+        // With `expect` the block came from getUnverified: its whole buffer is ours to give.
+        const ownership = expect ? 'transferred' : 'borrowed';
+        return (await runner.run(jobOf(stored, index, expect), { ownership })).block;
       } catch (e) {
         // The block went to the worker (detached here): name it by the hash it was read as.
         throw named(e, index, () => (expect ? encodeBase58(expect) : '?'));

@@ -9,11 +9,16 @@ import { promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { crypto } from '../../crypto/index.js';
-import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../errors.js';
+import {
+  FormatError,
+  InputChangedError,
+  IntegrityError,
+  NotFoundError,
+  UsageError,
+} from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
 import { openGroupKey } from '../../groupkey/index.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
-import { CHUNK_CHANGED } from '../../tree/encrypt.js';
 import {
   deterministicTreeNonce,
   writeAnnotatedTree,
@@ -410,7 +415,7 @@ export async function storeCommand(
       );
       return await finishStore(store, res.annotation, file, opts);
     } catch (e) {
-      if (e instanceof IntegrityError && e.message === CHUNK_CHANGED)
+      if (e instanceof InputChangedError)
         throw new IntegrityError(`${file}: the file changed while it was being stored`, {
           hint: 'nothing refers to what was written; store it again once it is stable',
         });
