@@ -64,10 +64,12 @@ export { formatGroupKeyFile, parseGroupKeyFile } from './groupkey/file.js';
 export { summarizeGroupKey, type GroupKeySummary } from './groupkey/dump.js';
 export { mergeGroupKeys } from './groupkey/merge.js';
 export {
-  collectRecipients,
-  readRecipientsSource,
-  type RecipientsRead,
-} from './groupkey/recipients.js';
+  readRecipients,
+  type ReadRecipientsOptions,
+  type Recipient,
+  type RecipientInput,
+  type RecipientsResult,
+} from './ops/recipients.js';
 export { updateGroupKey, type GroupKeyUpdate, type GroupKeyUpdateResult } from './rotate/update.js';
 
 // Block stores and hashes

@@ -12,7 +12,7 @@ export function formatAcbText(acb: Acb): string {
 }
 
 /** First byte of every ACB record (`86`: an array of six items). */
-const RAW_ACB_FIRST_BYTE = 0x86;
+export const RAW_ACB_FIRST_BYTE = 0x86;
 
 /**
  * Reads an ACB file in either form. Raw CBOR is recognised by its first byte, which can

@@ -3,7 +3,8 @@
  * rotation"). Registered onto the `groupkey` command the group key module defines.
  */
 import type { Command } from 'commander';
-import { collectRecipients, formatGroupKeyFile } from '../../groupkey/index.js';
+import { formatGroupKeyFile } from '../../groupkey/index.js';
+import { readRecipients, type RecipientInput } from '../../ops/recipients.js';
 import { openGroupKey, verifyGroupKeyId } from '../../groupkey/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { readFileChecked } from '../../fsutil.js';
@@ -19,17 +20,17 @@ import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.j
 import { info, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
 
-/** Public keys from recipients files (as `groupkey-new` reads them). */
+/** Public keys from recipients files, keyrings, sigils or ACBs (as `groupkey-new` reads them). */
 async function readPubs(files: readonly string[]): Promise<Uint8Array[]> {
-  const sources: Array<{ name: string; data: Uint8Array }> = [];
+  const sources: RecipientInput[] = [];
   for (const f of files) {
     const data =
       f === '-' ? await readStdin(16 * 1024 * 1024) : await readFileChecked(f, 16 * 1024 * 1024);
     sources.push({ name: f === '-' ? 'stdin' : f, data });
   }
-  const all = collectRecipients(sources);
+  const all = readRecipients(sources);
   for (const w of all.warnings) warn(w);
-  return all.keys;
+  return all.recipients.map((r) => r.key);
 }
 
 interface UpdateOptions {
