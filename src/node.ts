@@ -33,6 +33,7 @@ export {
   type FsckProblemKind,
   type FsckResult,
 } from './store/fsck.js';
+export { checkStore, type StoreCheckResult } from './rotate/store-check.js';
 export { addPin, listPins, removePins, type PinAdded, type PinStores } from './pins/pins.js';
 export type { PinRecord } from './pins/record.js';
 export { gc, type GcOptions, type GcResult } from './pins/gc.js';

@@ -114,6 +114,7 @@ describe('public API (src/index.ts)', () => {
         "NcqBlockStore",
         "SimpleRefStore",
         "addPin",
+        "checkStore",
         "detectStoreLayout",
         "fsck",
         "gc",
