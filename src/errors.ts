@@ -55,3 +55,12 @@ export class NoMatchingKeyError extends Hbs2Error {
 export class NotFoundError extends Hbs2Error {
   override readonly exitCode = 6;
 }
+
+/**
+ * The system refused the I/O: a read-only file system, a full disk or quota, a device
+ * error, no permission (exit 7). Not the user's syntax (2) and not a bug (1): the same
+ * command works once the disk, mount or permissions are fixed.
+ */
+export class IoError extends Hbs2Error {
+  override readonly exitCode = 7;
+}

@@ -6,7 +6,7 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FormatError, Hbs2Error, NotFoundError, UsageError } from './errors.js';
+import { FormatError, Hbs2Error, IoError, NotFoundError, UsageError } from './errors.js';
 
 /** Prefix of every temp file the toolkit creates; fsck recognises and cleans these. */
 export const TEMP_PREFIX = '.hbs2-tmp-';
@@ -45,16 +45,50 @@ export function fileError(e: unknown, file: string): Error {
       return new NotFoundError(`${file}: a path component is not a directory`);
     case 'EACCES':
     case 'EPERM':
-      return new UsageError(`${file}: permission denied`);
+      return new IoError(`${file}: permission denied`, {
+        hint: 'check the permissions of the file and of its directory',
+      });
     case 'EEXIST':
       return new UsageError(`${file}: already exists`, { hint: 'use --force to overwrite' });
     case 'ENOSPC':
-      return new Hbs2Error(`${file}: no space left on device`);
+      return new IoError(`${file}: no space left on device`);
+    case 'EDQUOT':
+      return new IoError(`${file}: disk quota exceeded`);
     case 'EROFS':
-      return new UsageError(`${file}: read-only file system`);
+      return new IoError(`${file}: read-only file system`, {
+        hint: 'a read-only store can still be read: cat, deps, fsck (without --repair)',
+      });
+    case 'EIO':
+      return new IoError(`${file}: input/output error`);
     default:
       return e instanceof Error ? e : new Error(String(e));
   }
+}
+
+/**
+ * The real reason a recursive mkdir of `dir` failed. Node reports ENOENT when a parent
+ * could not be created on a read-only file system (or without permission): retrying the
+ * first missing component alone gives its true error (EROFS, EACCES), which is then a
+ * typed error for `dir` ({@link fileError}).
+ */
+export async function mkdirError(e: unknown, dir: string): Promise<Error> {
+  if ((e as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return fileError(e, dir);
+  let missing = path.resolve(dir);
+  while (path.dirname(missing) !== missing) {
+    const parent = path.dirname(missing);
+    const exists = await fs.stat(parent).then(
+      () => true,
+      () => false,
+    );
+    if (exists) break;
+    missing = parent;
+  }
+  try {
+    await fs.mkdir(missing);
+  } catch (real) {
+    if ((real as NodeJS.ErrnoException).code !== 'EEXIST') return fileError(real, dir);
+  }
+  return fileError(e, dir);
 }
 
 /**

@@ -3,7 +3,8 @@
  * and warns (as ssh does) when a file holding secret keys is accessible by group or others.
  */
 import { promises as fs } from 'node:fs';
-import { Hbs2Error, UsageError } from '../errors.js';
+import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
+import { Hbs2Error, NotFoundError, UsageError } from '../errors.js';
 import { fileError } from '../fsutil.js';
 import type { Keyring } from '../keyring/keyring.js';
 import { expandPaths, readKeyringFile, type LoadedKeyring } from '../keyring/load.js';
@@ -34,7 +35,20 @@ export async function loadKeyringsFromPaths(
   paths: string[],
 ): Promise<Array<{ path: string; keyring: Keyring }>> {
   const out: Array<{ path: string; keyring: Keyring }> = [];
-  for (const p of await expandPaths(paths)) {
+  let expanded;
+  try {
+    expanded = await expandPaths(paths);
+  } catch (e) {
+    const missing =
+      e instanceof NotFoundError ? paths.find((p) => e.message.startsWith(`${p}:`)) : undefined;
+    // `-k PUBKEY`, as age takes recipients inline: a key is no keyring, whatever the path says.
+    if (missing !== undefined && sniffFileKind(missing) === 'public-key')
+      throw new UsageError(wrongKindMessage(missing, 'public-key', 'a keyring file'), {
+        hint: 'opening a group key needs the secret key: give the keyring file that holds it',
+      });
+    throw e;
+  }
+  for (const p of expanded) {
     let loaded: LoadedKeyring;
     try {
       loaded = await readKeyringFile(p.path);

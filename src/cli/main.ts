@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { reportError } from './errors.js';
-import { StdoutClosedError, stdoutFailure, watchStdout } from './output.js';
+import { setQuiet, StdoutClosedError, stdoutFailure, watchStdout } from './output.js';
 import { closeSharedPool } from './shared-pool.js';
 import type { CliContext } from './context.js';
 
@@ -34,6 +34,8 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
   serve: () => import('./commands/serve.js'),
+  has: () => import('./commands/has.js'),
+  completion: () => import('./commands/completion.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
@@ -61,6 +63,9 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   pin: ['pin'],
   gc: ['pin'],
   serve: ['serve'],
+  has: ['has'],
+  // completion describes the whole tree: every module is loaded for it.
+  completion: Object.keys(COMMAND_MODULES),
 };
 
 /**
@@ -88,12 +93,13 @@ export function modulesFor(argv: readonly string[]): string[] {
 export async function buildProgram(
   ctx: CliContext,
   modules: readonly string[] = Object.keys(COMMAND_MODULES),
+  version: string = pkg.version,
 ): Promise<Command> {
   const program = new Command('hbs2')
     .description('hbs2-compatible keyrings, group keys and encrypted content-addressed storage')
-    .version(pkg.version, '-V, --version')
+    .version(version, '-V, --version')
     .option('--config <file>', 'config file (default $XDG_CONFIG_HOME/hbs2/toolkit.yaml)')
-    .showHelpAfterError('(add --help for usage)')
+    .showHelpAfterError('hbs2: hint: add --help for usage')
     .enablePositionalOptions()
     .addHelpText(
       'after',
@@ -101,9 +107,10 @@ export async function buildProgram(
         'quietly with exit 0.\n' +
         '\nExample:\n  hbs2 keyring new -o my.key && hbs2 keyring list my.key',
     );
-  program.hook('preAction', (thisCommand) => {
+  program.hook('preAction', (thisCommand, actionCommand) => {
     const cfg = thisCommand.opts<{ config?: string }>().config;
     if (cfg) ctx.configPath = cfg;
+    setQuiet(actionCommand.opts<{ quiet?: boolean }>().quiet === true);
   });
   const wanted = new Set(modules);
   const loaded = await Promise.all(
@@ -113,18 +120,45 @@ export async function buildProgram(
   );
   for (const mod of loaded) mod.register(program, ctx);
   applyToAll(program, (c) => {
+    // Every command takes --quiet; those that print a summary of their own read it too.
+    if (c !== program && c.commands.length === 0 && !c.options.some((o) => o.long === '--quiet'))
+      c.option('-q, --quiet', 'no informational messages or progress on stderr');
     c.exitOverride();
     c.configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`hbs2: ${s.replace(/^error: /, 'error: ')}`),
+      outputError: (s, write) => write(commanderErrorLines(s)),
     });
   });
   return program;
 }
 
+/**
+ * Commander's error text in the CLI's form: its first line as `hbs2: error:`, and each
+ * extra line it adds — `(Did you mean store?)` — as an `hbs2: hint:` line.
+ */
+export function commanderErrorLines(text: string): string {
+  const [first = '', ...rest] = text.replace(/\n$/, '').split('\n');
+  const lines = [`hbs2: ${first.replace(/^error: /, 'error: ')}`];
+  for (const extra of rest) {
+    const bare = extra.trim().replace(/^\((.*)\)$/, '$1');
+    if (bare !== '') lines.push(`hbs2: hint: ${bare[0]!.toLowerCase()}${bare.slice(1)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 function applyToAll(c: Command, f: (c: Command) => void): void {
   f(c);
   for (const sub of c.commands) applyToAll(sub, f);
+}
+
+/**
+ * What `hbs2 --version` prints, as `restic version` does: the toolkit's version, the
+ * crypto backend in use (native libsodium or the pure-JS one) and the runtime, since
+ * both change speed and behaviour reports.
+ */
+export async function versionText(): Promise<string> {
+  const backend = (await import('../crypto/index.js')).crypto().name;
+  return `hbs2 ${pkg.version} (hbs2-toolkit; crypto ${backend}; node ${process.version} ${process.platform}/${process.arch})`;
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -160,7 +194,9 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean
     // BLAKE2b; it compiles in the background and the native backend uses it once ready.
     if (backend !== 'js' && modules.some((m) => ['store', 'rotate', 'metadata'].includes(m)))
       void cryptoChoice.loadWasmBlake2b();
-    const program = await buildProgram(ctx, modules);
+    // Only `--version` loads no command module: it alone needs the backend's name.
+    const version = modules.length === 0 ? await versionText() : pkg.version;
+    const program = await buildProgram(ctx, modules, version);
     if (argv.length === 0) {
       program.outputHelp();
       return 2;
@@ -176,12 +212,10 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean
     // with nothing left to do (exit 0), like the tools that ignore SIGPIPE.
     if (e instanceof StdoutClosedError) return 0;
     if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // A command group given without its subcommand (`hbs2 keyring`): help on stderr and,
+      // as for `hbs2` alone, exit 2; `hbs2 help` itself succeeds.
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
       return 2;
     }
     return printError(e, debug);

@@ -87,6 +87,14 @@ export async function printLine(line: string): Promise<void> {
   await writeStdout(line + '\n');
 }
 
+/**
+ * Prints `text` as hbs2 0.25 does (`has`, `cat --metadata`): without a trailing newline,
+ * except on a terminal, where the prompt would otherwise follow it on the same line.
+ */
+export async function printBare(text: string): Promise<void> {
+  await writeStdout(process.stdout.isTTY ? text + '\n' : text);
+}
+
 /** Prints a value as one JSON document on stdout. */
 export async function printJson(value: unknown): Promise<void> {
   await writeStdout(JSON.stringify(value, null, 2) + '\n');
@@ -102,7 +110,19 @@ export function warn(message: string): void {
   process.stderr.write(`hbs2: warning: ${message}\n`);
 }
 
-/** An informational line on stderr (never mixed into results). */
+let quiet = false;
+
+/** `--quiet`: informational lines and progress are dropped; warnings and errors stay. */
+export function setQuiet(on: boolean): void {
+  quiet = on;
+}
+
+/** Whether `--quiet` was given. */
+export function isQuiet(): boolean {
+  return quiet;
+}
+
+/** An informational line on stderr (never mixed into results); none with `--quiet`. */
 export function info(message: string): void {
-  process.stderr.write(`hbs2: ${message}\n`);
+  if (!quiet) process.stderr.write(`hbs2: ${message}\n`);
 }

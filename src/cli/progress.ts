@@ -3,12 +3,14 @@
  * stderr is a terminal, progress is not disabled, and the work has run for half a second.
  */
 import type { CliContext } from './context.js';
+import { isQuiet } from './output.js';
+import { onInterrupt } from './temp-files.js';
 import { cliConfig } from './settings.js';
 
 /** Receives progress; `finish` erases the line. */
 export interface Progress {
-  /** Reports the bytes done so far. */
-  update(bytes: number): void;
+  /** Reports the bytes (or items) done so far. */
+  update(done: number): void;
   /** Removes the indicator (call on success and on failure). */
   finish(): void;
 }
@@ -16,8 +18,10 @@ export interface Progress {
 /** Options for {@link createProgress}. */
 export interface ProgressOptions {
   label: string;
-  /** Total bytes when known (shows a percentage). */
+  /** Total bytes (or items) when known (shows a percentage). */
   total?: number;
+  /** What is counted: bytes (default; sizes and a rate) or items (files, blocks). */
+  unit?: 'bytes' | 'items';
   enabled: boolean;
   /** Where to draw (default process.stderr). */
   stream?: NodeJS.WriteStream;
@@ -45,24 +49,31 @@ export function createProgress(opts: ProgressOptions): Progress {
   if (!opts.enabled) return NOOP;
   const stream = opts.stream ?? process.stderr;
   const start = Date.now();
+  const amount = opts.unit === 'items' ? (n: number) => `${n}` : formatBytes;
   let lastDraw = 0;
   let drawn = false;
+  const erase = () => {
+    if (drawn) stream.write('\r\x1b[K');
+    drawn = false;
+  };
+  // Interrupted (Ctrl-C) with the line drawn: erase it so the prompt starts clean.
+  const forget = onInterrupt(erase);
   return {
-    update(bytes) {
+    update(done) {
       const now = Date.now();
       if (now - start < DELAY_MS || now - lastDraw < REDRAW_MS) return;
       lastDraw = now;
-      const rate = bytes / Math.max(0.001, (now - start) / 1000);
-      let line = `${opts.label} ${formatBytes(bytes)}`;
+      const rate = done / Math.max(0.001, (now - start) / 1000);
+      let line = `${opts.label} ${amount(done)}`;
       if (opts.total !== undefined && opts.total > 0)
-        line += ` / ${formatBytes(opts.total)} (${Math.floor((100 * bytes) / opts.total)}%)`;
-      line += `  ${formatBytes(rate)}/s`;
+        line += ` / ${amount(opts.total)} (${Math.min(100, Math.floor((100 * done) / opts.total))}%)`;
+      line += opts.unit === 'items' ? `  ${Math.round(rate)}/s` : `  ${formatBytes(rate)}/s`;
       stream.write(`\r\x1b[K${line}`);
       drawn = true;
     },
     finish() {
-      if (drawn) stream.write('\r\x1b[K');
-      drawn = false;
+      erase();
+      forget();
     },
   };
 }
@@ -75,7 +86,8 @@ export async function progressEnabled(
   ctx: CliContext,
   flag: boolean | undefined,
 ): Promise<boolean> {
-  if (flag === false || !process.stderr.isTTY) return false;
+  // A terminal that cannot move the cursor (TERM=dumb, Emacs shells) gets no escape codes.
+  if (flag === false || isQuiet() || !process.stderr.isTTY || ctx.env.TERM === 'dumb') return false;
   try {
     return (await cliConfig(ctx)).progress !== 'never';
   } catch {

@@ -4,7 +4,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { loadConfig, type ToolkitConfig } from '../config/config.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { fileError } from '../fsutil.js';
+import { isS3Location } from '../store/s3/layout.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from './context.js';
 
 /**
@@ -38,11 +40,49 @@ export async function cliConfig(ctx: CliContext): Promise<ToolkitConfig> {
 
 /** The store directory to use. */
 export async function resolveStorePath(ctx: CliContext, prefix?: string): Promise<string> {
-  if (prefix) return prefix;
-  if (ctx.env.HBS2_STORE) return ctx.env.HBS2_STORE;
+  return (await resolveStoreLocation(ctx, prefix)).path;
+}
+
+/** The store directory and what chose it (for messages about a wrong one). */
+export interface StoreLocation {
+  path: string;
+  /** `-p`, `$HBS2_STORE`, the config file's `store:`, or the default. */
+  from: string;
+}
+
+/** {@link resolveStorePath} with where the path came from. */
+export async function resolveStoreLocation(
+  ctx: CliContext,
+  prefix?: string,
+): Promise<StoreLocation> {
+  if (prefix) return { path: prefix, from: '-p' };
+  if (ctx.env.HBS2_STORE) return { path: ctx.env.HBS2_STORE, from: '$HBS2_STORE' };
   const cfg = await cliConfig(ctx);
-  if (cfg.store) return cfg.store;
-  return defaultStorePath(ctx.env);
+  if (cfg.store)
+    return { path: cfg.store, from: `store: in ${ctx.configPath ?? defaultConfigPath(ctx.env)}` };
+  return { path: defaultStorePath(ctx.env), from: 'the default location' };
+}
+
+/**
+ * The store directory of a command that only reads: it must exist. A typo'd path would
+ * otherwise read as an empty store ("block H not found", "checked 0 files").
+ */
+export async function existingStorePath(ctx: CliContext, prefix?: string): Promise<string> {
+  const loc = await resolveStoreLocation(ctx, prefix);
+  // A bucket is not a directory: whether it exists is for the S3 store to say.
+  if (isS3Location(loc.path)) return loc.path;
+  let st;
+  try {
+    st = await fs.stat(loc.path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(e, loc.path);
+    throw new NotFoundError(`store ${loc.path} does not exist (from ${loc.from})`, {
+      hint: 'check the path, or create the store by storing something: hbs2 store FILE',
+    });
+  }
+  if (!st.isDirectory())
+    throw new UsageError(`store ${loc.path} is not a directory (from ${loc.from})`);
+  return loc.path;
 }
 
 /** Keyring paths to try: the `-k` ones if given, else the config's `keyrings` list. */

@@ -7,9 +7,19 @@
 import { unlinkSync } from 'node:fs';
 
 const live = new Set<string>();
+/** Other cleanups to run on interruption (erasing a progress line). */
+const cleanups = new Set<() => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 function onSignal(signal: NodeJS.Signals): void {
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // A cleanup that fails must not keep the files below from being removed.
+    }
+  }
+  cleanups.clear();
   for (const file of live) {
     try {
       unlinkSync(file);
@@ -27,14 +37,34 @@ function uninstall(): void {
   for (const s of SIGNALS) process.off(s, onSignal);
 }
 
+function install(): void {
+  if (live.size === 0 && cleanups.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function uninstallIfIdle(): void {
+  if (live.size === 0 && cleanups.size === 0) uninstall();
+}
+
 /** Records a temp file to remove if the process is interrupted before it is untracked. */
 export function trackTempFile(file: string): void {
-  if (live.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  install();
   live.add(file);
 }
 
 /** Forgets a temp file (renamed into place or removed); the last one restores the default. */
 export function untrackTempFile(file: string): void {
-  if (!live.delete(file) || live.size > 0) return;
-  uninstall();
+  if (!live.delete(file)) return;
+  uninstallIfIdle();
+}
+
+/**
+ * Runs `cleanup` (synchronously) if SIGINT or SIGTERM arrives before the returned function
+ * is called; used to erase a progress line so the shell prompt starts on a clean line.
+ */
+export function onInterrupt(cleanup: () => void): () => void {
+  install();
+  cleanups.add(cleanup);
+  return () => {
+    if (cleanups.delete(cleanup)) uninstallIfIdle();
+  };
 }

@@ -19,7 +19,28 @@ export interface ToolkitConfig {
   keyrings: string[];
   /** `auto`: progress bars on a terminal for long work; `never`: none. */
   progress: ProgressMode;
+  /** How to reach an `s3://` store (the `s3` mapping); environment variables win. */
+  s3?: S3Settings;
 }
+
+/** The config's `s3` mapping; every key optional. */
+export interface S3Settings {
+  endpoint?: string;
+  region?: string;
+  /** Bucket in the path rather than the host name (default: path style off AWS). */
+  pathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** The keys of the `s3` mapping and the settings they fill. */
+export const S3_CONFIG_KEYS = {
+  endpoint: 'endpoint',
+  region: 'region',
+  'path-style': 'pathStyle',
+  'access-key-id': 'accessKeyId',
+  'secret-access-key': 'secretAccessKey',
+} as const satisfies Record<string, keyof S3Settings>;
 
 /** Allowed values of `progress`. */
 export const PROGRESS_MODES = ['auto', 'never'] as const;
@@ -27,7 +48,7 @@ export const PROGRESS_MODES = ['auto', 'never'] as const;
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
 /** The keys a config file may hold. */
-export const CONFIG_KEYS = ['store', 'keyrings', 'progress'] as const;
+export const CONFIG_KEYS = ['store', 'keyrings', 'progress', 's3'] as const;
 /** One of {@link CONFIG_KEYS}. */
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -106,7 +127,10 @@ export function parseConfigText(
       case 'store': {
         if (!isScalar(value) || typeof value.value !== 'string' || value.value === '')
           throw new FormatError(`${where} must be a path (a string)`);
-        config.store = resolvePath(value.value, base, home);
+        // An s3:// URL is not a path: it is kept as it is.
+        config.store = /^s3:\/\//i.test(value.value)
+          ? value.value
+          : resolvePath(value.value, base, home);
         break;
       }
       case 'keyrings': {
@@ -128,6 +152,33 @@ export function parseConfigText(
         if (typeof v !== 'string' || !(PROGRESS_MODES as readonly string[]).includes(v))
           throw new FormatError(`${where} must be one of ${PROGRESS_MODES.join(', ')}`);
         config.progress = v as ProgressMode;
+        break;
+      }
+      case 's3': {
+        if (!isMap(value))
+          throw new FormatError(`${where} must be a mapping`, {
+            hint: `keys: ${Object.keys(S3_CONFIG_KEYS).join(', ')}`,
+          });
+        config.s3 = {};
+        for (const item of value.items as Array<Pair<unknown, unknown>>) {
+          const k = isScalar(item.key as Node) ? (item.key as { value: unknown }).value : undefined;
+          const at = `${file}:${lineOf((item.key as Node | null)?.range?.[0])}: 's3.${String(k)}'`;
+          if (typeof k !== 'string' || !(k in S3_CONFIG_KEYS))
+            throw new FormatError(`${at}: unknown key`, {
+              hint: `known keys: ${Object.keys(S3_CONFIG_KEYS).join(', ')}`,
+            });
+          const v = isScalar(item.value as Node)
+            ? (item.value as { value: unknown }).value
+            : undefined;
+          const field = S3_CONFIG_KEYS[k as keyof typeof S3_CONFIG_KEYS];
+          if (field === 'pathStyle') {
+            if (typeof v !== 'boolean') throw new FormatError(`${at} must be true or false`);
+            config.s3.pathStyle = v;
+          } else {
+            if (typeof v !== 'string' || v === '') throw new FormatError(`${at} must be a string`);
+            config.s3[field] = v;
+          }
+        }
         break;
       }
     }
@@ -201,4 +252,14 @@ keyrings: []
 # Progress bars on stderr: auto (on a terminal, for work longer than ~0.5 s)
 # or never.
 progress: auto
+
+# A store in an S3-compatible bucket: store: s3://BUCKET/PREFIX. The AWS_*
+# environment variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY) take precedence over these. Example:
+#   s3:
+#     endpoint: https://s3.example.net
+#     region: us-east-1
+#     path-style: true
+#     access-key-id: AKIA...
+#     secret-access-key: ...
 `;

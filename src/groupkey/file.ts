@@ -1,10 +1,6 @@
 /** Group key files: `# hbs2 symmetric group key file v2` + base58 lines (spec §5.5). */
-import {
-  CREDENTIALS_HEADER,
-  GROUPKEY_V2_HEADER,
-  formatArmored,
-  parseArmored,
-} from '../codec/armor.js';
+import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
+import { GROUPKEY_V2_HEADER, formatArmored, parseArmored } from '../codec/armor.js';
 import { decodeBase58 } from '../codec/base58.js';
 import { checkRecipientKey } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
@@ -37,10 +33,19 @@ export function formatGroupKeyFile(gk: GroupKey): string {
  */
 export function parseGroupKeyFile(data: Uint8Array | string, what = 'group key'): GroupKey {
   const text = typeof data === 'string' ? data : textDecoder.decode(data);
-  const armored = parseArmored(text, what);
-  if (armored.comments.some((c) => c === CREDENTIALS_HEADER[0]))
+  const kind = sniffFileKind(text);
+  if (kind === 'keyring')
     throw new FormatError(`${what}: is a keyring (credentials) file, not a group key file`);
-  return checkGroupKeyMembers(decodeGroupKey(armored.bytes, what), what);
+  try {
+    return checkGroupKeyMembers(decodeGroupKey(parseArmored(text, what).bytes, what), what);
+  } catch (e) {
+    // A recipients file, sigil or ACB given as a group key: say so, not what the decoder saw.
+    if (e instanceof FormatError && kind !== 'group-key' && kind !== 'unknown')
+      throw new FormatError(wrongKindMessage(what, kind, 'a group key file'), {
+        hint: 'make a group key from recipients with `hbs2 groupkey-new PUBS -o FILE`',
+      });
+    throw e;
+  }
 }
 
 /** Decodes a group key given as one base58 string (hbs2's `fromStringMay`). */

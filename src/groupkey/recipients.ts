@@ -11,6 +11,7 @@
  */
 import { decodeBase58 } from '../codec/base58.js';
 import { CREDENTIALS_HEADER } from '../codec/armor.js';
+import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
 import { checkRecipientKey } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 import { parseKeyringFile } from '../keyring/keyring.js';
@@ -182,6 +183,20 @@ export function readRecipientsSource(
   const text = textDecoder.decode(data);
   const claimed = extra.find((r) => r.detect?.(data, text));
   if (claimed) return claimed.read(name, data, text);
+  // Kinds no reader here claimed are named rather than misread as a list of keys.
+  const fileKind = sniffFileKind(text);
+  if (
+    fileKind === 'group-key' ||
+    fileKind === 'acb' ||
+    fileKind === 'sigil' ||
+    fileKind === 'acb-config'
+  )
+    throw new FormatError(wrongKindMessage(name, fileKind, 'a recipients file'), {
+      hint:
+        fileKind === 'group-key'
+          ? '`hbs2 groupkey dump FILE` lists its members; `hbs2 keyring pubs KEYRING` makes a recipients file'
+          : 'a recipients file lists base58 public keys, one per line (`hbs2 keyring pubs KEYRING`)',
+    });
   const kind = detectRecipientsSource(name, data, text);
   return RECIPIENT_SOURCE_READERS[kind].read(name, data, text);
 }

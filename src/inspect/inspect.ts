@@ -52,6 +52,12 @@ export interface ObjectDescription {
     groupKeyId: string | null;
     recipients: number | null;
     /**
+     * Who the group key is sealed to (as `gpg --list-packets` shows key ids): each
+     * member's public key and, when one of the keyrings given holds it, that keyring and
+     * the entry's key id.
+     */
+    members?: RecipientDescription[];
+    /**
      * True only when a keyring gave a secret and that secret decrypted the tree's metadata
      * block or, without one, its first data block (a tree with neither: the secret alone).
      */
@@ -71,6 +77,31 @@ export interface ObjectDescription {
    * no writer gives its text). Such text is shown here, never as `metadata.text`.
    */
   warnings?: string[];
+}
+
+/** One member of a group key, and where the caller's keyrings know it from. */
+export interface RecipientDescription {
+  publicKey: string;
+  /** The keyring file (of those given) holding this key, or null. */
+  keyring: string | null;
+  /** That keyring entry's key id, or null. */
+  keyId: string | null;
+}
+
+/** The members of `gk`, matched against `keyrings` for a keyring path and key id. */
+export function describeRecipients(
+  gk: GroupKey,
+  keyrings: readonly KeyringSource[] = [],
+): RecipientDescription[] {
+  const known = new Map<string, { keyring: string | null; keyId: string | null }>();
+  for (const k of keyrings)
+    for (const e of k.keyring.entries)
+      if (!known.has(encodeBase58(e.publicKey)))
+        known.set(encodeBase58(e.publicKey), { keyring: k.path ?? null, keyId: e.description });
+  return gk.recipients.map((r) => {
+    const publicKey = encodeBase58(r.publicKey);
+    return { publicKey, ...(known.get(publicKey) ?? { keyring: null, keyId: null }) };
+  });
 }
 
 /** What {@link describeObject} reads with. */
@@ -362,6 +393,7 @@ async function describeAnnotation(
     if (gk) {
       desc.encryption.groupKeyId = gk.id ? encodeBase58(gk.id) : null;
       desc.encryption.recipients = gk.recipients.length;
+      desc.encryption.members = describeRecipients(gk, opts.keyrings);
       desc.encryption.groupKeyIdVerified =
         trial === 'decrypted' &&
         gk.id !== null &&

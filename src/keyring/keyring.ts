@@ -5,6 +5,7 @@
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { readNewtypeBytes, writeList, writeMaybe, writeNewtypeBytes } from '../codec/hbs2.js';
 import { CREDENTIALS_HEADER, formatArmored, parseArmored } from '../codec/armor.js';
+import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
 import { crypto } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 
@@ -103,6 +104,11 @@ export function parseKeyringFile(data: Uint8Array | string, what = 'keyring'): K
       // Fall through to the base58 route's error, which is the more useful one.
     }
   }
+  const kind = sniffFileKind(data);
+  if (kind !== 'keyring' && kind !== 'unknown')
+    throw new FormatError(wrongKindMessage(what, kind, 'a keyring'), {
+      hint: 'a keyring is what `hbs2 keyring new` writes (it starts "# hbs2 credentials file")',
+    });
   if (armorError instanceof FormatError) throw armorError;
   throw new FormatError(`${what}: not an hbs2 credentials file`);
 }

@@ -6,6 +6,8 @@
  * Layout: `<store>/keyindex/<id b58>/<group key tree hash b58>`, one empty file per entry.
  * Adding an entry is creating one file, which is atomic, so a crash can never leave a torn
  * index; a name that does not decode to 32 bytes is reported as corruption, not skipped.
+ * A store that is not a directory (S3) registers its own backend for its location
+ * (store/key-index-backend.ts), holding the same names.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +15,7 @@ import { decodeBase58, encodeBase58 } from '../codec/base58.js';
 import { FormatError } from '../errors.js';
 import { fsyncDir } from '../fsutil.js';
 import { checkIndexableId, type KeyIndex, type KeyIndexEntry } from '../store/key-index.js';
+import { keyIndexBackendFor } from '../store/key-index-backend.js';
 
 export { GROUP_KEY_ID_LENGTH, isIndexableId } from '../store/key-index.js';
 
@@ -31,6 +34,8 @@ export async function recordGroupKey(
   groupKeyHash: Uint8Array,
 ): Promise<void> {
   checkIndexableId(id);
+  const backend = keyIndexBackendFor(storePath);
+  if (backend) return backend.record(encodeBase58(id), encodeBase58(groupKeyHash));
   const dir = path.join(keyIndexDir(storePath), encodeBase58(id));
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, encodeBase58(groupKeyHash));
@@ -58,6 +63,9 @@ function decodeName(name: string, where: string): Uint8Array {
 /** Hashes of every stored group key tree recorded with group key id `id`. */
 export async function groupKeysWithId(storePath: string, id: Uint8Array): Promise<Uint8Array[]> {
   const idName = encodeBase58(id);
+  const backend = keyIndexBackendFor(storePath);
+  if (backend)
+    return (await backend.entries(idName)).map((n) => decodeName(n, `keyindex/${idName}`));
   const dir = path.join(keyIndexDir(storePath), idName);
   let names: string[];
   try {
@@ -77,8 +85,9 @@ export async function listKeyIndex(
   storePath: string,
 ): Promise<Array<{ id: Uint8Array; groupKeyHash: Uint8Array }>> {
   let ids: string[];
+  const backend = keyIndexBackendFor(storePath);
   try {
-    ids = await fs.readdir(keyIndexDir(storePath));
+    ids = backend ? await backend.ids() : await fs.readdir(keyIndexDir(storePath));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;

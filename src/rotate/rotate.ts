@@ -84,7 +84,12 @@ export async function rotateTree(
   treeHash: Uint8Array,
   newGroupKey: GroupKey,
   keyrings: readonly KeyringSource[],
-  opts: { runner?: BlockRunner; onWarning?: WarningSink } = {},
+  opts: {
+    runner?: BlockRunner;
+    onWarning?: WarningSink;
+    /** Plaintext bytes re-encrypted so far (re-encryption only). */
+    onProgress?: (bytes: number) => void;
+  } = {},
 ): Promise<RotateResult> {
   const name = encodeBase58(treeHash);
   const block = await baseStore.get(treeHash);
@@ -127,12 +132,17 @@ export async function rotateTree(
     { hash: treeHash, tree: ann.tree },
     { transform: decryptTransform(ann, old.secret, opts.runner) },
   );
-  const res = await writeEncryptedTree(store, plain, {
-    secret: opened.secret,
-    groupKeyHash: gkh,
-    nonceS: crypto().randomBytes(32),
-    metadata,
-    runner: opts.runner,
-  });
+  const res = await writeEncryptedTree(
+    store,
+    plain,
+    {
+      secret: opened.secret,
+      groupKeyHash: gkh,
+      nonceS: crypto().randomBytes(32),
+      metadata,
+      runner: opts.runner,
+    },
+    opts.onProgress ? { onProgress: (bytes) => opts.onProgress!(bytes) } : undefined,
+  );
   return { root: res.annotation, mode: 'reencrypted', blocksWritten: written() };
 }

@@ -14,7 +14,7 @@
 import { closeSync, constants as fsConstants, openSync, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { BASE58_ALPHABET } from '../codec/base58.js';
-import { fileError, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
+import { fileError, mkdirError, tempPathFor, TEMP_PREFIX } from '../fsutil.js';
 import type { BlockStore } from './blockstore.js';
 import type { BlockBufferPool } from './block-buffers.js';
 import { DurableWriteQueue } from './durable-queue.js';
@@ -95,7 +95,7 @@ export class FsBlockStore implements BlockStore {
         }
       }
     } catch (e) {
-      throw fileError(e, dir);
+      throw await mkdirError(e, dir);
     }
     this.knownDirs.add(dir);
   }

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { fileError } from '../fsutil.js';
 import type { BlockSource, BlockStore } from './blockstore.js';
 
-/** The two layouts a prefix can hold. */
-export type StoreLayout = 'ncq3' | 'simple';
+/** The layouts a store can have: the two of a directory, and objects of an S3 bucket. */
+export type StoreLayout = 'ncq3' | 'simple' | 's3';
 
 /**
  * The layout the store at `prefix` holds, or null when there is no store yet:

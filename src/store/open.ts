@@ -15,6 +15,8 @@ import type { BlockStore } from './blockstore.js';
 import { FsBlockStore, type FsBlockStoreOptions } from './fs.js';
 import { probeStoreLayout, type ReadableBlockStore, type StoreLayout } from './layout.js';
 import { NcqBlockStore } from './ncq3/store.js';
+import { isS3Location } from './s3/layout.js';
+import { openS3Store, type S3Connection } from './s3/open.js';
 
 /** The blocks of an opened store. */
 export interface StoreBlocks extends BlockStore {
@@ -36,7 +38,7 @@ export interface StoreRefs extends RefStore {
 
 /** An opened store: its blocks and refs, in whichever layout it holds. */
 export interface Hbs2Store {
-  /** Where the store is (an absolute directory for the file layouts). */
+  /** Where the store is (an absolute directory for the file layouts, or `s3://…`). */
   readonly location: string;
   /** The layout found on disk (or created). */
   readonly layout: StoreLayout;
@@ -61,6 +63,8 @@ export interface OpenStoreOptions {
   createFormat?: StoreLayout;
   /** Options of the simple layout's block files (read buffers, fsync parallelism). */
   simple?: FsBlockStoreOptions;
+  /** How to reach the service when `location` is `s3://BUCKET/PREFIX`. */
+  s3?: S3Connection;
 }
 
 /**
@@ -72,6 +76,7 @@ export interface OpenStoreOptions {
  * @throws {@link UsageError} when writing is asked of a layout that cannot be written
  */
 export async function openStore(location: string, opts: OpenStoreOptions = {}): Promise<Hbs2Store> {
+  if (isS3Location(location)) return openS3Store(location, opts.s3);
   const prefix = path.resolve(location);
   const found = await probeStoreLayout(prefix);
   const layout = found ?? opts.createFormat ?? 'simple';
@@ -85,15 +90,17 @@ export async function openStore(location: string, opts: OpenStoreOptions = {}): 
 /**
  * Opens the store at `location` for reading: its blocks, with the prefix where its key
  * index of group keys lives.
- * @param location - the store directory
+ * @param location - the store directory (or an `s3://` location with `s3`)
  * @param simple - options of the simple layout's files
+ * @param s3 - how to reach an S3 store's endpoint, for an `s3://` location
  * @returns the store's blocks for reading
  */
 export async function openReadableStore(
   location: string,
   simple: FsBlockStoreOptions = {},
+  s3?: S3Connection,
 ): Promise<ReadableBlockStore> {
-  const { location: prefix, blocks } = await openStore(location, { simple });
+  const { location: prefix, blocks } = await openStore(location, { simple, s3 });
   return {
     prefix,
     get: (h) => blocks.get(h),

@@ -13,22 +13,6 @@ const hbs2 = (args: string[], extraEnv: Record<string, string> = {}): CliRun =>
   runCli(dir(), args, { env: { HBS2_DEBUG: undefined, ...extraEnv } });
 
 describe('error reporting', () => {
-  it('keeps the case of a message that starts with a file name; exit 6 for a missing file', () => {
-    const r = hbs2(['keyring', 'list', 'Missing.key']);
-    expect(r.status).toBe(6);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('hbs2: error: Missing.key: no such file or directory\n');
-  });
-
-  it('an unknown command is a usage error (exit 2) with one error line', () => {
-    const r = hbs2(['frobnicate']);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
-    const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('frobnicate');
-  });
-
   it('prints a stack only with HBS2_DEBUG=1', () => {
     const plain = hbs2(['keyring', 'list', 'Missing.key']);
     expect(plain.stderr).not.toMatch(/^\s+at /m);

@@ -53,6 +53,9 @@ function hbs2WrittenStore(store: string, box = vector('seq2.signedbox')): string
 
 describe('hbs2 lwwref', () => {
   it('get of an absent ref prints nothing (exit 0), or null with --json', () => {
+    // A store that does not exist is a typo, not an empty store (exit 6, issue 15).
+    expect(hbs2('absent', ['lwwref', 'get', REF]).status).toBe(6);
+    fs.mkdirSync(storeDir('absent'), { recursive: true });
     const r = hbs2('absent', ['lwwref', 'get', REF]);
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '', '']);
     expect(hbs2('absent', ['lwwref', 'get', REF, '--json']).stdout).toBe('null\n');

@@ -294,7 +294,7 @@ describe('a closed stdout ends the command quietly (exit 0)', () => {
             env: hbs2Env(dir()),
             stdio: ['ignore', full, 'pipe'],
           });
-          expectOneError({ status: r.status, stdout: '', stderr: r.stderr.toString() }, 1, {
+          expectOneError({ status: r.status, stdout: '', stderr: r.stderr.toString() }, 7, {
             text: 'standard output: no space left on device',
           });
         } finally {

@@ -20,7 +20,8 @@ import {
   type Acb,
 } from '../../acb/index.js';
 import type { CliContext } from '../context.js';
-import { printJson, printLine, printYaml, writeStdout } from '../output.js';
+import { printAsked } from '../format-option.js';
+import { printLine, writeStdout } from '../output.js';
 
 /** ACB configs and files are small; anything bigger is a mistake. */
 const MAX_ACB_FILE_BYTES = 16 * 1024 * 1024;
@@ -113,9 +114,7 @@ export function register(program: Command, _ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  hbs2 acb dump team.acb')
     .action(async (file: string, opts: { json?: boolean; yaml?: boolean }) => {
       const value = await readAcb(file);
-      if (opts.json) await printJson(acbToJson(value));
-      else if (opts.yaml) await printYaml(acbToJson(value));
-      else await writeStdout(formatAcbDsl(value));
+      if (!(await printAsked(opts, () => acbToJson(value)))) await writeStdout(formatAcbDsl(value));
     });
 
   acb

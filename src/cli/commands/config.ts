@@ -10,7 +10,8 @@ import { fileError } from '../../fsutil.js';
 import { writeOutputFile } from '../output-file.js';
 import { refuseExisting } from '../keyrings.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from '../context.js';
-import { info, printJson, printLine, printYaml } from '../output.js';
+import { info, printLine } from '../output.js';
+import { printAsked } from '../format-option.js';
 
 /** Where a setting's value came from. */
 type Source = 'flag' | 'env' | 'config' | 'default';
@@ -29,7 +30,12 @@ interface EffectiveConfig {
   store: Setting<string>;
   keyrings: Setting<string[]>;
   progress: Setting<string>;
+  /** The connection of s3:// stores; absent when nothing sets any of it. */
+  s3?: Record<string, Setting<string | boolean>>;
 }
+
+/** Shown instead of a secret's value. */
+const MASKED = '********';
 
 /** Registers `config init` and `config show`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -72,9 +78,8 @@ export function register(program: Command, ctx: CliContext): void {
     .action(
       async (opts: { prefix?: string; progress: boolean; json?: boolean; yaml?: boolean }) => {
         const eff = await effectiveConfig(ctx, opts);
-        if (opts.json) await printJson(eff);
-        else if (opts.yaml) await printYaml(eff);
-        else for (const line of formatEffective(eff)) await printLine(line);
+        if (!(await printAsked(opts, () => eff)))
+          for (const line of formatEffective(eff)) await printLine(line);
       },
     );
 }
@@ -121,12 +126,51 @@ async function effectiveConfig(
     progress = { value: loaded.config.progress, source: 'config', origin: at('progress') };
   else progress = { value: 'auto', source: 'default', origin: 'built-in' };
 
+  const s3 = s3Settings(ctx, loaded);
   return {
     configFile: { path: loaded.path, exists: loaded.exists, source: cf.source, origin: cf.origin },
     store,
     keyrings,
     progress,
+    ...(s3 ? { s3 } : {}),
   };
+}
+
+/**
+ * The S3 settings in effect, resolved as `s3ConnectionFor` resolves them (environment,
+ * then config); the secret access key and session token are masked.
+ */
+function s3Settings(
+  ctx: CliContext,
+  loaded: LoadedConfig,
+): Record<string, Setting<string | boolean>> | undefined {
+  const env = ctx.env;
+  const cfg = loaded.config.s3 ?? {};
+  const at = `${loaded.path}:${loaded.lines.s3 ?? 0}`;
+  const out: Record<string, Setting<string | boolean>> = {};
+  const pick = (name: string, vars: string[], fromConfig: string | boolean | undefined) => {
+    const v = vars.find((n) => env[n]);
+    if (v) out[name] = { value: env[v]!, source: 'env', origin: v };
+    else if (fromConfig !== undefined)
+      out[name] = { value: fromConfig, source: 'config', origin: at };
+  };
+  pick('endpoint', ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'], cfg.endpoint);
+  pick('region', ['AWS_REGION', 'AWS_DEFAULT_REGION'], cfg.region);
+  pick('path-style', [], cfg.pathStyle);
+  const credsFromEnv = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
+  pick(
+    'access-key-id',
+    credsFromEnv ? ['AWS_ACCESS_KEY_ID'] : [],
+    credsFromEnv ? undefined : cfg.accessKeyId,
+  );
+  const secret = credsFromEnv ? env.AWS_SECRET_ACCESS_KEY : cfg.secretAccessKey;
+  if (secret)
+    out['secret-access-key'] = credsFromEnv
+      ? { value: MASKED, source: 'env', origin: 'AWS_SECRET_ACCESS_KEY' }
+      : { value: MASKED, source: 'config', origin: at };
+  if (credsFromEnv && env.AWS_SESSION_TOKEN)
+    out['session-token'] = { value: MASKED, source: 'env', origin: 'AWS_SESSION_TOKEN' };
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Text form: `key: value  # source (origin)`, readable as YAML too. */
@@ -143,5 +187,9 @@ function formatEffective(e: EffectiveConfig): string[] {
     for (const k of e.keyrings.value) lines.push(`  - ${k}`);
   }
   lines.push(`progress: ${e.progress.value}  # ${note(e.progress)}`);
+  if (e.s3) {
+    lines.push('s3:');
+    for (const [k, v] of Object.entries(e.s3)) lines.push(`  ${k}: ${v.value}  # ${note(v)}`);
+  }
   return lines;
 }

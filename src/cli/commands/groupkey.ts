@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { encodeBase58 } from '../../codec/base58.js';
-import { UsageError } from '../../errors.js';
+import { sniffFileKind, wrongKindMessage } from '../../codec/file-kind.js';
+import { FormatError, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutputFile } from '../output-file.js';
 import {
@@ -21,7 +22,7 @@ import {
   type GroupKey,
 } from '../../groupkey/index.js';
 import { printableKeyId } from '../../keyring/ops.js';
-import { readRecipients, type RecipientInput } from '../../ops/recipients.js';
+import { isSigilSource, readRecipients, type RecipientInput } from '../../ops/recipients.js';
 import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
@@ -73,18 +74,34 @@ const NO_RECIPIENTS_HINT =
 interface NewOptions {
   output?: string;
   acb?: string[];
+  /** `-r KEY`: recipients given inline, as `age -r` takes them. */
+  recipient?: string[];
+  /** `from-sigils`: every input must be a sigil (hbs2's `groupkey from-sigils`). */
+  sigilsOnly?: boolean;
+  /** `from-keys`: keys separated by any whitespace, as hbs2 0.24 reads them from stdin. */
+  whitespaceSeparated?: boolean;
 }
 
 async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
   const acbs = opts.acb ?? [];
+  const inline = (opts.recipient ?? []).map((key, i) => ({ name: `-r argument ${i + 1}`, key }));
+  const given = pubs.length + acbs.length + inline.length;
   // Waiting silently for a terminal to type keys into helps nobody: say what is expected.
-  if (pubs.length === 0 && acbs.length === 0 && process.stdin.isTTY)
+  if (given === 0 && process.stdin.isTTY)
     throw new UsageError('no recipients given', {
-      hint: "pass recipients files, keyring files, sigils or --acb FILE, or pipe public keys into '-'",
+      hint: "pass recipients files, keyring files, sigils, -r KEY or --acb FILE, or pipe public keys into '-'",
     });
-  // With --acb alone the ACB is the whole recipient list: stdin is not read.
-  const names = pubs.length === 0 && acbs.length === 0 ? ['-'] : pubs;
-  const sources: RecipientInput[] = await readInputs(names, MAX_RECIPIENTS_FILE_BYTES);
+  // With --acb or -r alone they are the whole recipient list: stdin is not read.
+  const names = given === 0 ? ['-'] : pubs;
+  const sources: RecipientInput[] = [...inline];
+  for (const read of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES)) {
+    const input = opts.whitespaceSeparated ? oneKeyPerLine(read) : read;
+    if (opts.sigilsOnly && !isSigilSource(input.data))
+      throw new FormatError(
+        wrongKindMessage(input.name, sniffFileKind(input.data), 'a sigil file'),
+      );
+    sources.push(input);
+  }
   for (const file of acbs)
     sources.push({
       name: file,
@@ -106,13 +123,38 @@ contributes its encryption key once its signature verifies (a bad one: exit 4).
 --acb FILE adds the ACB's readers (repeatable). Duplicates across all sources are
 counted once (with a warning).`;
 
+/** hbs2's `from-keys` input (keys separated by spaces or newlines) as one key per line. */
+function oneKeyPerLine(input: { name: string; data: Uint8Array }): {
+  name: string;
+  data: Uint8Array;
+} {
+  const words = new TextDecoder().decode(input.data).split(/\s+/).filter(Boolean);
+  return { name: input.name, data: new TextEncoder().encode(words.join('\n') + '\n') };
+}
+
 function addNewOptions(c: Command): Command {
   return c
     .argument('[pubs...]', "recipients files, keyring files, sigil files, or '-' for stdin")
+    .option('-r, --recipient <key>', 'a base58 public key given inline (repeatable)', collect)
     .option('--acb <file>', 'seal to the readers of this ACB file (repeatable)', collect)
     .option('-o, --output <file>', 'write the group key file here (default: stdout)')
     .addHelpText('after', RECIPIENTS_HELP)
     .action((pubs: string[], opts: NewOptions) => groupkeyNew(pubs, opts));
+}
+
+/** hbs2 0.24's `groupkey from-…`: `groupkey new` with one rule for its inputs. */
+function addFromCommand(
+  gk: Command,
+  name: string,
+  description: string,
+  rule: 'sigilsOnly' | 'whitespaceSeparated',
+  help: string,
+): void {
+  addNewOptions(gk.command(name).description(description))
+    .hook('preAction', (cmd) => {
+      cmd.setOptionValue(rule, true);
+    })
+    .addHelpText('after', help);
 }
 
 /** Registers `groupkey-new` and the `groupkey` command group. */
@@ -135,13 +177,27 @@ export function register(program: Command, ctx: CliContext): void {
     );
 
   addNewOptions(
-    gk
-      .command('new')
-      .aliases(['gen', 'from-keys'])
-      .description('create a group key (same as groupkey-new)'),
+    gk.command('new').alias('gen').description('create a group key (same as groupkey-new)'),
   ).addHelpText(
     'after',
     '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey new - -o team.gk',
+  );
+
+  addFromCommand(
+    gk,
+    'from-keys',
+    "create a group key for whitespace-separated keys (hbs2's from-keys)",
+    'whitespaceSeparated',
+    '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
+      '\nExample:\n  echo "$KEY1 $KEY2" | hbs2 groupkey from-keys -o team.gk',
+  );
+  addFromCommand(
+    gk,
+    'from-sigils',
+    "create a group key for the encryption keys of sigils (hbs2's from-sigils)",
+    'sigilsOnly',
+    '\nEvery input must be a sigil; each signature is checked first (a bad one: exit 4).\n' +
+      '\nExample:\n  hbs2 groupkey from-sigils alice.sigil bob.sigil -o team.gk',
   );
 
   gk.command('dump')

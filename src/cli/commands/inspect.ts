@@ -1,25 +1,71 @@
 /** `cat --metadata` and `metadata create|dump`: describing objects and their metadata. */
 import { yaml } from '../../config/yaml.js';
-import { describeObject } from '../../inspect/inspect.js';
+import { IntegrityError, NoMatchingKeyError, NotFoundError } from '../../errors.js';
+import { describeMetadata, describeObject } from '../../inspect/inspect.js';
 import { FsKeyIndex } from '../../rotate/key-index.js';
 import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
-import { printJson, warn, writeStdout } from '../output.js';
+import { formatMetadataSexp } from '../metadata-sexp.js';
+import { printBare, printJson, warn, writeStdout } from '../output.js';
 
-/** Describes `hash` on stdout as YAML (default) or JSON. */
+/** The printed forms of `cat --metadata`. */
+export type DescribeFormat = 'yaml' | 'json' | 'sexp';
+
+/** Describes `hash` on stdout as YAML (default), JSON, or hbs2 0.25's s-expression. */
 export async function metadataCommand(
   ctx: CliContext,
   store: ReadableBlockStore,
   hash: Uint8Array,
-  opts: { keyring?: string[]; json?: boolean; yaml?: boolean },
+  hashArg: string,
+  opts: { keyring?: string[]; format: DescribeFormat },
 ): Promise<void> {
+  if (opts.format === 'sexp') {
+    await printSexp(await readMetadataText(ctx, store, hash, hashArg, opts.keyring));
+    return;
+  }
   const desc = await describeObject(store, hash, {
     sizeOf: (h) => store.sizeOf(h),
     keyrings: await keyringSources(ctx, opts.keyring),
     keyIndex: new FsKeyIndex(store.prefix),
     onWarning: warn,
   });
-  if (opts.json) await printJson(desc);
+  if (opts.format === 'json') await printJson(desc);
   else await writeStdout(yaml().stringify(desc));
+}
+
+/** hbs2 0.25's form of the metadata (see {@link printBare}). */
+export async function printSexp(text: string): Promise<void> {
+  await printBare(formatMetadataSexp(text));
+}
+
+/**
+ * The metadata text of tree `hash`, decrypted when a keyring opens it. No metadata: exit 6;
+ * metadata the group key does not vouch for: exit 4; encrypted without a key: exit 5.
+ */
+export async function readMetadataText(
+  ctx: CliContext,
+  store: ReadableBlockStore,
+  hash: Uint8Array,
+  hashArg: string,
+  keyring: string[] | undefined,
+): Promise<string> {
+  const { metadata, warnings } = await describeMetadata(store, hash, {
+    keyrings: await keyringSources(ctx, keyring),
+    keyIndex: new FsKeyIndex(store.prefix),
+    onWarning: warn,
+  });
+  if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
+  if (warnings.length > 0)
+    throw new IntegrityError(
+      `the metadata of ${hashArg} is not vouched for by its group key (clear text in an encrypted tree, or a metadata block from elsewhere)`,
+      { hint: '`hbs2 cat --metadata` shows it as a warning' },
+    );
+  if (metadata.text === null)
+    throw new NoMatchingKeyError(
+      'the metadata is encrypted and no keyring entry opens its group key',
+      [],
+      { hint: 'give a keyring with -k' },
+    );
+  return metadata.text;
 }

@@ -20,7 +20,8 @@ import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { printJson, warn, writeStdout } from '../output.js';
-import { resolveKeyringPaths, resolveStorePath } from '../settings.js';
+import { s3ConnectionFor } from '../s3.js';
+import { existingStorePath, resolveKeyringPaths, resolveStorePath } from '../settings.js';
 
 /** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
 function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {
@@ -85,7 +86,10 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (refText: string, opts: { prefix?: string; json?: boolean }) => {
       const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
-      const { refs, blocks } = await openStore(await resolveStorePath(ctx, opts.prefix));
+      const location = await existingStorePath(ctx, opts.prefix);
+      const { refs, blocks } = await openStore(location, {
+        s3: await s3ConnectionFor(ctx, location),
+      });
       const v = await getLwwRef(refs, blocks, refKey);
       if (v) await printLwwRef(refKey, v, opts.json);
       else if (opts.json) await printJson(null);
@@ -118,7 +122,11 @@ export function register(program: Command, ctx: CliContext): void {
         const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
         const value = parseHash(valueText, `VALUE '${valueText}'`);
         const keyring = await signingKeyring(await resolveKeyringPaths(ctx, opts.keyring), refKey);
-        const store = await openStore(await resolveStorePath(ctx, opts.prefix), { write: true });
+        const location = await resolveStorePath(ctx, opts.prefix);
+        const store = await openStore(location, {
+          write: true,
+          s3: await s3ConnectionFor(ctx, location),
+        });
         const signer = { publicKey: keyring.signPublicKey, secretKey: keyring.signSecretKey };
         const res = await setLwwRef(store.refs, store.blocks, signer, refKey, value);
         await store.close();

@@ -3,27 +3,31 @@
  * stores FILE as a tree annotated with a metadata block; `metadata dump HASH` prints the
  * metadata text, decrypting it when the tree is encrypted and a key opens it.
  */
-import type { Command } from 'commander';
-import { IntegrityError, NoMatchingKeyError, NotFoundError, UsageError } from '../../errors.js';
-import { describeMetadata } from '../../inspect/inspect.js';
-import { FsKeyIndex } from '../../rotate/key-index.js';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { autoMetadata } from '../autometa.js';
-import { keyringSources } from '../encryption.js';
-import { printLine, warn, writeStdout } from '../output.js';
+import { chooseFormat } from '../format-option.js';
+import { metadataFields } from '../metadata-sexp.js';
+import { printJson, printLine, writeStdout } from '../output.js';
+import { printSexp, readMetadataText } from './inspect.js';
 import { openInput, openReadStore, openStore, parseHashArg } from './store.js';
 
 interface CreateOptions {
   auto?: boolean;
   dry?: boolean;
+  dryRun?: boolean;
   hash?: boolean;
+  hashOnly?: boolean;
   prefix?: string;
 }
 
-async function createCommand(ctx: CliContext, file: string, opts: CreateOptions): Promise<void> {
+async function createCommand(ctx: CliContext, file: string, given: CreateOptions): Promise<void> {
+  // -n and -H are the old spellings: -n is --number and -H --hashes-only elsewhere.
+  const opts = { ...given, dry: given.dry || given.dryRun, hash: given.hash || given.hashOnly };
   if (!opts.auto)
     throw new UsageError('only --auto metadata is supported', {
       hint: 'use `hbs2 store --meta TEXT FILE` for your own text',
@@ -47,45 +51,36 @@ async function createCommand(ctx: CliContext, file: string, opts: CreateOptions)
 async function dumpCommand(
   ctx: CliContext,
   hashArg: string,
-  opts: { keyring?: string[]; prefix?: string },
+  opts: { keyring?: string[]; prefix?: string; json?: boolean; format?: string },
 ): Promise<void> {
+  const format = chooseFormat(opts, ['text', 'json', 'sexp'], 'text');
   const hash = parseHashArg(hashArg);
   const store = await openReadStore(ctx, opts.prefix);
-  const { metadata, warnings } = await describeMetadata(store, hash, {
-    keyrings: await keyringSources(ctx, opts.keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
-    onWarning: warn,
-  });
-  if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
-  if (warnings.length > 0)
-    throw new IntegrityError(
-      `the metadata of ${hashArg} is not vouched for by its group key (clear text in an encrypted tree, or a metadata block from elsewhere)`,
-      { hint: '`hbs2 cat --metadata` shows it as a warning' },
-    );
-  if (metadata.text === null)
-    throw new NoMatchingKeyError(
-      'the metadata is encrypted and no keyring entry opens its group key',
-      [],
-      {
-        hint: 'give a keyring with -k',
-      },
-    );
-  await writeStdout(metadata.text);
-  if (process.stdout.isTTY) await writeStdout('\n');
+  const text = await readMetadataText(ctx, store, hash, hashArg, opts.keyring);
+  if (format === 'sexp') await printSexp(text);
+  else if (format === 'json')
+    await printJson({ hash: hashArg, text, fields: metadataFields(text) });
+  else await writeStdout(text.endsWith('\n') ? text : text + '\n');
 }
 
 /** Registers `metadata create` and `metadata dump`. */
 export function register(program: Command, ctx: CliContext): void {
   const metadata = program
     .command('metadata')
-    .description('annotated tree metadata (hbs2 compatible)');
+    .description('annotated tree metadata (hbs2 compatible)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  hbs2 metadata create --auto report.pdf && hbs2 metadata dump ROOT',
+    );
   metadata
     .command('create')
     .description('store FILE as a tree annotated with file-name and mime-type metadata')
     .argument('<file>', 'file to store')
     .option('--auto', 'record file-name and mime-type (required)')
-    .option('-n, --dry', 'only print the metadata text')
-    .option('-H, --hash', 'print only the hash')
+    .option('--dry-run', 'only print the metadata text')
+    .addOption(new Option('-n, --dry', 'old spelling of --dry-run').hideHelp())
+    .option('--hash-only', 'print only the hash')
+    .addOption(new Option('-H, --hash', 'old spelling of --hash-only').hideHelp())
     .option('-p, --prefix <dir>', 'store directory')
     .addHelpText('after', '\nExample:\n  hbs2 metadata create --auto report.pdf')
     .action((file: string, opts: CreateOptions) => createCommand(ctx, file, opts));
@@ -95,11 +90,15 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<hash>', 'annotated tree hash')
     .option('-k, --keyring <file>', 'keyring for encrypted metadata (repeatable)', collect)
     .option('-p, --prefix <dir>', 'store directory')
+    .option('--json', 'print {"hash", "text", "fields": {key: value}}')
+    .option('--format <form>', "text (default), json, or sexp (hbs2 0.25's `metadata dump`)")
     .addHelpText(
       'after',
-      '\nExample:\n  hbs2 metadata dump -k me.key 8ZvpuzGbJ9hKxJqTrRDDdq4pRZnp3g94uBwmxYdyRH4r',
+      '\nThe text form is the metadata text and a newline. hbs2 0.25 prints the s-expression\n' +
+        '(`--format sexp`, as `hbs2 cat --metadata --format sexp`).\n' +
+        '\nExample:\n  hbs2 metadata dump -k me.key 8ZvpuzGbJ9hKxJqTrRDDdq4pRZnp3g94uBwmxYdyRH4r',
     )
-    .action((hash: string, opts: { keyring?: string[]; prefix?: string }) =>
+    .action((hash: string, opts: { keyring?: string[]; prefix?: string; json?: boolean }) =>
       dumpCommand(ctx, hash, opts),
     );
 }

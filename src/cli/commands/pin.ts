@@ -3,7 +3,7 @@
  * of every block nothing keeps (docs/formats.md "Pins"). Thin wrappers over src/pins.
  */
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { FormatError, Hbs2Error, UsageError } from '../../errors.js';
 import {
   addPin,
@@ -149,7 +149,8 @@ export function register(program: Command, ctx: CliContext): void {
     .command('gc')
     .description('delete every block no pin, ref or indexed group key needs')
     .option('-p, --prefix <dir>', 'store directory')
-    .option('-n, --dry-run', 'only report what would be deleted')
+    .option('--dry-run', 'only report what would be deleted')
+    .addOption(new Option('-n', 'old spelling of --dry-run').hideHelp())
     .option('--json', 'print {live, recent, reclaimed: {blocks, bytes, hashes}} as JSON')
     .addHelpText(
       'after',
@@ -157,7 +158,8 @@ export function register(program: Command, ctx: CliContext): void {
         'deleted when a pinned block is missing or corrupt (exit 6 or 4).\n' +
         '\nExample:\n  hbs2 gc --dry-run',
     )
-    .action(async (opts: { prefix?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (given: { prefix?: string; dryRun?: boolean; n?: boolean; json?: boolean }) => {
+      const opts = { ...given, dryRun: given.dryRun || given.n };
       const store = await openStore(ctx, opts.prefix);
       const r = await gc(store, { dryRun: opts.dryRun });
       await store.close();

@@ -3,6 +3,8 @@
  * rotation"). Registered onto the `groupkey` command the group key module defines.
  */
 import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
+import { sniffFileKind } from '../../codec/file-kind.js';
 import { formatGroupKeyFile } from '../../groupkey/index.js';
 import { readRecipients, type RecipientInput } from '../../ops/recipients.js';
 import { openGroupKey, verifyGroupKeyId } from '../../groupkey/index.js';
@@ -19,21 +21,42 @@ import type { CliContext } from '../context.js';
 import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.js';
 import { info, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
+import { createProgress, progressEnabled } from '../progress.js';
 
-/** Public keys from recipients files, keyrings, sigils or ACBs (as `groupkey-new` reads them). */
+/**
+ * Public keys from recipients files, keyrings, sigils or ACBs (as `groupkey-new` reads them) or given inline: an
+ * argument that names no file and is one base58 key is that key (as `age -r` takes it).
+ */
 async function readPubs(files: readonly string[]): Promise<Uint8Array[]> {
   const sources: RecipientInput[] = [];
   for (const f of files) {
-    const data =
-      f === '-' ? await readStdin(16 * 1024 * 1024) : await readFileChecked(f, 16 * 1024 * 1024);
-    sources.push({ name: f === '-' ? 'stdin' : f, data });
+    if (f !== '-' && sniffFileKind(f) === 'public-key' && !(await pathExists(f)))
+      sources.push({ name: `key ${f}`, key: f });
+    else
+      sources.push({
+        name: f === '-' ? 'stdin' : f,
+        data:
+          f === '-'
+            ? await readStdin(16 * 1024 * 1024)
+            : await readFileChecked(f, 16 * 1024 * 1024),
+      });
   }
   const all = readRecipients(sources);
   for (const w of all.warnings) warn(w);
   return all.recipients.map((r) => r.key);
 }
 
+async function pathExists(p: string): Promise<boolean> {
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
 interface UpdateOptions {
+  /** hbs2 0.24's `-D DSL`: the full new member set, same secret. */
+  dsl?: string;
+  json?: boolean;
   keyring?: string[];
   add?: string[];
   remove?: string[];
@@ -41,9 +64,20 @@ interface UpdateOptions {
   rekey?: boolean;
   keepSecret?: boolean;
   output?: string;
+  quiet?: boolean;
 }
 
 async function updateCommand(ctx: CliContext, file: string, opts: UpdateOptions): Promise<void> {
+  if (opts.dsl !== undefined) {
+    // hbs2's `update -D`: DSL's member lines are the whole new set and the secret is kept.
+    if (opts.set || opts.add || opts.remove || opts.rekey)
+      throw new UsageError(
+        '-D DSL gives the whole member set: not with --set/--add/--remove/--rekey',
+      );
+    opts = { ...opts, set: opts.dsl, keepSecret: true };
+  }
+  if (opts.json && (opts.output === undefined || opts.output === '-'))
+    throw new UsageError('--json needs -o FILE: without it stdout holds the group key file');
   if (opts.set && (opts.add || opts.remove))
     throw new UsageError('--set replaces --add/--remove; give one or the other');
   if (!opts.set && !opts.add && !opts.remove && !opts.rekey)
@@ -64,13 +98,23 @@ async function updateCommand(ctx: CliContext, file: string, opts: UpdateOptions)
     warn(
       '--keep-secret: removed members still hold the secret and can still read everything encrypted with it, including new content',
     );
-  info(
-    `added ${res.added}, removed ${res.removed}, secret ${res.rotated ? 'rotated' : 'kept'}; ` +
-      `${res.groupKey.recipients.length} member(s), group key id ${encodeBase58(res.groupKey.id!)}`,
-  );
+  const summary = {
+    added: res.added,
+    removed: res.removed,
+    secret: res.rotated ? 'rotated' : 'kept',
+    members: res.groupKey.recipients.length,
+    groupKeyId: encodeBase58(res.groupKey.id!),
+  };
+  if (opts.json) await printJson({ output: opts.output, ...summary });
+  else if (!opts.quiet)
+    info(
+      `added ${summary.added}, removed ${summary.removed}, secret ${summary.secret}; ` +
+        `${summary.members} member(s), group key id ${summary.groupKeyId}`,
+    );
 }
 
 interface RotateOptions {
+  progress?: boolean;
   groupkey: string;
   keyring?: string[];
   json?: boolean;
@@ -83,14 +127,23 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
   const store = await openStore(ctx, opts.prefix);
   const runner = runnerFor(undefined);
   try {
-    const res = await rotateTree(
-      store.blocks,
-      new FsKeyIndex(store.location),
-      hash,
-      gk,
-      await keyringSources(ctx, opts.keyring),
-      { runner, onWarning: warn },
-    );
+    const progress = createProgress({
+      label: 'rotate: re-encrypted',
+      enabled: await progressEnabled(ctx, opts.progress),
+    });
+    let res;
+    try {
+      res = await rotateTree(
+        store.blocks,
+        new FsKeyIndex(store.location),
+        hash,
+        gk,
+        await keyringSources(ctx, opts.keyring),
+        { runner, onWarning: warn, onProgress: (bytes) => progress.update(bytes) },
+      );
+    } finally {
+      progress.finish();
+    }
     await store.close();
     if (opts.json)
       await printJson({
@@ -113,15 +166,20 @@ export function register(program: Command, ctx: CliContext): void {
     .description('change the members of a group key; removing anyone rotates the secret')
     .argument('<file>', 'group key file')
     .option('-k, --keyring <file>', 'keyring that opens the group key (repeatable)', collect)
-    .option('--add <pubs>', 'recipients file of members to add (repeatable)', collect)
-    .option('--remove <pubs>', 'recipients file of members to remove (repeatable)', collect)
+    .option('--add <pubs>', 'recipients file, or a public key, to add (repeatable)', collect)
+    .option('--remove <pubs>', 'recipients file, or a public key, to remove (repeatable)', collect)
     .option('--set <pubs>', 'exactly these members')
+    .option('-D, --dsl <file>', 'hbs2 0.24: member lines of the whole new set; the secret is kept')
     .option('--rekey', 'new secret even when only adding')
     .option('--keep-secret', 'keep the secret when removing (removed members can still read)')
     .option('-o, --output <file>', 'write the new group key file here (default stdout)')
+    .option('--json', 'with -o: print {output, added, removed, secret, members, groupKeyId}')
+    .option('-q, --quiet', 'no summary line on stderr')
     .addHelpText(
       'after',
-      '\nAdding only keeps the secret and its id: content already encrypted becomes readable to\n' +
+      '\n-D DSL is hbs2 0.24\'s form: DSL\'s `member "KEY"` lines are the whole new member set\n' +
+        'and the secret is kept (hbs2 does the same; a removed member is warned about).\n' +
+        '\nAdding only keeps the secret and its id: content already encrypted becomes readable to\n' +
         'the new members after `hbs2 rotate` (or through the key index) without re-encryption.\n' +
         '\nExample:\n  hbs2 groupkey update -k me.key --add bob.pubs team.gk -o team2.gk',
     )
@@ -163,6 +221,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('-p, --prefix <dir>', 'store directory')
     .option('--json', 'print {root, mode, blocksWritten}')
+    .option('--no-progress', 'no progress line on stderr')
     .addHelpText(
       'after',
       '\nSame secret (a key from `groupkey update --add`): only a new annotation is written.\n' +

@@ -18,7 +18,8 @@ import {
 } from '../../sigil/index.js';
 import { STDIN_NAME, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
-import { printJson, printYaml, writeStdout } from '../output.js';
+import { printAsked } from '../format-option.js';
+import { writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
 
 /** Sigils are a few hundred bytes; keyrings may hold many entries. */
@@ -115,8 +116,6 @@ export function register(program: Command, ctx: CliContext): void {
           ? await readStdin(MAX_SIGIL_FILE_BYTES)
           : await readFileChecked(file, MAX_SIGIL_FILE_BYTES);
       const v = parseSigilFile(data, name);
-      if (opts.json) await printJson(sigilToJson(v));
-      else if (opts.yaml) await printYaml(sigilToJson(v));
-      else await writeStdout(formatSigilCheck(v));
+      if (!(await printAsked(opts, () => sigilToJson(v)))) await writeStdout(formatSigilCheck(v));
     });
 }

@@ -4,10 +4,9 @@
  * options, so encryption and metadata options can be layered on without touching the
  * others.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { crypto } from '../../crypto/index.js';
 import {
   FormatError,
@@ -17,7 +16,6 @@ import {
   UsageError,
 } from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
-import { openGroupKey } from '../../groupkey/index.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
 import {
   deterministicTreeNonce,
@@ -26,11 +24,15 @@ import {
   type DeterministicNonce,
   type EncryptionMethod,
 } from '../../tree/encrypted-tree.js';
-import { keyringSources, readGroupKeyFile, storeDecryptor, storeGroupKey } from '../encryption.js';
+import { keyringSources, storeDecryptor, storeGroupKey } from '../encryption.js';
+import { openForStore, readStoreGroupKey } from '../store-groupkey.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
+import { describeObject } from '../../inspect/inspect.js';
 import { fileError, readFileChecked } from '../../fsutil.js';
 import { openOutputFile, type OutputFileOptions, type OutputSink } from '../output-file.js';
+import { guardTerminal } from '../terminal-guard.js';
+import { askYesNo } from '../confirm.js';
 import {
   FsBlockStore,
   detectStoreLayout,
@@ -57,11 +59,17 @@ import {
   type WriteTreeResult,
 } from '../../tree/index.js';
 import { collect } from '../args.js';
+import { chooseFormat, formatGiven } from '../format-option.js';
 import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
 import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
-import { createProgress, progressEnabled, type Progress } from '../progress.js';
-import { resolveStorePath } from '../settings.js';
+import { createProgress, formatBytes, progressEnabled, type Progress } from '../progress.js';
+import { s3ConnectionFor } from '../s3.js';
+import type { S3BlockStore } from '../../store/s3/block-store.js';
+import { fsckS3 } from '../../store/s3/fsck.js';
+import { isS3Location } from '../../store/s3/layout.js';
+import { registerTransfer } from './transfer.js';
+import { existingStorePath, resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
@@ -84,11 +92,19 @@ export async function openStore(
   prefix?: string,
   simple: FsBlockStoreOptions = {},
 ): Promise<Hbs2Store> {
-  return openHbs2Store(await resolveStorePath(ctx, prefix), {
+  const location = await resolveStorePath(ctx, prefix);
+  return openHbs2Store(location, {
     write: true,
+    s3: await s3ConnectionFor(ctx, location),
     simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...simple },
   });
 }
+
+/**
+ * Blocks in flight against an S3 store (reads ahead, writes pending): each request waits
+ * a round trip, so more of them than local fsyncs keep the link busy; 24 blocks are 6 MiB.
+ */
+const S3_BLOCKS_IN_FLIGHT = 24;
 
 /**
  * Block files fsynced at once by writing commands: bin/hbs2.js sizes libuv's thread pool
@@ -102,7 +118,8 @@ export async function openReadStore(
   prefix?: string,
   simple: FsBlockStoreOptions = {},
 ): Promise<ReadableBlockStore> {
-  return openReadableStore(await resolveStorePath(ctx, prefix), simple);
+  const location = await existingStorePath(ctx, prefix);
+  return openReadableStore(location, simple, await s3ConnectionFor(ctx, location));
 }
 
 /** Parses a hash argument; the error names the argument (exit 3). */
@@ -218,7 +235,10 @@ async function withOutput(
   opts: OutputFileOptions,
   body: (sink: OutputSink) => Promise<void>,
 ): Promise<void> {
-  const sink = output !== undefined && output !== '-' ? openOutputFile(output, opts) : stdoutSink();
+  const sink =
+    output !== undefined && output !== '-'
+      ? openOutputFile(output, opts)
+      : guardTerminal(stdoutSink(), output);
   try {
     await body(sink);
   } catch (e) {
@@ -253,6 +273,10 @@ export interface StoreOptions extends StoreLocationOptions {
   groupkey?: string;
   /** `-k`: keyrings whose entries may open the group key. */
   keyring?: string[];
+  /** `-P`: hbs2 0.24's public key of the keyring entry that opens the group key. */
+  publicKey?: string;
+  /** `--init`: hbs2 0.24's "initialise the storage and exit". */
+  init?: boolean;
   meta?: string;
   metaFile?: string;
   autoMeta?: boolean;
@@ -265,6 +289,8 @@ export interface StoreOptions extends StoreLocationOptions {
   name?: string;
   /** False with `--no-pin`. */
   pin?: boolean;
+  /** `--json`: `{"root", "pin"}` instead of the bare root. */
+  json?: boolean;
 }
 
 /**
@@ -278,9 +304,11 @@ async function finishStore(
   opts: StoreOptions,
 ): Promise<Uint8Array> {
   await store.blocks.flush();
-  if (opts.pin !== false) await pinStoredRoot(store, root, opts.name ?? defaultPinName(file));
+  const pin = opts.pin !== false ? (opts.name ?? defaultPinName(file)) : null;
+  if (pin !== null) await pinStoredRoot(store, root, pin);
   await store.close();
-  await printLine(hashToString(root));
+  if (opts.json) await printJson({ root: hashToString(root), pin });
+  else await printLine(hashToString(root));
   return root;
 }
 
@@ -372,6 +400,17 @@ export async function storeCommand(
   if (opts.pin === false && opts.name !== undefined)
     throw new UsageError('--name names the pin: it cannot be used with --no-pin');
   checkNameOption(opts.name);
+  if (opts.publicKey !== undefined && opts.groupkey === undefined)
+    throw new UsageError('-P/--public-key is only used with -g GROUPKEY');
+  if (opts.init) {
+    if (file !== undefined) throw new UsageError('--init only initialises the store: no FILE');
+    // As hbs2's `store --init`: the simple layout's blocks/ and its 58 subdirectories
+    // (a layout written lazily, such as NCQ3 once writable, is left to its first write).
+    const store = await openStore(ctx, opts.prefix);
+    if (store.blocks instanceof FsBlockStore) await store.blocks.init();
+    await store.close();
+    return new Uint8Array();
+  }
   const meta = await metadataText(file, opts);
   const store = await openStore(ctx, opts.prefix);
   if (opts.groupkey !== undefined) {
@@ -380,8 +419,13 @@ export async function storeCommand(
     // Started early: the workers boot while the key is opened.
     const runner = runnerFor(input.size);
     try {
-      const gk = await readGroupKeyFile(opts.groupkey);
-      const opened = openGroupKey(gk, await keyringSources(ctx, opts.keyring));
+      const { gk } = await readStoreGroupKey(store.blocks, opts.groupkey);
+      const opened = openForStore(
+        gk,
+        opts.groupkey,
+        await keyringSources(ctx, opts.keyring),
+        opts.publicKey,
+      );
       // A regular file is read twice on one descriptor: a pass for the deterministic
       // tree nonce, then the encryption, which re-checks every chunk against the first
       // pass. Anything else (stdin, pipes, devices) is read once, under a random nonce.
@@ -409,7 +453,10 @@ export async function storeCommand(
           },
           {
             onProgress: (bytes) => p.update(bytes),
-            parallelism: Math.max(8, runner.parallelism * 4),
+            parallelism: Math.max(
+              store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
+              runner.parallelism * 4,
+            ),
           },
         ),
       );
@@ -464,8 +511,32 @@ export interface CatOptions extends StoreLocationOptions {
   /** `-k`: keyrings to open encrypted content. */
   keyring?: string[];
   metadata?: boolean;
+  /** hbs2 0.25's `--m`, an alias of `--metadata`. */
+  m?: boolean;
   json?: boolean;
   yaml?: boolean;
+  format?: string;
+}
+
+/**
+ * Refuses option combinations `cat` would otherwise ignore silently: a form without
+ * --metadata, --metadata with an output file or another mode, two modes at once.
+ */
+function checkCatOptions(opts: CatOptions): void {
+  const modes = [
+    opts.metadata ? '--metadata' : undefined,
+    opts.hashesOnly ? '--hashes-only' : undefined,
+    opts.raw ? '--raw' : undefined,
+  ].filter((m) => m !== undefined);
+  if (modes.length > 1) throw new UsageError(`give only one of ${modes.join(', ')}`);
+  if (!opts.metadata && formatGiven(opts))
+    throw new UsageError('--json, --yaml and --format describe the object: add --metadata', {
+      hint: 'hbs2 cat --metadata --json HASH',
+    });
+  if ((opts.metadata || opts.hashesOnly) && opts.output !== undefined && opts.output !== '-')
+    throw new UsageError(`${modes[0]} prints to stdout: -o is not used with it`, {
+      hint: 'redirect stdout instead: hbs2 cat --metadata HASH > FILE',
+    });
 }
 
 /**
@@ -478,13 +549,16 @@ export async function catCommand(
   hashArg: string,
   opts: CatOptions,
 ): Promise<void> {
+  opts.metadata ||= opts.m;
+  checkCatOptions(opts);
+  const format = chooseFormat(opts, ['yaml', 'json', 'sexp'], 'yaml');
   const hash = parseHashArg(hashArg);
   // Encrypted data blocks are read into recycled buffers (given back below once written),
   // so streaming a big tree does not leave a trail of garbage for the GC.
   const readBuffers = new BlockBufferPool(BLOCK_SIZE + 64);
   const store = await openReadStore(ctx, opts.prefix, { readBuffers, syncReads: true });
   if (opts.metadata) {
-    await metadataCommand(ctx, store, hash, opts);
+    await metadataCommand(ctx, store, hash, hashArg, { keyring: opts.keyring, format });
     return;
   }
   if (opts.hashesOnly) {
@@ -502,8 +576,11 @@ export async function catCommand(
   // when the file is created.
   let decrypted = false;
   const outputOptions = { createMode: () => (decrypted ? 0o600 : 0o644) };
+  const total = (await progressEnabled(ctx, opts.progress))
+    ? await plainSizeIfKnown(store, hash)
+    : undefined;
   await withOutput(opts.output, outputOptions, (sink) =>
-    withProgress(ctx, opts.progress, 'cat', undefined, async (p) => {
+    withProgress(ctx, opts.progress, 'cat', total, async (p) => {
       let done = 0;
       const inner =
         opts.decryptor ?? storeDecryptor(store, await keyringSources(ctx, opts.keyring));
@@ -511,7 +588,8 @@ export async function catCommand(
         decrypted = true;
         return inner(ann, treeHash);
       };
-      for await (const block of readObject(store, hash, { decryptor })) {
+      const readAhead = isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined;
+      for await (const block of readObject(store, hash, { decryptor, readAhead })) {
         await sink.write(block);
         done += block.length;
         p.update(done);
@@ -521,6 +599,23 @@ export async function catCommand(
   );
 }
 
+/**
+ * The content size of a plain object, for the progress line's percentage (only computed
+ * when the line is shown). Encrypted trees, whose plaintext size needs the key, and
+ * anything that fails to describe give none: the line then shows bytes and rate.
+ */
+async function plainSizeIfKnown(
+  store: ReadableBlockStore,
+  hash: Uint8Array,
+): Promise<number | undefined> {
+  try {
+    const d = await describeObject(store, hash, { sizeOf: (h) => store.sizeOf(h) });
+    return typeof d.size === 'number' && !d.sizeIsCiphertext ? d.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // hash
 
@@ -528,6 +623,7 @@ export async function catCommand(
 export interface HashOptions {
   tree?: boolean;
   progress?: boolean;
+  json?: boolean;
 }
 
 /** `hash [FILE]`: BLAKE2b-256 of the whole input, or with `--tree` the root `store` gives. */
@@ -542,12 +638,17 @@ export async function hashCommand(
       progress: opts.progress,
       label: 'hash',
     });
-    await printLine(hashToString(res.root));
+    await printHash(hashToString(res.root), 'tree', opts.json);
     return;
   }
   const h = crypto().blake2b256Stream();
   for await (const piece of input.source) h.update(piece);
-  await printLine(hashToString(h.digest()));
+  await printHash(hashToString(h.digest()), 'blake2b-256', opts.json);
+}
+
+async function printHash(hash: string, kind: 'tree' | 'blake2b-256', json?: boolean) {
+  if (json) await printJson({ hash, kind });
+  else await printLine(hash);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -598,38 +699,23 @@ export interface DelOptions extends StoreLocationOptions {
   includeGroupkeys?: boolean;
   yes?: boolean;
   keep?: string[];
-}
-
-/** Asks yes/no questions on stderr, reading answers line by line from stdin. */
-function confirmer(): { ask(q: string): Promise<boolean>; close(): void } {
-  let rl: ReturnType<typeof createInterface> | undefined;
-  let lines: AsyncIterator<string> | undefined;
-  return {
-    async ask(q) {
-      process.stderr.write(q);
-      rl ??= createInterface({ input: process.stdin, terminal: false });
-      lines ??= rl[Symbol.asyncIterator]();
-      const r = await lines.next();
-      // End of input means no.
-      return !r.done && /^y(es)?$/i.test(r.value.trim());
-    },
-    close() {
-      rl?.close();
-    },
-  };
+  json?: boolean;
+  quiet?: boolean;
 }
 
 /**
- * `del [-r] HASH...`: deletes blocks, asking per block unless `-y`. With `-r` the objects
- * and every block they depend on, except blocks any `--keep ROOT` needs and, unless
+ * `del [-r] HASH...`: deletes blocks after one confirmation (or `-y`). With `-r` the
+ * objects and every block they depend on, except blocks any `--keep ROOT` needs and, unless
  * `includeGroupkeys`, the group key trees (each kept one is named on stderr); the roots are
- * deleted last so an interrupted run can be repeated.
+ * deleted last so an interrupted run can be repeated. Without a terminal to ask on and
+ * without `-y` nothing is deleted (exit 2): a script must say it means it.
  */
 export async function delCommand(
   ctx: CliContext,
   hashArgs: string[],
   opts: DelOptions,
 ): Promise<void> {
+  if (opts.json && opts.quiet) throw new UsageError('give --json or --quiet, not both');
   const roots = hashArgs.map((a) => parseHashArg(a));
   const keepRoots = (opts.keep ?? []).map((a) => parseHashArg(a, '--keep argument'));
   const { blocks: store, close } = await openStore(ctx, opts.prefix);
@@ -679,18 +765,50 @@ export async function delCommand(
           '--include-groupkeys deletes it too',
       );
     }
-  const ask = opts.yes ? undefined : confirmer();
+  const doomed = targets.filter((h) => !kept.has(hashToString(h)));
+  let bytes = 0;
+  for (const h of doomed) bytes += (await store.sizeOf(h)) ?? 0;
+  const what = `${plural(doomed.length, 'block')} (${formatBytes(bytes)}) of ${hashArgs.join(', ')}`;
+  if (!opts.yes && doomed.length > 0) {
+    if (!process.stdin.isTTY)
+      throw new UsageError(`not deleting ${what}: nobody to confirm (stdin is not a terminal)`, {
+        hint: 'add -y to delete without asking',
+      });
+    if (!(await askYesNo(`delete ${what}? [y/N] `))) {
+      info('nothing deleted');
+      return;
+    }
+  }
+  const deleted: string[] = [];
+  let deletedBytes = 0;
   try {
-    for (const h of targets) {
-      const name = hashToString(h);
-      if (kept.has(name)) continue;
-      if (ask && !(await ask.ask(`delete block ${name}? [y/N] `))) continue;
-      if (await store.del(h)) await printLine(`deleted ${name}`);
+    for (const h of doomed) {
+      const size = (await store.sizeOf(h)) ?? 0;
+      if (await store.del(h)) {
+        deleted.push(hashToString(h));
+        deletedBytes += size;
+      }
     }
   } finally {
-    ask?.close();
     await close();
   }
+  const keptCount = targets.length - doomed.length;
+  if (opts.json)
+    await printJson({
+      deleted: deleted.length,
+      bytes: deletedBytes,
+      kept: keptCount,
+      blocks: deleted,
+    });
+  else if (!opts.quiet)
+    await printLine(
+      `deleted ${plural(deleted.length, 'block')} (${formatBytes(deletedBytes)})` +
+        (keptCount > 0 ? `, kept ${keptCount} needed by other trees` : ''),
+    );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -700,6 +818,7 @@ export async function delCommand(
 export interface FsckCommandOptions extends StoreLocationOptions {
   repair?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
 function problemLine(p: FsckProblem): string {
@@ -738,16 +857,30 @@ async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise
  * (with `--repair`, every repaired problem still prints but no longer fails).
  */
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
-  const prefix = await resolveStorePath(ctx, opts.prefix);
+  const prefix = await existingStorePath(ctx, opts.prefix);
   if ((await detectStoreLayout(prefix)) === 'ncq3') {
     if (opts.repair) await openHbs2Store(prefix, { write: true }); // refused: read-only
     await fsckNcqCommand(prefix, opts);
     return;
   }
-  const r = await fsck(prefix, { repair: opts.repair });
+  const s3 = await s3ConnectionFor(ctx, prefix);
+  const progress = createProgress({
+    label: 'fsck: files checked',
+    unit: 'items',
+    enabled: await progressEnabled(ctx, opts.progress),
+  });
+  let r;
+  try {
+    r = s3
+      ? await fsckS3((await openHbs2Store(prefix, { s3 })).blocks as S3BlockStore, opts)
+      : await fsck(prefix, { repair: opts.repair, onFile: (n) => progress.update(n) });
+  } finally {
+    progress.finish();
+  }
   // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
-  const indexProblem = await checkKeyIndex(prefix);
-  if (opts.repair) {
+  // (An S3 store's index is objects whose names are checked when they are read.)
+  const indexProblem = s3 ? null : await checkKeyIndex(prefix);
+  if (opts.repair && !s3) {
     const n = await rebuildKeyIndex(new FsBlockStore(prefix), prefix);
     info(
       `key index: ${n} group key${n === 1 ? '' : 's'} indexed${indexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
@@ -770,7 +903,7 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
       : '');
   if (opts.json)
     await printJson({
-      store: path.resolve(prefix),
+      store: s3 ? prefix : path.resolve(prefix),
       checked: r.checked,
       ok: r.ok,
       problems: r.problems,
@@ -808,8 +941,20 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[file]', 'file to store, or - for standard input')
     .option(PREFIX_FLAGS, PREFIX_HELP)
     .option('--no-progress', 'no progress bar on stderr')
-    .option('-g, --groupkey <file>', 'encrypt for the members of this group key file')
-    .option('-k, --keyring <file>', 'keyring whose entry opens the group key (repeatable)', collect)
+    .option(
+      '-g, --groupkey <file|hash>',
+      'encrypt for the members of this group key file, or of the group key tree HASH in the store',
+    )
+    .option(
+      '-k, --keyring <file>',
+      "a member's keyring, whose entry opens the group key (repeatable)",
+      collect,
+    )
+    .option(
+      '-P, --public-key <key>',
+      "with -g: use only the keyring entry with this public key (hbs2's -P)",
+    )
+    .option('--init', 'only initialise the store directory and exit (hbs2 0.24)')
     .option('--meta <text>', 'annotate the tree with this metadata text')
     .option('--meta-file <file>', 'annotate the tree with the text of this file')
     .option('--auto-meta', 'record file-name and mime-type as metadata')
@@ -824,6 +969,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--name <name>', 'name of the pin of the root (default: the file name, or stdin)')
     .option('--no-pin', 'do not pin the root (gc may then delete it)')
+    .option('--json', 'print {"root", "pin"} (pin: its name, or null with --no-pin)')
     .addHelpText(
       'after',
       '\nWith -g, a file is encrypted deterministically under the group secret: the same file\n' +
@@ -833,6 +979,10 @@ export function register(program: Command, ctx: CliContext): void {
         're-checked); stdin, pipes, devices and files of size 0 (/proc) are read once\n' +
         'under a random tree nonce. Block nonces follow hbs2 (position and content), so\n' +
         'equal chunks of two trees under one secret stay recognisable as equal.\n' +
+        '-g takes a group key file (hbs2 0.24) or the hash of a group key already in the store\n' +
+        "(hbs2 0.25). Encrypting needs a member's keyring (-k): the tree is encrypted with the\n" +
+        'group secret, which only a member can unseal. hbs2 0.24 requires -P; here it is\n' +
+        'optional and, when given, must name an entry of the keyrings.\n' +
         '--method 1 writes exactly what hbs2 0.24 `store -g` writes (same roots), but its tree\n' +
         'nonce is an unkeyed hash of the content: anyone with the store can confirm a guess of\n' +
         'the whole file, and equal files are visibly equal. Every hbs2 version reads both.\n' +
@@ -842,6 +992,10 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (file: string | undefined, opts: StoreOptions) => {
       await storeCommand(ctx, file, opts);
     });
+  registerTransfer(
+    program.commands.find((c) => c.name() === 'store')!,
+    ctx,
+  );
 
   program
     .command('cat')
@@ -851,7 +1005,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option(
       '-o, --output <file>',
       'write to FILE instead of stdout: a file is replaced only on success (decrypted content ' +
-        'is created mode 0600); a device or FIFO is written into',
+        'is created mode 0600); a device or FIFO is written into; - writes binary data even ' +
+        'to a terminal',
     )
     .option('-H, --hashes-only', 'print the data block hashes, one per line, in order')
     .option('-r, --raw', 'write the raw bytes of this one block')
@@ -862,11 +1017,19 @@ export function register(program: Command, ctx: CliContext): void {
       collect,
     )
     .option('--metadata', 'describe the object (type, size, metadata, encryption) instead')
+    .addOption(new Option('--m', "hbs2 0.25's spelling of --metadata").hideHelp())
     .option('--json', 'with --metadata: print JSON')
     .option('--yaml', 'with --metadata: print YAML (the default)')
+    .option(
+      '--format <form>',
+      "with --metadata: yaml, json, or sexp (hbs2 0.25's form: only the metadata text)",
+    )
     .addHelpText(
       'after',
-      '\nWith --metadata, encryption.canDecrypt is true only when a trial decryption (the\n' +
+      '\n--m is accepted for --metadata (hbs2 0.25). --format sexp prints the metadata as hbs2\n' +
+        '0.25 does, `((file-name: "a.txt") (mime-type: "text/plain"))`, one item per line when\n' +
+        'wider than 80 columns, without a trailing newline (except on a terminal).\n' +
+        '\nWith --metadata, encryption.canDecrypt is true only when a trial decryption (the\n' +
         'metadata block, else the first data block) succeeded, and groupKeyIdVerified says\n' +
         'whether groupKeyId was proven by it; false: the id is only declared by the group key.\n' +
         '\nExample:\n  hbs2 cat FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9 -o hello.txt\n' +
@@ -882,7 +1045,12 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('[file]', 'file to hash, or - for standard input')
     .option('--tree', 'print the merkle root hash instead, without storing anything')
     .option('--no-progress', 'no progress bar on stderr')
-    .addHelpText('after', '\nExample:\n  hbs2 hash --tree photo.jpg')
+    .option('--json', 'print {"hash", "kind": "blake2b-256" or "tree"}')
+    .addHelpText(
+      'after',
+      '\nThe hash is followed by a newline (hbs2 0.25 prints none; $(hbs2 hash F) is the same).\n' +
+        '\nExample:\n  hbs2 hash --tree photo.jpg',
+    )
     .action(async (file: string | undefined, opts: HashOptions) => {
       await hashCommand(ctx, file, opts);
     });
@@ -904,7 +1072,9 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<hash...>', 'base58 hashes')
     .option(PREFIX_FLAGS, PREFIX_HELP)
     .option('-r, --recursive', 'also delete every block the objects depend on')
-    .option('-y, --yes', 'do not ask for each block')
+    .option('-y, --yes', 'do not ask (needed when stdin is not a terminal)')
+    .option('--json', 'print {deleted, bytes, kept, blocks} instead of the summary')
+    .option('-q, --quiet', 'no summary line')
     .option(
       '--keep <root>',
       'with -r: keep blocks this root needs (repeatable)',
@@ -913,10 +1083,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--include-groupkeys', 'with -r: delete the group key trees too (kept by default)')
     .addHelpText(
       'after',
-      '\nWith -r, group key trees are kept (other trees encrypted for the same group need\n' +
-        'them) and named on stderr. Other blocks shared with trees not named here (equal\n' +
-        'content is stored once) cannot be known without scanning the whole store: use\n' +
-        '--keep ROOT for trees that share blocks.\n' +
+      '\nAsks once, with the number of blocks and their size (hbs2 0.25 asks per hash);\n' +
+        'without a terminal to ask on, -y is required (exit 2 otherwise). Ends with a\n' +
+        'one-line summary. With -r, group key trees are kept (other trees encrypted for\n' +
+        'the same group need them) and named on stderr. Other blocks shared with trees\n' +
+        'not named here (equal content is stored once) cannot be known without scanning\n' +
+        'the whole store: use --keep ROOT for trees that share blocks.\n' +
         '\nExample:\n  hbs2 del -r -y FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
     )
     .action(async (hashes: string[], opts: DelOptions) => {
@@ -932,6 +1104,7 @@ export function register(program: Command, ctx: CliContext): void {
       'move bad blocks to quarantine/ (never deletes) and remove stale temp files',
     )
     .option('--json', 'print {checked, ok, problems, unrepaired} as JSON')
+    .option('--no-progress', 'no progress line on stderr')
     .addHelpText('after', '\nExample:\n  hbs2 fsck --repair')
     .action(async (opts: FsckCommandOptions) => {
       await fsckCommand(ctx, opts);

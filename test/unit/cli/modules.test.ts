@@ -18,6 +18,8 @@ const ALL = [
   'lwwref',
   'pin',
   'serve',
+  'has',
+  'completion',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {

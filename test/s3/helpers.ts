@@ -1,0 +1,53 @@
+/**
+ * Helpers of the S3 suites: the gateway the global setup started, a bucket of the test
+ * file's own, a client for it, and the environment that points the CLI at it.
+ */
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, inject } from 'vitest';
+import { S3Client, type S3ClientOptions } from '../../src/store/s3/client.js';
+
+/** The running gateway, or null when the suite skips. */
+export const ceph = inject('ceph');
+
+/** `describe` when a gateway runs, `describe.skip` otherwise. */
+export const describeS3: typeof describe.skip = ceph ? describe : describe.skip;
+
+/** A client of `bucket` on the test gateway (options override the defaults). */
+export function testClient(bucket: string, opts: Partial<S3ClientOptions> = {}): S3Client {
+  if (!ceph) throw new Error('no gateway');
+  return new S3Client({
+    endpoint: ceph.endpoint,
+    region: ceph.region,
+    bucket,
+    credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey },
+    retries: 2,
+    retryDelayMs: 50,
+    timeoutMs: 10_000,
+    ...opts,
+  });
+}
+
+/** A fresh bucket name. */
+export function bucketName(what: string): string {
+  return `hbs2-${what}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates a bucket of the test file's own (in beforeAll); returns its name getter. */
+export function useBucket(what: string): () => string {
+  const name = bucketName(what);
+  beforeAll(async () => {
+    if (ceph) await testClient(name).createBucket();
+  });
+  return () => name;
+}
+
+/** The AWS_* variables that point the CLI at the test gateway. */
+export function s3Env(): Record<string, string> {
+  if (!ceph) throw new Error('no gateway');
+  return {
+    AWS_ENDPOINT_URL: ceph.endpoint,
+    AWS_REGION: ceph.region,
+    AWS_ACCESS_KEY_ID: ceph.accessKey,
+    AWS_SECRET_ACCESS_KEY: ceph.secretKey,
+  };
+}
