@@ -36,7 +36,7 @@ import { askYesNo } from '../confirm.js';
 import {
   FsBlockStore,
   detectStoreLayout,
-  fsck,
+  type FsckResult,
   hashOnlySink,
   hashToString,
   parseHash,
@@ -62,7 +62,7 @@ import { collect } from '../args.js';
 import { chooseFormat, formatGiven } from '../format-option.js';
 import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
-import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
+import { checkStore, type StoreCheckResult } from '../../rotate/store-check.js';
 import { createProgress, formatBytes, progressEnabled, type Progress } from '../progress.js';
 import { s3ConnectionFor } from '../s3.js';
 import type { S3BlockStore } from '../../store/s3/block-store.js';
@@ -73,6 +73,7 @@ import { existingStorePath, resolveStorePath } from '../settings.js';
 import { checkNcqStore } from '../../store/ncq3/fsck.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
+import { deleteBlocks, planDelete } from '../../pins/delete-plan.js';
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
@@ -719,57 +720,22 @@ export async function delCommand(
   const roots = hashArgs.map((a) => parseHashArg(a));
   const keepRoots = (opts.keep ?? []).map((a) => parseHashArg(a, '--keep argument'));
   const { blocks: store, close } = await openStore(ctx, opts.prefix);
-  const targets: Uint8Array[] = [];
-  const seen = new Set<string>();
-  const add = (h: Uint8Array) => {
-    const k = hashToString(h);
-    if (!seen.has(k)) {
-      seen.add(k);
-      targets.push(h);
-    }
-  };
-  const groupKeys: Uint8Array[] = [];
-  for (const [i, root] of roots.entries()) {
-    if (!(await store.has(root))) throw new NotFoundError(`block ${hashArgs[i]} not found`);
-    if (!opts.recursive) {
-      add(root);
-      continue;
-    }
-    const deps: Uint8Array[] = [];
-    for await (const d of collectDeps(store, root)) {
-      if (!d.present) continue;
-      deps.push(d.hash);
-      if (d.role === 'group-key') groupKeys.push(d.hash);
-    }
-    for (const h of deps.reverse()) add(h);
-  }
-  const kept = new Set<string>();
-  const keep = async (root: Uint8Array): Promise<number> => {
-    let n = 0;
-    for await (const d of collectDeps(store, root)) {
-      kept.add(hashToString(d.hash));
-      n++;
-    }
-    return n;
-  };
-  for (const k of keepRoots) await keep(k);
-  // A group key's tree is shared by every tree encrypted for that group (it is stored
-  // once, under a name anyone can predict): deleting it with one of them breaks the others.
-  if (!opts.includeGroupkeys)
-    for (const gk of groupKeys) {
-      const name = hashToString(gk);
-      if (kept.has(name)) continue;
-      const n = await keep(gk);
-      info(
-        `kept group key ${name} (${n} block${n === 1 ? '' : 's'}): other trees may use it; ` +
-          '--include-groupkeys deletes it too',
-      );
-    }
-  const doomed = targets.filter((h) => !kept.has(hashToString(h)));
-  let bytes = 0;
-  for (const h of doomed) bytes += (await store.sizeOf(h)) ?? 0;
-  const what = `${plural(doomed.length, 'block')} (${formatBytes(bytes)}) of ${hashArgs.join(', ')}`;
-  if (!opts.yes && doomed.length > 0) {
+  const plan = await planDelete(store, roots, {
+    recursive: opts.recursive,
+    keep: keepRoots,
+    includeGroupKeys: opts.includeGroupkeys,
+    names: hashArgs,
+  }).catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
+  for (const gk of plan.keptGroupKeys)
+    info(
+      `kept group key ${hashToString(gk.hash)} (${plural(gk.blocks, 'block')}): other trees may use it; ` +
+        '--include-groupkeys deletes it too',
+    );
+  const what = `${plural(plan.blocks.length, 'block')} (${formatBytes(plan.bytes)}) of ${hashArgs.join(', ')}`;
+  if (!opts.yes && plan.blocks.length > 0) {
     if (!process.stdin.isTTY)
       throw new UsageError(`not deleting ${what}: nobody to confirm (stdin is not a terminal)`, {
         hint: 'add -y to delete without asking',
@@ -779,31 +745,23 @@ export async function delCommand(
       return;
     }
   }
-  const deleted: string[] = [];
-  let deletedBytes = 0;
+  let done: Awaited<ReturnType<typeof deleteBlocks>>;
   try {
-    for (const h of doomed) {
-      const size = (await store.sizeOf(h)) ?? 0;
-      if (await store.del(h)) {
-        deleted.push(hashToString(h));
-        deletedBytes += size;
-      }
-    }
+    done = await deleteBlocks(store, plan.blocks);
   } finally {
     await close();
   }
-  const keptCount = targets.length - doomed.length;
   if (opts.json)
     await printJson({
-      deleted: deleted.length,
-      bytes: deletedBytes,
-      kept: keptCount,
-      blocks: deleted,
+      deleted: done.deleted.length,
+      bytes: done.bytes,
+      kept: plan.kept,
+      blocks: done.deleted.map(hashToString),
     });
   else if (!opts.quiet)
     await printLine(
-      `deleted ${plural(deleted.length, 'block')} (${formatBytes(deletedBytes)})` +
-        (keptCount > 0 ? `, kept ${keptCount} needed by other trees` : ''),
+      `deleted ${plural(done.deleted.length, 'block')} (${formatBytes(done.bytes)})` +
+        (plan.kept > 0 ? `, kept ${plan.kept} needed by other trees` : ''),
     );
 }
 
@@ -869,25 +827,23 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
     unit: 'items',
     enabled: await progressEnabled(ctx, opts.progress),
   });
-  let r;
+  let r: FsckResult | StoreCheckResult;
   try {
+    // A local store's check covers its key index (group keys by id); an S3 store's index
+    // is objects whose names are checked when they are read.
     r = s3
       ? await fsckS3((await openHbs2Store(prefix, { s3 })).blocks as S3BlockStore, opts)
-      : await fsck(prefix, { repair: opts.repair, onFile: (n) => progress.update(n) });
+      : await checkStore(prefix, { repair: opts.repair, onFile: (n) => progress.update(n) });
   } finally {
     progress.finish();
   }
-  // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
-  // (An S3 store's index is objects whose names are checked when they are read.)
-  const indexProblem = s3 ? null : await checkKeyIndex(prefix);
-  if (opts.repair && !s3) {
-    const n = await rebuildKeyIndex(new FsBlockStore(prefix), prefix);
-    info(
-      `key index: ${n} group key${n === 1 ? '' : 's'} indexed${indexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
-    );
-  } else if (indexProblem) {
-    await printLine(`key index: ${indexProblem}`);
-    r.unrepaired++;
+  if (!s3) {
+    const { keyIndexProblem, keyIndexRebuilt: n } = r as StoreCheckResult;
+    if (n !== undefined)
+      info(
+        `key index: ${n} group key${n === 1 ? '' : 's'} indexed${keyIndexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
+      );
+    else if (keyIndexProblem) await printLine(`key index: ${keyIndexProblem}`);
   }
   // Stale temp files are warnings (an interrupted command), not problems of the store.
   const stale = r.problems.filter((p) => p.kind === 'stale-temp');
