@@ -34,6 +34,11 @@ export interface StoreContentOptions {
   signal?: AbortSignal;
   /** Runs block hashing/encryption (Node's worker pool); default on this thread. */
   runner?: BlockRunner;
+  /**
+   * Blocks being encrypted and stored at once (default 8, or 4 per worker of `runner`);
+   * a store with slow round trips (S3) keeps more in flight.
+   */
+  parallelism?: number;
 }
 
 /** What a store wrote. */
@@ -144,7 +149,8 @@ export async function storeEncrypted(
     },
     {
       onProgress: opts.onProgress && ((bytes: number) => opts.onProgress!(bytes)),
-      parallelism: opts.runner ? Math.max(8, opts.runner.parallelism * 4) : undefined,
+      parallelism:
+        opts.parallelism ?? (opts.runner ? Math.max(8, opts.runner.parallelism * 4) : undefined),
     },
   );
   return { root: res.annotation, groupKeyHash, blocks: res.blocks, bytes: res.bytes };

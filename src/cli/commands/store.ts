@@ -17,15 +17,11 @@ import {
 } from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
-import {
-  deterministicTreeNonce,
-  writeAnnotatedTree,
-  writeEncryptedTree,
-  type DeterministicNonce,
-  type EncryptionMethod,
-} from '../../tree/encrypted-tree.js';
-import { keyringSources, storeDecryptor, storeGroupKey } from '../encryption.js';
-import { openForStore, readStoreGroupKey } from '../store-groupkey.js';
+import { writeAnnotatedTree, type EncryptionMethod } from '../../tree/encrypted-tree.js';
+import { keyringSources, storeDecryptor } from '../encryption.js';
+import { keyringsForStore, readStoreGroupKey } from '../store-groupkey.js';
+import { storeEncrypted } from '../../ops/content.js';
+import { FsKeyIndex } from '../../rotate/key-index.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
 import { describeObject } from '../../inspect/inspect.js';
@@ -421,8 +417,7 @@ export async function storeCommand(
     const runner = runnerFor(input.size);
     try {
       const { gk } = await readStoreGroupKey(store.blocks, opts.groupkey);
-      const opened = openForStore(
-        gk,
+      const keyrings = keyringsForStore(
         opts.groupkey,
         await keyringSources(ctx, opts.keyring),
         opts.publicKey,
@@ -430,38 +425,23 @@ export async function storeCommand(
       // A regular file is read twice on one descriptor: a pass for the deterministic
       // tree nonce, then the encryption, which re-checks every chunk against the first
       // pass. Anything else (stdin, pipes, devices) is read once, under a random nonce.
-      let source = input.source;
-      let nonce: DeterministicNonce | { nonceS: Uint8Array; fingerprints?: undefined } = {
-        nonceS: crypto().randomBytes(32),
-      };
-      if (input.again) {
-        nonce = await deterministicTreeNonce(input.source, opened.secret, method, runner);
-        source = input.again();
-      }
-      const groupKeyHash = await storeGroupKey(store, gk);
       const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
-        writeEncryptedTree(
-          store.blocks,
-          source,
-          {
-            secret: opened.secret,
-            groupKeyHash,
-            nonceS: nonce.nonceS,
-            method,
-            fingerprints: nonce.fingerprints,
-            metadata: meta,
-            runner,
-          },
-          {
-            onProgress: (bytes) => p.update(bytes),
-            parallelism: Math.max(
-              store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
-              runner.parallelism * 4,
-            ),
-          },
-        ),
+        storeEncrypted(store.blocks, input.source, {
+          groupKey: gk,
+          keyrings,
+          keyIndex: new FsKeyIndex(store.location),
+          reread: input.again,
+          method,
+          metadata: meta,
+          runner,
+          onProgress: (bytes) => p.update(bytes),
+          parallelism: Math.max(
+            store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
+            runner.parallelism * 4,
+          ),
+        }),
       );
-      return await finishStore(store, res.annotation, file, opts);
+      return await finishStore(store, res.root, file, opts);
     } catch (e) {
       if (e instanceof InputChangedError)
         throw new IntegrityError(`${file}: the file changed while it was being stored`, {
