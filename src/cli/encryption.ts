@@ -9,10 +9,9 @@ import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupke
 import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import type { FoundSecret } from '../rotate/secrets.js';
-import { contentDecryptor } from '../ops/content.js';
+import type { DecryptorOptions } from '../ops/content.js';
 import type { ReadableBlockStore } from '../store/index.js';
 import type { Hbs2Store } from '../store/open.js';
-import type { Decryptor } from '../tree/index.js';
 import type { CliContext } from './context.js';
 import { loadKeyringsFromPaths } from './keyrings.js';
 import { resolveKeyringPaths } from './settings.js';
@@ -45,15 +44,14 @@ export async function storeGroupKey(store: Hbs2Store, gk: GroupKey): Promise<Uin
 }
 
 /**
- * A decryptor for encrypted trees: {@link contentDecryptor} with the store's key index,
- * warnings on stderr and, for large trees, the process's worker pool.
+ * How the CLI reads encrypted trees (contentDecryptor's options): with the store's
+ * key index, warnings on stderr and, for large trees, the process's worker pool.
  */
-export function storeDecryptor(
+export function storeDecryptorOptions(
   store: ReadableBlockStore,
-  keyrings: readonly KeyringSource[],
   onFound?: (f: FoundSecret) => void,
-): Decryptor {
-  return contentDecryptor(store, keyrings, {
+): DecryptorOptions {
+  return {
     keyIndex: new FsKeyIndex(store.prefix),
     runner: () => sharedPool(() => workerPool()),
     onWarning: warn,
@@ -64,5 +62,5 @@ export function storeDecryptor(
           `opened through group key ${encodeBase58(found.openedGroupKeyHash)} (same group key id)`,
         );
     },
-  });
+  };
 }

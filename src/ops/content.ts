@@ -208,6 +208,8 @@ export interface ReadContentOptions extends DecryptorOptions {
   onProgress?: (bytes: number) => void;
   /** Stops the read before the next block. */
   signal?: AbortSignal;
+  /** Blocks read ahead of the one being yielded (default 8); more for slow round trips. */
+  readAhead?: number;
 }
 
 /**
@@ -228,7 +230,8 @@ export async function* readContent(
 ): AsyncGenerator<Uint8Array> {
   const decryptor = contentDecryptor(store, opts.keyrings ?? [], opts);
   let done = 0;
-  for await (const block of abortable(readObject(store, hash, { decryptor }), opts.signal)) {
+  const blocks = readObject(store, hash, { decryptor, readAhead: opts.readAhead });
+  for await (const block of abortable(blocks, opts.signal)) {
     done += block.length;
     yield block;
     opts.onProgress?.(done);

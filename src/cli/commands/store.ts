@@ -18,9 +18,9 @@ import {
 import { decodeBase58 } from '../../codec/base58.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
 import { writeAnnotatedTree, type EncryptionMethod } from '../../tree/encrypted-tree.js';
-import { keyringSources, storeDecryptor } from '../encryption.js';
+import { keyringSources, storeDecryptorOptions } from '../encryption.js';
 import { keyringsForStore, readStoreGroupKey } from '../store-groupkey.js';
-import { storeEncrypted } from '../../ops/content.js';
+import { readContent, storeEncrypted } from '../../ops/content.js';
 import { FsKeyIndex } from '../../rotate/key-index.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
@@ -48,9 +48,7 @@ import {
   collectDeps,
   hashingTransform,
   objectDataHashes,
-  readObject,
   writeTree,
-  type Decryptor,
   type WriteTreeOptions,
   type WriteTreeResult,
 } from '../../tree/index.js';
@@ -487,8 +485,6 @@ export interface CatOptions extends StoreLocationOptions {
   hashesOnly?: boolean;
   raw?: boolean;
   progress?: boolean;
-  /** Decryption for encrypted trees (added by the encryption options). */
-  decryptor?: Decryptor;
   /** `-k`: keyrings to open encrypted content. */
   keyring?: string[];
   metadata?: boolean;
@@ -562,18 +558,16 @@ export async function catCommand(
     : undefined;
   await withOutput(opts.output, outputOptions, (sink) =>
     withProgress(ctx, opts.progress, 'cat', total, async (p) => {
-      let done = 0;
-      const inner =
-        opts.decryptor ?? storeDecryptor(store, await keyringSources(ctx, opts.keyring));
-      const decryptor: Decryptor = (ann, treeHash) => {
-        decrypted = true;
-        return inner(ann, treeHash);
-      };
-      const readAhead = isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined;
-      for await (const block of readObject(store, hash, { decryptor, readAhead })) {
+      const content = readContent(store, hash, {
+        keyrings: await keyringSources(ctx, opts.keyring),
+        ...storeDecryptorOptions(store, () => {
+          decrypted = true;
+        }),
+        readAhead: isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined,
+        onProgress: (done) => p.update(done),
+      });
+      for await (const block of content) {
         await sink.write(block);
-        done += block.length;
-        p.update(done);
         readBuffers.release(block);
       }
     }),
