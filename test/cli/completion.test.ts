@@ -50,7 +50,7 @@ describe('completion', () => {
       '--add',
     ]);
     // A command without subcommands completes nothing itself (bash then offers files).
-    expect(complete(script, ['hbs2', 'store', ''])).toEqual([]);
+    expect(complete(script, ['hbs2', 'hash', ''])).toEqual([]);
   });
 
   it('zsh and fish scripts are generated from the same tree; an unknown shell is exit 2', () => {

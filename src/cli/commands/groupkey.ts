@@ -189,7 +189,7 @@ export function register(program: Command, ctx: CliContext): void {
     "create a group key for whitespace-separated keys (hbs2's from-keys)",
     'whitespaceSeparated',
     '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
-      '\nExample:\n  echo "$KEY1 $KEY2" | hbs2 groupkey from-keys -o team.gk',
+      '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey from-keys -o team.gk',
   );
   addFromCommand(
     gk,
