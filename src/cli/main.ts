@@ -34,6 +34,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
   serve: () => import('./commands/serve.js'),
+  git: () => import('./commands/git.js'),
   has: () => import('./commands/has.js'),
   completion: () => import('./commands/completion.js'),
 };
@@ -63,6 +64,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   pin: ['pin'],
   gc: ['pin'],
   serve: ['serve'],
+  git: ['git'],
   has: ['has'],
   // completion describes the whole tree: every module is loaded for it.
   completion: Object.keys(COMMAND_MODULES),

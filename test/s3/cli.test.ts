@@ -150,7 +150,7 @@ describeS3('the CLI on an S3 store', () => {
 
   it('wrong credentials: one clean "access denied" error naming the bucket, no secret shown', () => {
     const r = hbs2(['cat', plain], 'main', { AWS_SECRET_ACCESS_KEY: 'not-the-secret' });
-    expectOneError(r, 1, { text: `access denied to s3://${bucket()}/team/`, emptyStdout: true });
+    expectOneError(r, 7, { text: `access denied to s3://${bucket()}/team/`, emptyStdout: true });
     expect(r.stderr).not.toContain('not-the-secret');
   });
 

@@ -10,7 +10,9 @@ import { S3Client, type S3ClientOptions } from '../../src/store/s3/client.js';
 export const ceph = inject('ceph');
 
 /** `describe` when a gateway runs, `describe.skip` otherwise. */
-export const describeS3: typeof describe.skip = ceph ? describe : describe.skip;
+export function describeS3(name: string, body: () => void): void {
+  (ceph ? describe : describe.skip)(name, body);
+}
 
 /** A client of `bucket` on the test gateway (options override the defaults). */
 export function testClient(bucket: string, opts: Partial<S3ClientOptions> = {}): S3Client {

@@ -40,7 +40,7 @@ describeS3('radosgw killed mid-store', () => {
     down = true;
     const r = await first;
     expect(r.timedOut).toBe(false);
-    expect(r.status).not.toBe(0);
+    expect(r.status, r.stderr).toBe(7); // the I/O exit code
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('hbs2: error:'));
     expect(errors, r.stderr).toHaveLength(1);
     expect(errors[0]).toMatch(new RegExp(`s3://${bucket()}/st/`));

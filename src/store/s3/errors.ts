@@ -1,7 +1,7 @@
 /**
  * Errors of S3 requests. Each names the bucket and key; none carries a credential.
  */
-import { Hbs2Error } from '../../errors.js';
+import { IoError } from '../../errors.js';
 
 /** Which object a request was about, for messages. */
 export interface S3Target {
@@ -19,7 +19,7 @@ export function describeTarget(t: S3Target): string {
  * A request failed after its retries: the network, a timeout or a server error. The
  * store is unreachable or broken; nothing about the data is known.
  */
-export class S3RequestError extends Hbs2Error {
+export class S3RequestError extends IoError {
   /** HTTP status, when the server answered. */
   readonly status: number | undefined;
   constructor(

@@ -18,6 +18,7 @@ const ALL = [
   'lwwref',
   'pin',
   'serve',
+  'git',
   'has',
   'completion',
 ];
