@@ -201,23 +201,6 @@ export function readRecipientsSource(
   return RECIPIENT_SOURCE_READERS[kind].read(name, data, text);
 }
 
-/**
- * Reads several sources and merges them: each key once (later repeats are warnings),
- * in order of first appearance. No recipients at all is a FormatError.
- * @param sources - named sources (keyring files, recipient lists, sigils, ACBs)
- * @param extra - readers of further kinds (see {@link readRecipientsSource})
- * @returns the recipients' public keys and warnings
- * @throws {@link FormatError} for a malformed source or no recipient at all
- */
-export function collectRecipients(
-  sources: ReadonlyArray<{ name: string; data: Uint8Array }>,
-  extra: readonly RecipientSourceReader[] = [],
-): RecipientsRead {
-  return mergeRecipients(
-    sources.map(({ name, data }) => ({ name, read: readRecipientsSource(name, data, extra) })),
-  );
-}
-
 /** The hint when no source held a recipient. */
 const NO_RECIPIENTS_HINT =
   'give a recipients file (one base58 curve25519 public key per line) or a keyring file';
