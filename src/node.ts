@@ -37,6 +37,14 @@ export { checkStore, type StoreCheckResult } from './rotate/store-check.js';
 export { addPin, listPins, removePins, type PinAdded, type PinStores } from './pins/pins.js';
 export type { PinRecord } from './pins/record.js';
 export { gc, type GcOptions, type GcResult } from './pins/gc.js';
+export {
+  deleteBlocks,
+  planDelete,
+  type DeletePlan,
+  type DeletePlanOptions,
+  type DeleteResult,
+  type KeptGroupKey,
+} from './pins/delete-plan.js';
 
 // Files
 export { readKeyringFile, type LoadedKeyring } from './keyring/load.js';
