@@ -37,6 +37,8 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   git: () => import('./commands/git.js'),
   has: () => import('./commands/has.js'),
   completion: () => import('./commands/completion.js'),
+  // After `store`, whose subcommands it adds.
+  'store-maintenance': () => import('./commands/store-maintenance.js'),
 };
 
 /** The modules defining each top-level command (and alias). */
@@ -50,7 +52,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   config: ['config'],
   'groupkey-new': ['groupkey'],
   groupkey: ['groupkey', 'rotate'],
-  store: ['store'],
+  store: ['store', 'store-maintenance'],
   cat: ['store'],
   hash: ['store'],
   deps: ['store'],

@@ -3,7 +3,12 @@
  * Order for the store: `-p/--prefix`, `$HBS2_STORE`, config `store`, `$XDG_DATA_HOME/hbs2`.
  */
 import { promises as fs } from 'node:fs';
-import { loadConfig, type ToolkitConfig } from '../config/config.js';
+import {
+  loadConfig,
+  STORE_FORMATS,
+  type StoreFormat,
+  type ToolkitConfig,
+} from '../config/config.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { fileError } from '../fsutil.js';
 import { isS3Location } from '../store/s3/layout.js';
@@ -83,6 +88,22 @@ export async function existingStorePath(ctx: CliContext, prefix?: string): Promi
   if (!st.isDirectory())
     throw new UsageError(`store ${loc.path} is not a directory (from ${loc.from})`);
   return loc.path;
+}
+
+/**
+ * The layout a command creates a store in: `--format`, else the config's `store-format`,
+ * else NCQ3. A store that exists keeps its layout whatever this says.
+ */
+export async function resolveStoreFormat(
+  ctx: CliContext,
+  flag: string | undefined,
+): Promise<StoreFormat> {
+  if (flag !== undefined) {
+    if (!(STORE_FORMATS as readonly string[]).includes(flag))
+      throw new UsageError(`--format must be one of ${STORE_FORMATS.join(', ')}, not '${flag}'`);
+    return flag as StoreFormat;
+  }
+  return (await cliConfig(ctx)).storeFormat ?? 'ncq3';
 }
 
 /** Keyring paths to try: the `-k` ones if given, else the config's `keyrings` list. */

@@ -1,5 +1,5 @@
 /**
- * The toolkit's YAML config (`toolkit.yaml`): `store`, `keyrings`, `progress`.
+ * The toolkit's YAML config (`toolkit.yaml`): `store`, `store-format`, `keyrings`, `progress`.
  * Validated strictly: an unknown key or a value of the wrong type is a FormatError naming
  * the key and its line, so a typo never silently falls back to a default.
  */
@@ -15,6 +15,8 @@ import { fileError } from '../fsutil.js';
 export interface ToolkitConfig {
   /** Store directory, absolute (relative paths are resolved against the config's directory). */
   store?: string;
+  /** Layout of a store created by a command: `ncq3` (hbs2 0.25, the default) or `simple`. */
+  storeFormat?: StoreFormat;
   /** Keyring files, directories or globs, with `~` and relative paths resolved. */
   keyrings: string[];
   /** `auto`: progress bars on a terminal for long work; `never`: none. */
@@ -47,8 +49,13 @@ export const PROGRESS_MODES = ['auto', 'never'] as const;
 /** A `progress` setting. */
 export type ProgressMode = (typeof PROGRESS_MODES)[number];
 
+/** Allowed values of `store-format`. */
+export const STORE_FORMATS = ['ncq3', 'simple'] as const;
+/** A `store-format` setting. */
+export type StoreFormat = (typeof STORE_FORMATS)[number];
+
 /** The keys a config file may hold. */
-export const CONFIG_KEYS = ['store', 'keyrings', 'progress', 's3'] as const;
+export const CONFIG_KEYS = ['store', 'keyrings', 'progress', 's3', 'store-format'] as const;
 /** One of {@link CONFIG_KEYS}. */
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -131,6 +138,13 @@ export function parseConfigText(
         config.store = /^s3:\/\//i.test(value.value)
           ? value.value
           : resolvePath(value.value, base, home);
+        break;
+      }
+      case 'store-format': {
+        const v = isScalar(value) ? value.value : undefined;
+        if (typeof v !== 'string' || !(STORE_FORMATS as readonly string[]).includes(v))
+          throw new FormatError(`${where} must be one of ${STORE_FORMATS.join(', ')}`);
+        config.storeFormat = v as StoreFormat;
         break;
       }
       case 'keyrings': {
@@ -262,4 +276,8 @@ progress: auto
 #     path-style: true
 #     access-key-id: AKIA...
 #     secret-access-key: ...
+
+# Layout of a store a command creates: ncq3 (hbs2 0.25's log store, the default)
+# or simple (one file per block, as hbs2 0.24). An existing store keeps its layout.
+# store-format: ncq3
 `;

@@ -16,6 +16,7 @@ import { decodeLwwRef } from '../refs/lwwref.js';
 import { decodeSignedBox } from '../refs/signed-box.js';
 import { listKeyIndex } from '../rotate/key-index.js';
 import { hashToString } from '../store/hash.js';
+import type { CompactResult } from '../store/ncq3/compact.js';
 import type { Hbs2Store } from '../store/open.js';
 import { collectDeps } from '../tree/deps.js';
 import { pinOfRef } from './record.js';
@@ -39,6 +40,8 @@ export interface GcResult {
   recent: number;
   /** The unneeded blocks deleted (with `dryRun`: that would be deleted). */
   reclaimed: { hashes: Uint8Array[]; bytes: number };
+  /** The compaction that freed their space, where deleting only marks blocks (NCQ3). */
+  compacted?: CompactResult;
 }
 
 function hex(h: Uint8Array): string {
@@ -119,6 +122,8 @@ export async function gc(store: Hbs2Store, opts: GcOptions = {}): Promise<GcResu
       result.reclaimed.bytes += size;
     }
     await blocks.flush();
+    if (!opts.dryRun && result.reclaimed.hashes.length > 0 && store.compact)
+      result.compacted = await store.compact();
     return result;
   });
 }

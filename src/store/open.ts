@@ -6,7 +6,6 @@
  * `s3://` URL) is one more branch of {@link openStore}.
  */
 import * as path from 'node:path';
-import { UsageError } from '../errors.js';
 import { withLockFile } from '../refs/lock-file.js';
 import { listSimpleRefs, type StoredRef } from '../refs/list-simple-refs.js';
 import type { RefStore } from '../refs/ref-store.js';
@@ -14,6 +13,7 @@ import { SimpleRefStore } from '../refs/simple-ref-store.js';
 import type { BlockStore } from './blockstore.js';
 import { FsBlockStore, type FsBlockStoreOptions } from './fs.js';
 import { probeStoreLayout, type ReadableBlockStore, type StoreLayout } from './layout.js';
+import { compactNcqStore, type CompactResult } from './ncq3/compact.js';
 import { NcqBlockStore } from './ncq3/store.js';
 import { isS3Location } from './s3/layout.js';
 import { openS3Store, type S3Connection } from './s3/open.js';
@@ -51,6 +51,12 @@ export interface Hbs2Store {
    * and deletes the rest under it). Not reentrant: `fn` must not call refs writers.
    */
   withExclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Reclaims the space of deleted and overwritten blocks where deletion only marks them
+   * (NCQ3 tombstones): rewrites the data files holding them and merges the indexes.
+   * Absent where deleting a block frees its space at once (the simple layout).
+   */
+  compact?(): Promise<CompactResult>;
   /** Makes what was written durable and releases the store's files and locks. */
   close(): Promise<void>;
 }
@@ -59,7 +65,7 @@ export interface Hbs2Store {
 export interface OpenStoreOptions {
   /** Open for writing (refused where the layout cannot be written). */
   write?: boolean;
-  /** The layout of a store created by this open (default `simple`). */
+  /** The layout of a store created by this open (default `ncq3`, as hbs2 0.25 does). */
   createFormat?: StoreLayout;
   /** Options of the simple layout's block files (read buffers, fsync parallelism). */
   simple?: FsBlockStoreOptions;
@@ -69,7 +75,8 @@ export interface OpenStoreOptions {
 
 /**
  * Opens the store at `location`. A store that does not exist yet is opened in the
- * `createFormat` layout (its directories appear with its first write).
+ * `createFormat` layout (an NCQ3 store is created by opening it for writing; the simple
+ * layout's directories appear with its first write).
  * @param location - the store directory
  * @param opts - write access, the layout of a new store
  * @returns the opened store
@@ -79,10 +86,10 @@ export async function openStore(location: string, opts: OpenStoreOptions = {}): 
   if (isS3Location(location)) return openS3Store(location, opts.s3);
   const prefix = path.resolve(location);
   const found = await probeStoreLayout(prefix);
-  const layout = found ?? opts.createFormat ?? 'simple';
+  const layout = found ?? opts.createFormat ?? 'ncq3';
   if (layout === 'ncq3') {
-    if (opts.write) throw ncqReadOnly(prefix);
-    return openNcqStore(prefix);
+    const write = opts.write ?? false;
+    return openNcqStore(prefix, write, write && found === null);
   }
   return openSimpleStore(prefix, found === null, opts.simple);
 }
@@ -110,16 +117,6 @@ export async function openReadableStore(
   };
 }
 
-/** The error of writing to an NCQ3 store, which this build reads only. */
-function ncqReadOnly(prefix: string): UsageError {
-  return new UsageError(
-    `writing to an NCQ3 store is not supported yet: ${prefix} holds hbs2 0.25's ncq3/ layout`,
-    {
-      hint: 'cat, deps, metadata dump, fsck (without --repair) and lwwref get read it; other commands need a simple-layout store (-p DIR)',
-    },
-  );
-}
-
 /** The simple layout: FsBlockStore and SimpleRefStore, gc under the refs lock file. */
 function openSimpleStore(
   prefix: string,
@@ -140,41 +137,20 @@ function openSimpleStore(
   };
 }
 
-/** NCQ3, read-only: every writing method is refused. */
-async function openNcqStore(prefix: string): Promise<Hbs2Store> {
-  const ncq = await NcqBlockStore.open(prefix);
-  const refuse = async (): Promise<never> => {
-    throw ncqReadOnly(prefix);
-  };
-  const blocks: StoreBlocks = {
-    get: (h) => ncq.get(h),
-    getUnverified: (h) => ncq.getUnverified(h),
-    has: (h) => ncq.has(h),
-    sizeOf: (h) => ncq.sizeOf(h),
-    put: refuse,
-    del: refuse,
-    // eslint-disable-next-line require-yield
-    hashes: async function* () {
-      await refuse();
-    },
-    flush: async () => undefined,
-  };
-  const refs: StoreRefs = {
-    getRef: (k) => ncq.getRef(k),
-    updateRef: refuse,
-    delRef: refuse,
-    // eslint-disable-next-line require-yield
-    listRefs: async function* () {
-      await refuse();
-    },
-  };
+/**
+ * NCQ3: opened for writing, the store holds hbs2's lock until it is closed, so it is
+ * already exclusive (and a concurrent writer fails at once instead of waiting).
+ */
+async function openNcqStore(prefix: string, write: boolean, created: boolean): Promise<Hbs2Store> {
+  const ncq = await NcqBlockStore.open(prefix, { write });
   return {
     location: ncq.prefix,
     layout: 'ncq3',
-    created: false,
-    blocks,
-    refs,
-    withExclusive: refuse,
+    created,
+    blocks: ncq,
+    refs: ncq,
+    withExclusive: (fn) => fn(),
+    compact: () => compactNcqStore(ncq),
     close: () => ncq.close(),
   };
 }

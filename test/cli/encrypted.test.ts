@@ -54,6 +54,9 @@ let gkHash: string;
 let root: string;
 
 beforeAll(() => {
+  // The simple layout (blocks/ decides; new stores are NCQ3): the tests count and alter
+  // block files.
+  fs.mkdirSync(path.join(dir(), 'store', 'blocks'), { recursive: true });
   ok(['keyring', 'new', '-o', 'A.key']);
   ok(['keyring', 'new', '-o', 'B.key']);
   fs.writeFileSync(file('A.pubs'), ok(['keyring', 'pubs', 'A.key']) + '\n');

@@ -31,6 +31,11 @@ const printed = (seq: number, value: string): string =>
 const dir = useTempDir();
 const hbs2 = (store: string, args: string[]): CliRun => runCli(dir(), args, { store });
 const storeDir = (store: string): string => path.join(dir(), store);
+/** Makes `store` a simple-layout store (`blocks/` decides; new stores are NCQ3). */
+const simpleStore = (store: string): string => {
+  fs.mkdirSync(path.join(storeDir(store), 'blocks'), { recursive: true });
+  return store;
+};
 
 /** A keyring whose signing key is not the ref key. */
 const otherKeyring = generateKeyring(0);
@@ -62,6 +67,7 @@ describe('hbs2 lwwref', () => {
   });
 
   it('set then get round-trip, writing exactly the bytes hbs2 wrote (spec §8)', () => {
+    simpleStore('rt');
     const s = hbs2('rt', ['lwwref', 'set', '-k', 'seed05.key', REF, VALUE1]);
     expect([s.status, s.stderr]).toEqual([0, '']);
     expect(s.stdout).toBe(printed(1, VALUE1));
@@ -134,6 +140,7 @@ describe('hbs2 lwwref', () => {
     [
       'a box signed by another key',
       (store) => {
+        simpleStore(store);
         const other = runCli(
           dir(),
           ['lwwref', 'set', '-k', 'other.key', '--json', OTHER_REF, VALUE1],
@@ -167,11 +174,23 @@ describe('hbs2 lwwref', () => {
     expect(fs.existsSync(storeDir('args'))).toBe(false);
   });
 
-  it('refuses an NCQ3 store rather than writing refs hbs2-peer would not see', () => {
+  it('writes an NCQ3 store as hbs2-peer keeps refs: the R record of refs-and-lwwref §8', () => {
     fs.mkdirSync(path.join(storeDir('ncq'), 'ncq3'), { recursive: true });
     const r = hbs2('ncq', ['lwwref', 'set', '-k', 'seed05.key', REF, VALUE1]);
-    expectOneError(r, 2, { text: 'NCQ3', emptyStdout: true });
-    expect(fs.readdirSync(storeDir('ncq'))).toEqual(['ncq3']);
+    expect([r.status, r.stdout]).toEqual([0, printed(1, VALUE1)]);
+    expect(fs.readdirSync(storeDir('ncq'))).toEqual(['ncq3']); // no refs/ beside it
+    // The 104-byte record of ncq3-storage §6.5: rk, "R;;\0", the seq-1 box hash, k.
+    const workdir = path.join(storeDir('ncq'), 'ncq3', '0');
+    const data = fs.readdirSync(workdir).filter((n) => n.endsWith('.data'));
+    const bytes = Buffer.concat(data.map((n) => fs.readFileSync(path.join(workdir, n))));
+    expect(bytes.toString('hex')).toContain(
+      '00000064' +
+        '8357441525ca8214dae44768dd25ab5459f9342c250c115d492f69a4d0783e58' +
+        '523b3b00' +
+        'f3e93c06f14642f232263dd9827dcea1280322941c825f4076776f0219a62a19' +
+        'c0c6b110178c641636d70c7bdbda802aa92a379d5b5aeb96c5e257f2dca90ad9',
+    );
+    expect(hbs2('ncq', ['lwwref', 'get', REF]).stdout).toBe(printed(1, VALUE1));
   });
 
   it('get reads the ref from an hbs2-written NCQ3 store (its latest value, seq 2)', () => {
@@ -183,7 +202,8 @@ describe('hbs2 lwwref', () => {
     expect(snapshotDir(small)).toEqual(before);
   });
 
-  it('concurrent set commands each get their own seq', async () => {
+  it('concurrent set commands each get their own seq (simple layout: writers wait)', async () => {
+    simpleStore('race');
     const env = hbs2Env(dir(), storeDir('race'));
     const runs = await Promise.all(
       [VALUE1, VALUE2, VALUE1, VALUE2].map((v) =>

@@ -1,6 +1,6 @@
 /**
  * The CLI on hbs2-written NCQ3 stores: reading commands work on them (without a lock,
- * changing nothing), writing commands fail with one clear error and create nothing.
+ * changing nothing). Writing commands are tested in ncq3-write.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -70,27 +70,6 @@ describe('reading commands on an NCQ3 store', () => {
       text: 'not found',
       emptyStdout: true,
     });
-  });
-});
-
-describe('writing commands on an NCQ3 store', () => {
-  const input = path.join('in.txt');
-  it.each([
-    ['store', ['store', input]],
-    ['metadata create', ['metadata', 'create', '--auto', input]],
-    ['del', ['del', '-y', F3MIB17_ROOT]],
-    ['fsck --repair', ['fsck', '--repair']],
-  ])('%s fails with one error (exit 2) and changes nothing', (_name, args) => {
-    fs.writeFileSync(path.join(dir(), input), 'new content\n');
-    const before = snapshotDir(path.join(dir(), 'small'));
-    const r = run(args, small);
-    expectOneError(r, 2, { text: 'an NCQ3 store is not supported yet', emptyStdout: true });
-    expect(diffSnapshots(before, snapshotDir(path.join(dir(), 'small')))).toEqual({
-      changed: [],
-      removed: [],
-      added: [],
-    });
-    expect(fs.existsSync(path.join(small, 'blocks'))).toBe(false);
   });
 });
 

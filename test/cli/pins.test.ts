@@ -15,9 +15,20 @@ import { hashToString } from '../../src/store/hash.js';
 
 const BLOCK = 262_144;
 const dir = useTempDir();
-const { run, ok } = cliIn(dir);
+const cli = cliIn(dir);
 const file = (name: string) => path.join(dir(), name);
 const storeDir = (store: string) => path.join(dir(), store);
+/**
+ * Every store of this suite is in the simple layout (a `blocks/` directory decides; new
+ * stores are NCQ3), so block files can be listed, aged and removed. The same lifecycle on
+ * NCQ3 is in ncq3-write.test.ts.
+ */
+const simple = (store = 'store') => {
+  fs.mkdirSync(path.join(storeDir(store), 'blocks'), { recursive: true });
+  return store;
+};
+const run = (args: readonly string[], store?: string) => cli.run(args, simple(store));
+const ok = (args: readonly string[], store?: string) => cli.ok(args, simple(store));
 
 /** Every block name of a store. */
 function blocksOf(store: string): Set<string> {
@@ -190,12 +201,6 @@ describe('pins and gc', () => {
   it('every pin command and gc has help with an example', () => {
     for (const args of [['pin'], ['pin', 'add'], ['pin', 'rm'], ['pin', 'ls'], ['gc']])
       expect(ok([...args, '--help'], 'help'), args.join(' ')).toMatch(/Example:\n {2}hbs2 /);
-  });
-
-  it('refuses an NCQ3 store (exit 2)', () => {
-    fs.mkdirSync(path.join(storeDir('ncq'), 'ncq3'), { recursive: true });
-    for (const args of [['gc'], ['pin', 'ls'], ['pin', 'rm', 'x']])
-      expectOneError(run(args, 'ncq'), 2, { text: 'NCQ3' });
   });
 });
 

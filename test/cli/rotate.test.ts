@@ -52,6 +52,9 @@ let data: Buffer;
 let t0: string;
 
 beforeAll(() => {
+  // The simple layout (blocks/ decides; new stores are NCQ3): the tests count and alter
+  // block files.
+  fs.mkdirSync(path.join(dir(), 'store', 'blocks'), { recursive: true });
   for (const who of ['A', 'B', 'C']) {
     ok(['keyring', 'new', '-o', `${who}.key`]);
     fs.writeFileSync(path.join(dir(), `${who}.pubs`), ok(['keyring', 'pubs', `${who}.key`]) + '\n');

@@ -17,6 +17,17 @@ const expectError = (r: CliBytesRun, code: number, text?: string): void =>
   expectOneError(r, code, { text });
 
 const file = (name: string) => path.join(dir(), name);
+/**
+ * Makes `store` a simple-layout store (one file per block) for tests that look at its
+ * block files: a `blocks/` directory decides the layout (new stores are NCQ3).
+ */
+const simpleStore = (store: string): string => {
+  fs.mkdirSync(path.join(dir(), store, 'blocks'), { recursive: true });
+  return store;
+};
+/** The stderr of a command that created its store: the one line saying so, removed. */
+const withoutCreated = (stderr: string) =>
+  stderr.replace(/^hbs2: created an NCQ3 store \(hbs2 0\.25's layout\) at .*\n/, '');
 const blockFile = (store: string, h: string) =>
   path.join(dir(), store, 'blocks', h[0]!, h.slice(1));
 
@@ -47,7 +58,7 @@ describe('store / cat / hash --tree round trips', () => {
       const f = file(`in-${name.replace(/ /g, '_')}`);
       fs.writeFileSync(f, data);
       const s = hbs2(['store', f]);
-      expect(s.stderr).toBe('');
+      expect(withoutCreated(s.stderr)).toBe('');
       expect(s.status).toBe(0);
       const printed = s.out.trim();
       expect(s.out).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}\n$/);
@@ -66,30 +77,33 @@ describe('store / cat / hash --tree round trips', () => {
 
 describe('cat -H, -r, blocks on disk', () => {
   it('lists data block hashes in order; the first is at blocks/<c>/<rest>', () => {
+    const store = simpleStore('on-disk');
     fs.writeFileSync(file('c.bin'), mod251(600_000));
-    const root = hbs2(['store', file('c.bin')]).out.trim();
-    const h = hbs2(['cat', '-H', root]);
+    const root = hbs2(['store', file('c.bin')], '', store).out.trim();
+    const h = hbs2(['cat', '-H', root], '', store);
     expect(h.out.split('\n').filter(Boolean)).toEqual([
       'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD',
       'A5bjaTXkXrFUYxNhJub4KFjxWRrmPZD9xkBqDCg1FzqZ',
       '7YEmBxNTAc3u2FCwHjGccAV5Tmu2GE4uuEScneD9uXC8',
     ]);
-    const first = blockFile('store', 'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD');
+    const first = blockFile(store, 'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD');
     expect(fs.readFileSync(first).equals(mod251(262_144))).toBe(true);
-    expect(hbs2(['cat', '--hashes-only', root]).out).toBe(h.out);
+    expect(hbs2(['cat', '--hashes-only', root], '', store).out).toBe(h.out);
     // -r: the raw root block (a 118-byte leaf).
-    expect(hbs2(['cat', '-r', root]).stdout.length).toBe(118);
+    expect(hbs2(['cat', '-r', root], '', store).stdout.length).toBe(118);
     expect(
-      hbs2(['cat', '--raw', 'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD']).stdout.equals(
-        mod251(262_144),
-      ),
+      hbs2(
+        ['cat', '--raw', 'EwNEJwesZtfgcvQeTYXaTwHfdAwCHawfYXCaW2UDx2ZD'],
+        '',
+        store,
+      ).stdout.equals(mod251(262_144)),
     ).toBe(true);
   });
 });
 
 describe('a corrupt data block', () => {
   it('cat stops before it (exit 4), fsck names it, --repair quarantines it, then cat says missing (6)', () => {
-    const store = 'corrupt';
+    const store = simpleStore('corrupt');
     const data = mod251(3 * 262_144 + 1000);
     fs.writeFileSync(file('d.bin'), data);
     const root = hbs2(['store', file('d.bin')], '', store).out.trim();
@@ -176,7 +190,7 @@ describe('hostile trees', () => {
 
 describe('deps and del', () => {
   it('deps lists every block once; del -r -y removes them all; --keep protects shared blocks', () => {
-    const store = 'deps';
+    const store = simpleStore('deps');
     fs.writeFileSync(file('e.bin'), mod251(600_000));
     // Not pinned: this test empties the store by hand with del.
     const root = hbs2(['store', '--no-pin', file('e.bin')], '', store).out.trim();
@@ -208,7 +222,7 @@ describe('deps and del', () => {
   });
 
   it('del without a terminal and without -y deletes nothing (exit 2); -y deletes with one summary', () => {
-    const store = 'ask';
+    const store = simpleStore('ask');
     fs.writeFileSync(file('g.bin'), mod251(300_000));
     const root = hbs2(['store', file('g.bin')], '', store).out.trim();
     // Answers on a pipe are not a confirmation: a script must say -y.
@@ -224,7 +238,7 @@ describe('deps and del', () => {
   });
 
   it('deps of a tree with a missing block lists the rest, warns, exits 6', () => {
-    const store = 'deps-missing';
+    const store = simpleStore('deps-missing');
     fs.writeFileSync(file('h.bin'), mod251(600_000));
     const root = hbs2(['store', file('h.bin')], '', store).out.trim();
     fs.rmSync(blockFile(store, 'A5bjaTXkXrFUYxNhJub4KFjxWRrmPZD9xkBqDCg1FzqZ'));
@@ -237,7 +251,7 @@ describe('deps and del', () => {
 
 describe('fsck', () => {
   it('reports bad names (exit 4) and stale temp files (a warning), repairs both, then exit 0', () => {
-    const store = 'fsck';
+    const store = simpleStore('fsck');
     hbs2(['store', '-'], 'hello world', store);
     const cdir = path.join(dir(), store, 'blocks', '3');
     fs.writeFileSync(path.join(cdir, 'atomic42.write'), 'x');

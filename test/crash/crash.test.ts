@@ -116,6 +116,8 @@ describe('keyring add-new killed at random moments', () => {
 describe('store of a 24 MiB file killed at random moments', () => {
   it(`${STORE_TRIALS} trials: blocks hash to their names, old roots read back, fsck --repair clears temps`, async () => {
     const store = path.join(dir, 'store');
+    // The simple layout (blocks/ decides; new stores are NCQ3, see ncq3-crash.test.ts).
+    fs.mkdirSync(path.join(store, 'blocks'), { recursive: true });
     const env = hbs2Env(dir, store);
     // Roots stored before the trials, with their content.
     const before: Array<[string, Buffer]> = [];

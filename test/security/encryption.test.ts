@@ -60,6 +60,8 @@ function metadataNonceOf(root: string): string {
 const data = Buffer.from(xorshiftBytes(3 * 262_144 + 1000, 13));
 
 beforeAll(() => {
+  // The simple layout (blocks/ decides; new stores are NCQ3): the tests read block files.
+  fs.mkdirSync(path.join(file('store'), 'blocks'), { recursive: true });
   ok(['keyring', 'new', '-o', 'A.key']);
   fs.writeFileSync(file('team'), ok(['keyring', 'pubs', 'A.key']) + '\n');
   ok(['groupkey-new', 'team', '-o', 'team.gk']);

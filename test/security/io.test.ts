@@ -16,7 +16,14 @@ import { BIN, hbs2Env, runHbs2, snapshotDir } from '../helpers/hostile.js';
 const dir = useTempDir();
 const file = (name: string): string => path.join(dir(), name);
 
-const { run: hbs2, ok } = cliIn(dir);
+const cli = cliIn(dir);
+/** Every store here is in the simple layout (`blocks/` decides): tests plant block files. */
+const simple = (store = 'store') => {
+  fs.mkdirSync(path.join(dir(), store, 'blocks'), { recursive: true });
+  return store;
+};
+const hbs2 = (args: readonly string[], store?: string) => cli.run(args, simple(store));
+const ok = (args: readonly string[], store?: string) => cli.ok(args, simple(store));
 
 const modeOf = (p: string): number => fs.statSync(p).mode & 0o777;
 const blockFile = (store: string, hash: string): string =>

@@ -62,6 +62,8 @@ function expectRefused(args: string[], code: number, text: string, env = {}): Cl
 let alice: Keyring;
 
 beforeAll(() => {
+  // The simple layout (blocks/ decides; new stores are NCQ3): a test reads block files.
+  fs.mkdirSync(path.join(file('store'), 'blocks'), { recursive: true });
   alice = generateKeyring(1);
   writeKeyring('alice.key', alice);
   fs.writeFileSync(file('team'), encodeBase58(alice.entries[0]!.publicKey) + '\n');

@@ -16,6 +16,7 @@ import {
 } from '../../refs/index.js';
 import { equalBytes, parseHash } from '../../store/hash.js';
 import { openStore } from '../../store/open.js';
+import { openStore as openWritableStore } from './store.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
@@ -122,11 +123,7 @@ export function register(program: Command, ctx: CliContext): void {
         const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
         const value = parseHash(valueText, `VALUE '${valueText}'`);
         const keyring = await signingKeyring(await resolveKeyringPaths(ctx, opts.keyring), refKey);
-        const location = await resolveStorePath(ctx, opts.prefix);
-        const store = await openStore(location, {
-          write: true,
-          s3: await s3ConnectionFor(ctx, location),
-        });
+        const store = await openWritableStore(ctx, opts.prefix);
         const signer = { publicKey: keyring.signPublicKey, secretKey: keyring.signSecretKey };
         const res = await setLwwRef(store.refs, store.blocks, signer, refKey, value);
         await store.close();

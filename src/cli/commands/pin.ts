@@ -15,7 +15,9 @@ import {
   type PinRecord,
 } from '../../pins/index.js';
 import { hashToString } from '../../store/hash.js';
-import type { Hbs2Store } from '../../store/open.js';
+import { openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
+import { s3ConnectionFor } from '../s3.js';
+import { resolveStorePath } from '../settings.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from './store.js';
@@ -82,6 +84,15 @@ function pinLine(p: PinRecord): string {
   return `${j.root}  ${String(j.size).padStart(12)}  ${j.date}  ${j.name}`;
 }
 
+/**
+ * The store opened for reading only (`pin ls`, `gc --dry-run`): an NCQ3 store is read
+ * without hbs2's lock, so these work while hbs2-peer runs.
+ */
+async function openForReading(ctx: CliContext, prefix: string | undefined): Promise<Hbs2Store> {
+  const location = await resolveStorePath(ctx, prefix);
+  return openHbs2Store(location, { s3: await s3ConnectionFor(ctx, location) });
+}
+
 function plural(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
@@ -138,7 +149,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print [{name, root, size, date}] as JSON')
     .addHelpText('after', '\nExample:\n  hbs2 pin ls --json')
     .action(async (opts: { prefix?: string; json?: boolean }) => {
-      const store = await openStore(ctx, opts.prefix);
+      const store = await openForReading(ctx, opts.prefix);
       const pins = await listPins(store);
       await store.close();
       if (opts.json) await printJson(pins.map(pinJson));
@@ -160,7 +171,9 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (given: { prefix?: string; dryRun?: boolean; n?: boolean; json?: boolean }) => {
       const opts = { ...given, dryRun: given.dryRun || given.n };
-      const store = await openStore(ctx, opts.prefix);
+      const store = opts.dryRun
+        ? await openForReading(ctx, opts.prefix)
+        : await openStore(ctx, opts.prefix);
       const r = await gc(store, { dryRun: opts.dryRun });
       await store.close();
       const n = r.reclaimed.hashes.length;

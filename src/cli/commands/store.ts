@@ -33,6 +33,7 @@ import {
   FsBlockStore,
   detectStoreLayout,
   type FsckResult,
+  probeStoreLayout,
   hashOnlySink,
   hashToString,
   parseHash,
@@ -63,8 +64,9 @@ import type { S3BlockStore } from '../../store/s3/block-store.js';
 import { fsckS3 } from '../../store/s3/fsck.js';
 import { isS3Location } from '../../store/s3/layout.js';
 import { registerTransfer } from './transfer.js';
-import { existingStorePath, resolveStorePath } from '../settings.js';
-import { checkNcqStore } from '../../store/ncq3/fsck.js';
+import { existingStorePath, resolveStoreFormat, resolveStorePath } from '../settings.js';
+import { checkNcqStore, type NcqProblem } from '../../store/ncq3/fsck.js';
+import { NcqBlockStore } from '../../store/ncq3/store.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
 import { deleteBlocks, planDelete } from '../../pins/delete-plan.js';
@@ -79,20 +81,39 @@ export interface StoreLocationOptions {
 
 /**
  * Opens the store a writing command should use (`-p`, `$HBS2_STORE`, config, default),
- * in whichever layout it holds; a layout that cannot be written is refused before
- * anything is created.
+ * in whichever layout it holds. A store that does not exist is created in the layout of
+ * `--format` (or the config's `store-format`, else NCQ3), and said so once on stderr.
  */
 export async function openStore(
   ctx: CliContext,
   prefix?: string,
-  simple: FsBlockStoreOptions = {},
+  opts: { format?: string; simple?: FsBlockStoreOptions } = {},
 ): Promise<Hbs2Store> {
   const location = await resolveStorePath(ctx, prefix);
-  return openHbs2Store(location, {
+  const store = await openHbs2Store(location, {
     write: true,
+    createFormat: await resolveStoreFormat(ctx, opts.format),
     s3: await s3ConnectionFor(ctx, location),
-    simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...simple },
+    simple: { syncParallelism: BLOCK_FSYNCS_AT_ONCE, ...opts.simple },
   });
+  if (opts.format !== undefined && !store.created && store.layout !== opts.format)
+    warn(
+      `--format ${opts.format} applies to new stores; ${store.location} stays ${store.layout === 'ncq3' ? 'NCQ3' : 'a simple-layout store'} (\`hbs2 store migrate\` converts it)`,
+    );
+  if (!store.created) return store;
+  // Said once the store exists: a command that fails before writing creates nothing.
+  return {
+    ...store,
+    close: async () => {
+      await store.close();
+      if ((await probeStoreLayout(store.location)) === null) return;
+      info(
+        store.layout === 'ncq3'
+          ? `created an NCQ3 store (hbs2 0.25's layout) at ${store.location}`
+          : `created a simple-layout store (one file per block, hbs2 0.24's) at ${store.location}`,
+      );
+    },
+  };
 }
 
 /**
@@ -286,6 +307,8 @@ export interface StoreOptions extends StoreLocationOptions {
   pin?: boolean;
   /** `--json`: `{"root", "pin"}` instead of the bare root. */
   json?: boolean;
+  /** `--format`: the layout of a store this command creates. */
+  format?: string;
 }
 
 /**
@@ -399,15 +422,17 @@ export async function storeCommand(
     throw new UsageError('-P/--public-key is only used with -g GROUPKEY');
   if (opts.init) {
     if (file !== undefined) throw new UsageError('--init only initialises the store: no FILE');
-    // As hbs2's `store --init`: the simple layout's blocks/ and its 58 subdirectories
-    // (a layout written lazily, such as NCQ3 once writable, is left to its first write).
-    const store = await openStore(ctx, opts.prefix);
+    // As hbs2's `store --init`: the simple layout's blocks/ and its 58 subdirectories;
+    // for NCQ3 the directory hbs2-peer itself creates on start (ncq3/0).
+    const store = await openStore(ctx, opts.prefix, { format: opts.format });
     if (store.blocks instanceof FsBlockStore) await store.blocks.init();
+    else if (store.layout === 'ncq3')
+      await fs.mkdir(path.join(store.location, 'ncq3', '0'), { recursive: true });
     await store.close();
     return new Uint8Array();
   }
   const meta = await metadataText(file, opts);
-  const store = await openStore(ctx, opts.prefix);
+  const store = await openStore(ctx, opts.prefix, { format: opts.format });
   if (opts.groupkey !== undefined) {
     const method = parseMethod(opts.method);
     const input = await openInput(file, { rereadable: !opts.randomNonce });
@@ -760,18 +785,40 @@ function problemLine(p: FsckProblem): string {
 }
 
 /**
- * `fsck` of an NCQ3 store: read-only (no lock, nothing written). A torn tail of a pending
- * file is reported but is not a failure: hbs2 drops those unacknowledged bytes itself.
+ * `fsck` of an NCQ3 store. Without `--repair` it is read-only (no lock, nothing written);
+ * a torn tail of a pending file, or a file no state lists, is reported but is not a
+ * failure: hbs2 drops those unacknowledged bytes itself. `--repair` takes the lock and does
+ * what hbs2-peer does at its start (torn tails cut at their last tail record, pending files
+ * indexed) and what its sweeper does (unlisted files and temp files deleted).
  */
 async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise<void> {
-  const r = await checkNcqStore(prefix);
+  const found = await checkNcqStore(prefix);
+  let r = found;
+  if (opts.repair) {
+    const ncq = await NcqBlockStore.open(prefix, { write: true });
+    try {
+      await ncq.writingSession.sweep();
+    } finally {
+      await ncq.close();
+    }
+    r = await checkNcqStore(prefix);
+  }
   const failures = r.problems.filter((p) => p.integrity).length;
-  if (opts.json) await printJson({ store: path.resolve(prefix), layout: 'ncq3', ...r });
+  const remains = (p: NcqProblem) =>
+    r.problems.some((q) => q.kind === p.kind && q.path === p.path && q.offset === p.offset);
+  if (opts.json)
+    await printJson({
+      store: path.resolve(prefix),
+      layout: 'ncq3',
+      ...r,
+      ...(opts.repair ? { repaired: found.problems.filter((p) => !remains(p)) } : {}),
+    });
   else {
-    for (const p of r.problems) {
+    for (const p of found.problems) {
       const at = p.offset !== undefined ? ` at ${p.offset}` : '';
       const block = p.hash ? ` (block ${p.hash})` : '';
-      await printLine(`${p.kind} ${p.path}${at}${block}: ${p.detail}`);
+      const action = opts.repair && !remains(p) ? ' [repaired]' : '';
+      await printLine(`${p.kind} ${p.path}${at}${block}: ${p.detail}${action}`);
     }
     await printLine(
       `checked ${r.files} NCQ3 data file${r.files === 1 ? '' : 's'}, ${r.sections} sections, ` +
@@ -791,7 +838,6 @@ async function fsckNcqCommand(prefix: string, opts: FsckCommandOptions): Promise
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const prefix = await existingStorePath(ctx, opts.prefix);
   if ((await detectStoreLayout(prefix)) === 'ncq3') {
-    if (opts.repair) await openHbs2Store(prefix, { write: true }); // refused: read-only
     await fsckNcqCommand(prefix, opts);
     return;
   }
@@ -900,6 +946,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'name of the pin of the root (default: the file name, or stdin)')
     .option('--no-pin', 'do not pin the root (gc may then delete it)')
     .option('--json', 'print {"root", "pin"} (pin: its name, or null with --no-pin)')
+    .option(
+      '--format <layout>',
+      'layout of a store this creates: ncq3 (default, hbs2 0.25) or simple (hbs2 0.24)',
+    )
     .addHelpText(
       'after',
       '\nWith -g, a file is encrypted deterministically under the group secret: the same file\n' +

@@ -11,7 +11,7 @@ import { MAX_BLOCK_SIZE } from '../limits.js';
 import { FileSource } from './byte-source.js';
 import { fastCheck, scanSections } from './data-file.js';
 import { HEADER_LENGTH, bytesEqualAt } from './section.js';
-import { dataFileName } from './state.js';
+import { dataFileName, unlistedFiles } from './state.js';
 import { NcqBlockStore } from './store.js';
 
 /** What is wrong with one place of an NCQ3 store. */
@@ -20,7 +20,8 @@ export type NcqProblemKind =
   | 'oversize' // a block section larger than any hbs2 block can be
   | 'missing-file' // a data file the state names as indexed is missing
   | 'bad-tail' // an indexed data file that does not end on a valid tail record
-  | 'torn-tail'; // a pending data file with bytes hbs2 drops at its next start
+  | 'torn-tail' // a pending data file with bytes hbs2 drops at its next start
+  | 'unlisted'; // a data or index file no state lists (a killed writer's); hbs2 sweeps it
 
 /** One finding of {@link checkNcqStore}. */
 export interface NcqProblem {
@@ -118,6 +119,14 @@ export async function checkNcqStore(prefix: string): Promise<NcqCheckResult> {
       await source.close();
     }
   }
+  for (const name of await unlistedFiles(store.workdir, store.state))
+    result.problems.push({
+      kind: 'unlisted',
+      path: path.join(store.workdir, name),
+      detail:
+        'no state lists it (a writer was killed before recording it); hbs2-peer deletes it, so does --repair',
+      integrity: false,
+    });
   await store.close();
   return result;
 }

@@ -5,6 +5,7 @@
  */
 import { FormatError } from '../../errors.js';
 import { FileSource } from './byte-source.js';
+import type { IndexEntry } from './index-writer.js';
 import type { SectionLocation } from './location.js';
 import { bytesEqualAt, readU32, readU64 } from './section.js';
 
@@ -118,6 +119,19 @@ export class IndexFile {
       }
     }
     return null;
+  }
+
+  /**
+   * Every entry of the table (each key is in one slot only). The table is read whole:
+   * for merging indexes, not for lookups.
+   */
+  async entries(): Promise<IndexEntry[]> {
+    const table = await this.source.read(0, this.tableLength);
+    const out: IndexEntry[] = [];
+    for (let s = 0; s + SLOT_SIZE <= table.length; s += SLOT_SIZE)
+      if (!isZeroKey(table, s))
+        out.push({ key: table.slice(s, s + KEY_SIZE), ...this.value(table, s + KEY_SIZE) });
+    return out;
   }
 
   /** The value of a slot: data file key, offset, whole section length (§7.1). */

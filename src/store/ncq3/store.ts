@@ -1,17 +1,23 @@
 /**
- * The read side of hbs2's NCQ3 store (spec ncq3-storage §14.1): blocks and refs of
- * `<prefix>/ncq3/0`, as hbs2-peer would serve them after its next start.
+ * hbs2's NCQ3 store (spec ncq3-storage §14): blocks and refs of `<prefix>/ncq3/0`, as
+ * hbs2-peer would serve them after its next start.
  *
- * Opening loads the newest valid state, opens no index file yet, and scans only the
- * pending data files (the ones hbs2 has not indexed; normally the one its last session
- * left), cut where hbs2 would cut a torn tail. A lookup then tries the pending layer, then
- * each index file newest first; the first hit is final (§9.1). Nothing is written and no
- * lock is taken: a reader sees what was durable when it opened.
+ * Opening for reading loads the newest valid state, opens no index file yet, and scans
+ * only the pending data files (the ones hbs2 has not indexed; normally the one its last
+ * session left), cut where hbs2 would cut a torn tail. A lookup then tries the pending
+ * layer, then each index file newest first; the first hit is final (§9.1). A reader takes
+ * no lock and sees what was durable when it opened.
+ *
+ * Opening for writing takes hbs2's lock and starts an {@link NcqWriter} session: new
+ * sections join the pending layer as they are appended (hbs2's memtable), `flush` makes
+ * them durable, `close` indexes them and releases the lock.
  */
 import * as path from 'node:path';
-import { IntegrityError } from '../../errors.js';
+import { IntegrityError, UsageError } from '../../errors.js';
 import type { BlockStore } from '../blockstore.js';
-import { hashToString, verifyBlock } from '../hash.js';
+import { equalBytes, hashBlock, hashToString, verifyBlock } from '../hash.js';
+import type { RefUpdate } from '../../refs/ref-store.js';
+import type { StoredRef } from '../../refs/list-simple-refs.js';
 import { FileSource } from './byte-source.js';
 import { pendingExtent, scanSections, type PendingExtent } from './data-file.js';
 import { IndexFile } from './index-file.js';
@@ -29,6 +35,8 @@ import {
   type SectionKind,
 } from './section.js';
 import { dataFileName, indexFileName, loadState, type NcqState } from './state.js';
+import { refPayload, type WrittenKind } from './encode.js';
+import { NcqWriter, workdirOf } from './writer.js';
 
 /** A pending data file and what hbs2 would index of it. */
 export interface PendingFile extends PendingExtent {
@@ -39,14 +47,16 @@ export interface PendingFile extends PendingExtent {
 const hexKey = (key: Uint8Array) =>
   Buffer.from(key.buffer, key.byteOffset, key.length).toString('hex');
 
-/** Blocks and refs of an NCQ3 store, read-only. */
-export class NcqBlockStore implements Pick<BlockStore, 'get' | 'getUnverified' | 'has'> {
+/** Blocks and refs of an NCQ3 store. */
+export class NcqBlockStore implements BlockStore {
   /** The hbs2 storage prefix (the directory holding `ncq3/`). */
   readonly prefix: string;
   /** `<prefix>/ncq3/0`, where every NCQ3 file lives. */
   readonly workdir: string;
   private readonly dataFiles = new Map<bigint, Promise<FileSource | null>>();
   private readonly indexFiles = new Map<bigint, Promise<IndexFile | null>>();
+  /** Ref writers of this process, one after another (the lock excludes other processes). */
+  private refQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     prefix: string,
@@ -57,6 +67,8 @@ export class NcqBlockStore implements Pick<BlockStore, 'get' | 'getUnverified' |
     /** Pending data files, ascending by key, with the prefix of each that is read. */
     readonly pending: readonly PendingFile[],
     private readonly pendingLayer: Map<string, SectionLocation>,
+    /** The writing session, when opened for writing. */
+    private readonly writer: NcqWriter | null = null,
   ) {
     this.prefix = prefix;
     this.workdir = workdirOf(prefix);
@@ -67,8 +79,13 @@ export class NcqBlockStore implements Pick<BlockStore, 'get' | 'getUnverified' |
    * `<prefix>/ncq3/0`). A pending file the state lists but that is missing is an
    * IntegrityError (hbs2-peer fails to open such a store too).
    */
-  static async open(prefix: string): Promise<NcqBlockStore> {
+  static async open(prefix: string, opts: { write?: boolean } = {}): Promise<NcqBlockStore> {
     const absolute = path.resolve(prefix);
+    if (opts.write) {
+      // The session indexed every pending file it could: nothing is left to scan.
+      const writer = await NcqWriter.open(absolute);
+      return new NcqBlockStore(absolute, writer.state, null, [], new Map(), writer);
+    }
     const workdir = workdirOf(absolute);
     const { state, file } = await loadState(workdir);
     const pending: PendingFile[] = [];
@@ -132,12 +149,148 @@ export class NcqBlockStore implements Pick<BlockStore, 'get' | 'getUnverified' |
     return section.payload.slice(0, KEY_LENGTH);
   }
 
-  /** Closes the files opened for reading (the store can still be used; it reopens them). */
+  /**
+   * Closes the files opened for reading; a writing session is flushed, its data file
+   * indexed and the lock released (the store can then only be read).
+   */
   async close(): Promise<void> {
+    await this.writer?.close();
     const files = [...this.dataFiles.values(), ...this.indexFiles.values()];
     this.dataFiles.clear();
     this.indexFiles.clear();
     for (const f of await Promise.all(files)) await f?.close();
+  }
+
+  /** The session, or a UsageError when the store was opened for reading only. */
+  private session(): NcqWriter {
+    if (!this.writer) throw new UsageError(`${this.prefix}: the NCQ3 store was opened read-only`);
+    return this.writer;
+  }
+
+  /** Appends a section and makes it the newest layer's entry for `key`. */
+  private async append(kind: WrittenKind, key: Uint8Array, payload: Uint8Array): Promise<void> {
+    const { location, written } = await this.session().append(kind, key, payload);
+    this.pendingLayer.set(hexKey(key), location);
+    await written;
+  }
+
+  /**
+   * {@inheritDoc BlockStore.put}
+   * A block already present is not written again (§10.1). An empty block is refused: on
+   * disk it cannot be told from a tombstone, so hbs2 would read it as deleted (§6.3).
+   */
+  async put(block: Uint8Array, hash?: Uint8Array): Promise<Uint8Array> {
+    const h = hash ?? hashBlock(block);
+    if (block.length === 0)
+      throw new UsageError('an empty block cannot be stored in an NCQ3 store', {
+        hint: 'hbs2 reads a 0-byte block section as a tombstone',
+      });
+    this.session();
+    if (!(await this.has(h))) await this.append('block', h, block);
+    return h;
+  }
+
+  /** {@inheritDoc BlockStore.del} (a tombstone, §11) */
+  async del(hash: Uint8Array): Promise<boolean> {
+    this.session();
+    if (!(await this.has(hash))) return false;
+    await this.append('tombstone', hash, new Uint8Array(0));
+    return true;
+  }
+
+  /** {@inheritDoc BlockStore.flush} (a tail record, fsync, a state recording it) */
+  async flush(): Promise<void> {
+    await this.writer?.flush();
+  }
+
+  /** {@inheritDoc BlockStore.hashes} */
+  async *hashes(): AsyncIterable<Uint8Array> {
+    for await (const { key, at } of this.liveEntries()) {
+      const section = await this.readAt(key, at, true);
+      if (section?.kind === 'block') yield key;
+    }
+  }
+
+  /** Every ref with its value (from the `R` records that are current). */
+  async *listRefs(): AsyncIterable<StoredRef> {
+    for await (const { key, at } of this.liveEntries()) {
+      const section = await this.readAt(key, at, true);
+      if (section?.kind !== 'ref') continue;
+      const refKey = this.refKeyOf(key, (await this.readAt(key, at, false))!.payload);
+      if (refKey) yield refKey;
+    }
+  }
+
+  /**
+   * {@inheritDoc RefStore.updateRef}
+   * The new value is written as an `R` record and made durable before this resolves.
+   */
+  async updateRef(refKeyHash: Uint8Array, decide: RefUpdate): Promise<Uint8Array | null> {
+    this.session();
+    return this.serialised(async () => {
+      const current = await this.getRef(refKeyHash);
+      const next = await decide(current);
+      if (next === null || (current !== null && equalBytes(next, current))) return current;
+      await this.append('ref', saltedRefKey(refKeyHash), refPayload(next, refKeyHash));
+      await this.flush();
+      return next;
+    });
+  }
+
+  /** {@inheritDoc RefStore.delRef} (a tombstone on the salted key, §6.5) */
+  async delRef(refKeyHash: Uint8Array): Promise<boolean> {
+    this.session();
+    return this.serialised(async () => {
+      if ((await this.getRef(refKeyHash)) === null) return false;
+      await this.append('tombstone', saltedRefKey(refKeyHash), new Uint8Array(0));
+      await this.flush();
+      return true;
+    });
+  }
+
+  /** Runs `fn` after every ref writer started before it. */
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.refQueue.then(fn, fn);
+    this.refQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Every key with its current location, each once: the pending layer, then each index
+   * newest first (the order lookups take, so the first location of a key is its current).
+   */
+  private async *liveEntries(): AsyncIterable<{ key: Uint8Array; at: SectionLocation }> {
+    const seen = new Set<string>();
+    for (const [k, at] of [...this.pendingLayer]) {
+      seen.add(k);
+      yield { key: Uint8Array.from(Buffer.from(k, 'hex')), at };
+    }
+    for (const { key: indexKey } of [...this.state.indexes]) {
+      const index = await this.indexFile(indexKey);
+      for (const e of (await index?.entries()) ?? []) {
+        const k = hexKey(e.key);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        yield { key: e.key, at: e };
+      }
+    }
+  }
+
+  /** The ref key and value of an `R` payload stored under `salted`; null when malformed. */
+  private refKeyOf(salted: Uint8Array, payload: Uint8Array): StoredRef | null {
+    if (payload.length !== REF_PAYLOAD_LENGTH) return null;
+    const key = payload.slice(KEY_LENGTH);
+    if (!equalBytes(saltedRefKey(key), salted))
+      throw new IntegrityError(
+        `ref record ${hashToString(salted)} names ref key ${hashToString(key)}, which is not salted to it (the store is corrupt)`,
+      );
+    return { key, value: payload.slice(0, KEY_LENGTH) };
+  }
+
+  private indexFile(indexKey: bigint): Promise<IndexFile | null> {
+    return cached(this.indexFiles, indexKey, () =>
+      IndexFile.open(path.join(this.workdir, indexFileName(indexKey))),
+    );
   }
 
   /** The newest location of `key`: the pending layer, then the indexes newest first. */
@@ -145,50 +298,101 @@ export class NcqBlockStore implements Pick<BlockStore, 'get' | 'getUnverified' |
     const pending = this.pendingLayer.get(hexKey(key));
     if (pending) return pending;
     for (const { key: indexKey } of this.state.indexes) {
-      const index = await cached(this.indexFiles, indexKey, () =>
-        IndexFile.open(path.join(this.workdir, indexFileName(indexKey))),
-      );
       // An index swept after the state was read (hbs2 running) holds nothing we can read.
-      const hit = await index?.lookup(key);
+      const hit = await (await this.indexFile(indexKey))?.lookup(key);
       if (hit) return hit;
     }
     return null;
   }
 
-  /**
-   * Reads the section located for `key` (only its header with `headerOnly`). Null for a
-   * tombstone-sized entry, a missing data file or a range past its end, as hbs2 reads them
-   * (§9.2); a section whose size field or key does not match the entry is corruption.
-   */
+  /** Reads the section located for `key` (only its header with `headerOnly`). */
   private async readLocated(
     key: Uint8Array,
     headerOnly: boolean,
   ): Promise<{ kind: SectionKind; length: number; payload: Uint8Array } | null> {
     const at = await this.locate(key);
-    if (!at || at.length <= TOMBSTONE_LENGTH) return null;
-    const file = await cached(this.dataFiles, at.dataKey, () =>
-      FileSource.open(path.join(this.workdir, dataFileName(at.dataKey))),
+    return at && this.readAt(key, at, headerOnly);
+  }
+
+  /**
+   * Reads the section at `at`, which an entry names for `key`. Null for a tombstone-sized
+   * entry, a missing data file or a range past its end, as hbs2 reads them (§9.2); a
+   * section whose size field or key does not match the entry is corruption.
+   */
+  private async readAt(
+    key: Uint8Array,
+    at: SectionLocation,
+    headerOnly: boolean,
+  ): Promise<{ kind: SectionKind; length: number; payload: Uint8Array } | null> {
+    if (at.length <= TOMBSTONE_LENGTH) return null;
+    const bytes = await this.readSection(key, at, headerOnly ? HEADER_LENGTH : at.length);
+    return (
+      bytes && {
+        kind: sectionKind(bytes, SIZE_FIELD + KEY_LENGTH),
+        length: at.length,
+        payload: bytes.subarray(HEADER_LENGTH),
+      }
     );
-    if (!file || at.offset + at.length > file.size) return null;
-    const bytes = await file.read(at.offset, headerOnly ? HEADER_LENGTH : at.length);
+  }
+
+  /**
+   * The first `length` bytes of the section at `at` (size field and key checked against
+   * the entry), or null when its data file is missing or too short.
+   */
+  async readSection(
+    key: Uint8Array,
+    at: SectionLocation,
+    length = at.length,
+  ): Promise<Uint8Array | null> {
+    const current = this.writer?.currentFile;
+    let bytes: Uint8Array;
+    let name: string;
+    if (current?.key === at.dataKey) {
+      bytes = await current.read(at.offset, length);
+      name = current.file;
+    } else {
+      const file = await cached(this.dataFiles, at.dataKey, () =>
+        FileSource.open(path.join(this.workdir, dataFileName(at.dataKey))),
+      );
+      if (!file || at.offset + at.length > file.size) return null;
+      bytes = await file.read(at.offset, length);
+      name = file.file;
+    }
     if (
-      bytes.length < HEADER_LENGTH ||
+      bytes.length < Math.min(length, HEADER_LENGTH) ||
       readU32(bytes, 0) !== at.length - SIZE_FIELD ||
       !bytesEqualAt(key, bytes, SIZE_FIELD)
     )
       throw new IntegrityError(
-        `${file.file}: the section at offset ${at.offset} is not the ${at.length}-byte record of ${hashToString(key)} its index names (the store is corrupt)`,
+        `${name}: the section at offset ${at.offset} is not the ${at.length}-byte record of ${hashToString(key)} its index names (the store is corrupt)`,
       );
-    return {
-      kind: sectionKind(bytes, SIZE_FIELD + KEY_LENGTH),
-      length: at.length,
-      payload: bytes.subarray(HEADER_LENGTH),
-    };
+    return bytes;
   }
-}
 
-function workdirOf(prefix: string): string {
-  return path.join(prefix, 'ncq3', '0');
+  /** Every key's current location (for compaction: what must survive a rewrite). */
+  async currentLocations(): Promise<{ key: Uint8Array; at: SectionLocation }[]> {
+    const out: { key: Uint8Array; at: SectionLocation }[] = [];
+    for await (const e of this.liveEntries()) out.push(e);
+    return out;
+  }
+
+  /**
+   * Forgets the session's own layer once everything in it is indexed (compaction moves
+   * sections, so the layer's locations would point into deleted files), and the files
+   * opened for reading.
+   */
+  async indexedEverything(): Promise<void> {
+    this.pendingLayer.clear();
+    const files = [...this.dataFiles.values(), ...this.indexFiles.values()];
+    this.dataFiles.clear();
+    this.indexFiles.clear();
+    for (const f of await Promise.all(files)) await f?.close();
+  }
+
+  /** The writing session (for compaction); a UsageError when opened read-only. */
+  get writingSession(): NcqWriter {
+    return this.session();
+  }
 }
 
 /** The promise cached under `key`, created by `open` on first use. */

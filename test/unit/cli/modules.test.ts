@@ -21,6 +21,7 @@ const ALL = [
   'git',
   'has',
   'completion',
+  'store-maintenance',
 ];
 
 function names(program: Awaited<ReturnType<typeof buildProgram>>): string[] {

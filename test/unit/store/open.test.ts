@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/errors.js';
 import { probeStoreLayout } from '../../../src/store/layout.js';
 import { openStore } from '../../../src/store/open.js';
 import { hashBlock, parseHash } from '../../../src/store/hash.js';
@@ -52,11 +51,17 @@ describe('openStore', () => {
     await store.close();
   });
 
-  it('finds NCQ3 over blocks/ (hbs2-peer ignores blocks/ then) and refuses to write it', async () => {
-    fs.mkdirSync(path.join(dir, 'blocks'));
+  it('NCQ3 wins over blocks/ as hbs2-peer decides: unless block files wait for migration', async () => {
+    fs.mkdirSync(path.join(dir, 'blocks', 'x'), { recursive: true });
     expect(await probeStoreLayout(dir)).toBe('simple');
     fs.mkdirSync(path.join(dir, 'ncq3', '0'), { recursive: true });
-    expect(await probeStoreLayout(dir)).toBe('ncq3');
-    await expect(openStore(dir, { write: true })).rejects.toThrow(UsageError);
+    expect(await probeStoreLayout(dir)).toBe('ncq3'); // empty directories do not count
+    fs.writeFileSync(path.join(dir, 'blocks', 'x', 'yz'), 'a block');
+    expect(await probeStoreLayout(dir)).toBe('simple'); // unmigrated: hbs2-peer refuses
+    fs.writeFileSync(path.join(dir, 'ss-ncq3-done'), '');
+    expect(await probeStoreLayout(dir)).toBe('ncq3'); // migrated: hbs2-peer ignores blocks/
+    const store = await openStore(dir, { write: true });
+    expect([store.layout, store.created]).toEqual(['ncq3', false]);
+    await store.close();
   });
 });
