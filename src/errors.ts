@@ -31,6 +31,16 @@ export class IntegrityError extends Hbs2Error {
   override readonly exitCode = 4;
 }
 
+/**
+ * A data block that does not decrypt (its MAC fails) or is not in its place (its method-2
+ * nonce is not the one its content and position give). The message says which; readers
+ * add the block's index and hash.
+ */
+export class BlockDecryptionError extends IntegrityError {}
+
+/** The input read by a second pass differs from what the first pass read (exit 4). */
+export class InputChangedError extends IntegrityError {}
+
 /** No keyring entry opens a group key (exit 5). `tried` lists the public keys tried. */
 export class NoMatchingKeyError extends Hbs2Error {
   override readonly exitCode = 5;

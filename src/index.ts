@@ -1,21 +1,144 @@
 /**
- * The public library API of the hbs2 toolkit, re-exported by module in layering order
- * (DESIGN.md): errors → codec → crypto → keyring/groupkey → store → tree/refs → acb/sigil →
- * rotate, plus the config reader and the parallel block runner. Nothing here prints,
- * exits or reads environment variables; the `hbs2` CLI is built on these.
+ * hbs2-toolkit's portable API: hbs2-compatible keyrings, group keys, merkle trees,
+ * group encryption, refs, ACBs and sigils over any {@link BlockStore}. Runs unchanged in
+ * Node, browsers, Deno and Bun (no `node:` imports); the file-system stores, config,
+ * worker pool and libsodium backend are in `hbs2-toolkit/node`.
+ *
+ * Nothing here prints, exits or reads environment variables. Failures are typed errors
+ * ({@link Hbs2Error} and its subclasses).
+ * @packageDocumentation
  */
-export * from './errors.js';
-export * from './codec/index.js';
-export * from './crypto/index.js';
-export * from './keyring/index.js';
-export * from './config/config.js';
-export * from './groupkey/index.js';
-export * from './store/index.js';
-export * from './tree/index.js';
-export * from './tree/encrypt.js';
-export * from './refs/index.js';
-export * from './acb/index.js';
-export * from './sigil/index.js';
-export * from './rotate/key-index.js';
-export * from './rotate/update.js';
-export * from './parallel/pool.js';
+
+// Errors
+export {
+  FormatError,
+  Hbs2Error,
+  IntegrityError,
+  NoMatchingKeyError,
+  NotFoundError,
+  UsageError,
+} from './errors.js';
+
+// Encodings
+export { decodeBase58, encodeBase58 } from './codec/base58.js';
+export { fromHex, toHex } from './codec/hex.js';
+
+// Cryptography backend
+export { crypto, jsCrypto, useCrypto } from './crypto/index.js';
+export type { CryptoProvider, IncrementalHash, KeyPair } from './crypto/provider.js';
+
+// Keyrings
+export {
+  formatKeyringFile,
+  generateEntry,
+  generateKeyring,
+  parseKeyringFile,
+  type Keyring,
+  type KeyringEntry,
+} from './keyring/keyring.js';
+export {
+  addEntry,
+  removeEntry,
+  selectEntries,
+  summarizeKeyring,
+  type AddResult,
+  type KeyringSummary,
+  type RemoveResult,
+  type Selection,
+} from './keyring/ops.js';
+
+// Group keys
+export type { GroupKey, GroupKeyRecipient } from './groupkey/model.js';
+export {
+  generateGroupKey,
+  type GenerateGroupKeyOptions,
+  type GeneratedGroupKey,
+} from './groupkey/generate.js';
+export {
+  openGroupKey,
+  verifyGroupKeyId,
+  type KeyringSource,
+  type OpenedGroupKey,
+} from './groupkey/open.js';
+export { formatGroupKeyFile, parseGroupKeyFile } from './groupkey/file.js';
+export { summarizeGroupKey, type GroupKeySummary } from './groupkey/dump.js';
+export { mergeGroupKeys } from './groupkey/merge.js';
+export {
+  readRecipients,
+  type ReadRecipientsOptions,
+  type Recipient,
+  type RecipientInput,
+  type RecipientsResult,
+} from './ops/recipients.js';
+export { updateGroupKey, type GroupKeyUpdate, type GroupKeyUpdateResult } from './rotate/update.js';
+
+// Block stores and hashes
+export type { BlockSink, BlockSource, BlockStore } from './store/blockstore.js';
+export { MemoryBlockStore } from './store/memory.js';
+export { HttpBlockSource } from './store/http-source.js';
+export { hashBlock, hashToString, parseHash } from './store/hash.js';
+export { MemoryKeyIndex, type KeyIndex, type KeyIndexEntry } from './store/key-index.js';
+
+// Content: store, read, describe, rotate
+export {
+  contentDecryptor,
+  readContent,
+  storeEncrypted,
+  storePlain,
+  type DecryptorOptions,
+  type ReadContentOptions,
+  type StoreContentOptions,
+  type StoredContent,
+  type StoredEncryptedContent,
+  type StoreEncryptedOptions,
+} from './ops/content.js';
+export type { ByteSource } from './ops/abort.js';
+export { writeTree, type WriteTreeOptions, type WriteTreeResult } from './tree/writer.js';
+export { readObject, type Decryptor, type ReadObjectOptions } from './tree/object.js';
+export {
+  decryptTransform,
+  writeAnnotatedTree,
+  writeEncryptedTree,
+  type AnnotatedTreeResult,
+  type EncryptedTreeParams,
+  type EncryptionMethod,
+} from './tree/encrypted-tree.js';
+export {
+  describeMetadata,
+  describeObject,
+  type AnnotationMetadata,
+  type InspectOptions,
+  type ObjectDescription,
+} from './inspect/inspect.js';
+export { findGroupSecret, type FoundSecret, type WarningSink } from './rotate/secrets.js';
+export { rotateTree, storeGroupKeyTree, type RotateResult } from './rotate/rotate.js';
+export type { BlockRunner } from './parallel/pool.js';
+
+// Refs
+export type { RefStore, RefUpdate } from './refs/ref-store.js';
+export { MemoryRefStore } from './refs/memory-ref-store.js';
+export { lwwRefKeyHash } from './refs/keys.js';
+export { formatLwwRef, type LwwRef } from './refs/lwwref.js';
+export {
+  getLwwRef,
+  setLwwRef,
+  type LwwRefUpdate,
+  type SetLwwRefOptions,
+  type VerifiedLwwRef,
+} from './refs/lww-store.js';
+
+// Access control blocks and sigils
+export type { Acb, AcbWriter, TimeRange } from './acb/model.js';
+export { isWriterAuthorised, mergeAcbs } from './acb/model.js';
+export { decodeAcb, encodeAcb } from './acb/codec.js';
+export { formatAcbDsl, parseAcbDsl } from './acb/dsl.js';
+export { parseAcbFile, readersFromAcbFile } from './acb/file.js';
+export {
+  createSigil,
+  formatSigilFile,
+  parseSigilFile,
+  verifySigil,
+  type CreateSigilOptions,
+  type VerifiedSigil,
+} from './sigil/sigil.js';
+export type { Sigil, SigilData } from './sigil/model.js';

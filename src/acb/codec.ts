@@ -28,7 +28,11 @@ export const ACB_EXTENSION_VERSION = 2;
 /** Most keys accepted per list; bounds work and memory on hostile input. */
 export const MAX_ACB_LIST = 1_000_000;
 
-/** Encodes an ACB: exactly hbs2's bytes when no writer has a range. */
+/**
+ * Encodes an ACB: exactly hbs2's bytes when no writer has a range.
+ * @param acb - the access control block
+ * @returns its CBOR bytes
+ */
 export function encodeAcb(acb: Acb): Uint8Array {
   const w = new CborWriter(
     256 + 40 * (acb.owners.length + acb.readers.length + acb.writers.length),
@@ -68,6 +72,10 @@ function readBound(r: CborReader, name: string): number {
  * Decodes an ACB. After the record, trailing bytes are ignored as hbs2 does, except a
  * version-2 marker, which must be followed by a well-formed list of writer ranges. A
  * small-order reader key is a FormatError.
+ * @param bytes - the ACB's CBOR bytes
+ * @param what - names the ACB in error messages
+ * @returns the access control block
+ * @throws {@link FormatError} when the bytes are not an ACB
  */
 export function decodeAcb(bytes: Uint8Array, what = 'acb'): Acb {
   const r = new CborReader(bytes, what);

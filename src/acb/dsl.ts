@@ -200,6 +200,10 @@ const KEY_FORMS: Record<string, string> = {
  * Parses the DSL into an ACB. Only forms whose local id equals that of the first
  * `define-acb` count; every form is still checked. Lists keep first occurrences only; a
  * writer listed once without a range is authorised always, whatever other lines say.
+ * @param text - the DSL text
+ * @param file - names the file in error messages
+ * @returns the access control block
+ * @throws {@link FormatError} for malformed text
  */
 export function parseAcbDsl(text: string, file: string): Acb {
   const forms = readForms(tokenize(text, file), file);
@@ -282,6 +286,8 @@ export function parseAcbDsl(text: string, file: string): Acb {
 /**
  * Prints an ACB as the DSL with local id `a1`, fields in the order root, owners, readers,
  * writers (one line per range), prev. `parseAcbDsl` of the result gives back the same ACB.
+ * @param acb - the access control block
+ * @returns its DSL text
  */
 export function formatAcbDsl(acb: Acb): string {
   const id = DUMP_LOCAL_ID;

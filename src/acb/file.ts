@@ -12,11 +12,15 @@ export function formatAcbText(acb: Acb): string {
 }
 
 /** First byte of every ACB record (`86`: an array of six items). */
-const RAW_ACB_FIRST_BYTE = 0x86;
+export const RAW_ACB_FIRST_BYTE = 0x86;
 
 /**
  * Reads an ACB file in either form. Raw CBOR is recognised by its first byte, which can
  * never start the text form (that starts with `#` or a base58 character).
+ * @param data - the file's bytes
+ * @param name - names the file in error messages
+ * @returns the access control block
+ * @throws {@link FormatError} when it is not an ACB
  */
 export function parseAcbFile(data: Uint8Array, name: string): Acb {
   return decodeAcb(armoredOrRawBytes(data, name, RAW_ACB_FIRST_BYTE), name);
@@ -25,6 +29,10 @@ export function parseAcbFile(data: Uint8Array, name: string): Acb {
 /**
  * The readers of an ACB file: the encryption public keys a group key made from this ACB
  * is sealed to (`groupkey-new --acb FILE`).
+ * @param data - the ACB file's bytes
+ * @param name - names the file in error messages
+ * @returns the readers' public keys
+ * @throws {@link FormatError} when it is not an ACB
  */
 export function readersFromAcbFile(data: Uint8Array, name: string): Uint8Array[] {
   return parseAcbFile(data, name).readers;

@@ -3,6 +3,8 @@
  * content, plus the toolkit's time-limited writers. ACBs form a monoid under {@link mergeAcb}.
  */
 
+import { toHex } from '../codec/hex.js';
+
 /** `-1` in a range bound: no bound on that side. */
 export const UNBOUNDED = -1;
 
@@ -40,7 +42,7 @@ export function emptyAcb(): Acb {
 
 /** A map key for raw bytes (hex), used for de-duplication. */
 export function keyOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  return toHex(b);
 }
 
 /** Concatenates key lists and drops repeats, keeping the first occurrence. */
@@ -124,7 +126,11 @@ export function mergeAcb(a: Acb, b: Acb): Acb {
   };
 }
 
-/** Folds {@link mergeAcb} over a list (`mconcat`). */
+/**
+ * Folds {@link mergeAcb} over a list (`mconcat`).
+ * @param acbs - access control blocks
+ * @returns their merge
+ */
 export function mergeAcbs(acbs: readonly Acb[]): Acb {
   return acbs.reduce(mergeAcb, emptyAcb());
 }
@@ -137,6 +143,10 @@ export function hasWriterRanges(acb: Acb): boolean {
 /**
  * Whether `signPk` may write at `atSeconds` (Unix seconds): it must be listed as a writer,
  * and either have no range or fall inside one of its ranges.
+ * @param acb - the access control block
+ * @param signPk - the writer's signing public key
+ * @param atSeconds - when (Unix seconds)
+ * @returns whether it may write then
  */
 export function isWriterAuthorised(acb: Acb, signPk: Uint8Array, atSeconds: number): boolean {
   const id = keyOf(signPk);

@@ -6,12 +6,12 @@
 import * as path from 'node:path';
 import { readFileChecked } from '../fsutil.js';
 import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupkey/index.js';
+import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
-import { findGroupSecret, type FoundSecret } from '../rotate/secrets.js';
+import type { FoundSecret } from '../rotate/secrets.js';
+import type { DecryptorOptions } from '../ops/content.js';
 import type { ReadableBlockStore } from '../store/index.js';
 import type { Hbs2Store } from '../store/open.js';
-import type { Decryptor, MTreeAnn } from '../tree/index.js';
-import { decryptTransform, symmCrypt } from '../tree/encrypted-tree.js';
 import type { CliContext } from './context.js';
 import { loadKeyringsFromPaths } from './keyrings.js';
 import { resolveKeyringPaths } from './settings.js';
@@ -40,33 +40,27 @@ export async function readGroupKeyFile(file: string): Promise<GroupKey> {
  * hbs2 computes for the same file) and records it in the key index by id.
  */
 export async function storeGroupKey(store: Hbs2Store, gk: GroupKey): Promise<Uint8Array> {
-  return storeGroupKeyTree(store.blocks, store.location, gk);
+  return storeGroupKeyTree(store.blocks, new FsKeyIndex(store.location), gk);
 }
 
 /**
- * A decryptor for encrypted trees: finds the secret with `keyrings` (and the store's key
- * index), then decrypts blocks, in a worker pool for large trees.
+ * How the CLI reads encrypted trees (contentDecryptor's options): with the store's
+ * key index, warnings on stderr and, for large trees, the process's worker pool.
  */
-export function storeDecryptor(
+export function storeDecryptorOptions(
   store: ReadableBlockStore,
-  keyrings: readonly KeyringSource[],
   onFound?: (f: FoundSecret) => void,
-): Decryptor {
-  return async (ann: MTreeAnn) => {
-    const found = await findGroupSecret(
-      store,
-      symmCrypt(ann).groupKey,
-      keyrings,
-      store.prefix,
-      warn,
-    );
-    onFound?.(found);
-    if (found.via === 'key-index')
-      info(
-        `opened through group key ${encodeBase58(found.openedGroupKeyHash)} (same group key id)`,
-      );
-    // Trees of a few blocks are decrypted inline; bigger ones in a worker pool.
-    const small = ann.tree.type === 'leaf' && ann.tree.hashes.length <= 4;
-    return decryptTransform(ann, found.secret, small ? undefined : sharedPool(() => workerPool()));
+): DecryptorOptions {
+  return {
+    keyIndex: new FsKeyIndex(store.prefix),
+    runner: () => sharedPool(() => workerPool()),
+    onWarning: warn,
+    onFound: (found) => {
+      onFound?.(found);
+      if (found.via === 'key-index')
+        info(
+          `opened through group key ${encodeBase58(found.openedGroupKeyHash)} (same group key id)`,
+        );
+    },
   };
 }

@@ -33,6 +33,7 @@ const COMMAND_MODULES: Record<string, () => Promise<CommandModule>> = {
   sigil: () => import('./commands/sigil.js'),
   lwwref: () => import('./commands/lwwref.js'),
   pin: () => import('./commands/pin.js'),
+  serve: () => import('./commands/serve.js'),
   git: () => import('./commands/git.js'),
   has: () => import('./commands/has.js'),
   completion: () => import('./commands/completion.js'),
@@ -64,6 +65,7 @@ const MODULES_OF_COMMAND: Record<string, readonly string[]> = {
   lwwref: ['lwwref'],
   pin: ['pin'],
   gc: ['pin'],
+  serve: ['serve'],
   git: ['git'],
   has: ['has'],
   // completion describes the whole tree: every module is loaded for it.
@@ -185,16 +187,17 @@ async function runCommand(argv: string[], env: NodeJS.ProcessEnv, debug: boolean
   const ctx: CliContext = { env };
   try {
     const backend = env.HBS2_CRYPTO;
+    const cryptoChoice = await import('../crypto/select.js');
     if (backend !== undefined && backend !== '') {
       if (backend !== 'js' && backend !== 'native')
         throw new UsageError(`HBS2_CRYPTO must be 'js' or 'native', got '${backend}'`);
-      (await import('../crypto/index.js')).selectCrypto(backend);
-    }
+      cryptoChoice.selectCrypto(backend);
+    } else cryptoChoice.preferNativeCrypto();
     const modules = modulesFor(argv);
     // Commands that may hash many blocks on this thread (plain cat, fsck) get the faster
     // BLAKE2b; it compiles in the background and the native backend uses it once ready.
     if (backend !== 'js' && modules.some((m) => ['store', 'rotate', 'metadata'].includes(m)))
-      void (await import('../crypto/index.js')).loadWasmBlake2b();
+      void cryptoChoice.loadWasmBlake2b();
     // Only `--version` loads no command module: it alone needs the backend's name.
     const version = modules.length === 0 ? await versionText() : pkg.version;
     const program = await buildProgram(ctx, modules, version);

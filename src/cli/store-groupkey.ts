@@ -5,24 +5,11 @@
 import { promises as fs } from 'node:fs';
 import { encodeBase58 } from '../codec/base58.js';
 import { NoMatchingKeyError, UsageError } from '../errors.js';
-import {
-  openGroupKey,
-  type GroupKey,
-  type KeyringSource,
-  type OpenedGroupKey,
-} from '../groupkey/index.js';
+import { type GroupKey, type KeyringSource } from '../groupkey/index.js';
 import { parseKeyArgument } from '../keyring/ops.js';
 import { loadStoredGroupKey } from '../rotate/secrets.js';
 import { parseHash, type BlockSource } from '../store/index.js';
 import { readGroupKeyFile } from './encryption.js';
-
-/** A group key for `store -g`, opened. */
-export interface StoreGroupKey {
-  gk: GroupKey;
-  opened: OpenedGroupKey;
-  /** True when `-g` named a group key tree already in the store (hbs2 0.25's form). */
-  fromStore: boolean;
-}
 
 /** Whether `arg` names an existing path (a file wins over a hash of the same spelling). */
 async function exists(arg: string): Promise<boolean> {
@@ -50,16 +37,16 @@ export async function readStoreGroupKey(
 }
 
 /**
- * Opens the group key with the keyrings given; `publicKey` (hbs2's `-P`) restricts them to
- * the entry with that public key, as hbs2 does. Encrypting needs a member's keyring:
- * hbs2's format encrypts the tree with the group secret, which only a member can unseal.
+ * The keyrings `store -g` may open the group key with: those given, or with `publicKey`
+ * (hbs2's `-P`) only the entry with that public key, as hbs2 does. Encrypting needs a
+ * member's keyring: hbs2's format encrypts the tree with the group secret, which only a
+ * member can unseal.
  */
-export function openForStore(
-  gk: GroupKey,
+export function keyringsForStore(
   groupKeyArg: string,
   keyrings: readonly KeyringSource[],
   publicKey: string | undefined,
-): OpenedGroupKey {
+): readonly KeyringSource[] {
   let sources = keyrings;
   if (publicKey !== undefined) {
     const pk = parseKeyArgument(publicKey, '-P/--public-key');
@@ -89,5 +76,5 @@ export function openForStore(
         hint: `give -k YOUR.key (a member of ${groupKeyArg}), or list it under keyrings: in the config`,
       },
     );
-  return openGroupKey(gk, sources);
+  return sources;
 }

@@ -7,6 +7,7 @@
  */
 import bs58 from 'bs58';
 import { FormatError } from '../errors.js';
+import { fromHex, toHex } from './hex.js';
 
 /** The Bitcoin base58 alphabet used by hbs2. */
 export const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -47,6 +48,9 @@ function power(k: number): bigint {
 /**
  * Encodes bytes as base58 text. Bytes whose text would be longer than
  * {@link MAX_BASE58_CHARS} are a FormatError: no reader would accept that text.
+ * @param bytes - any bytes
+ * @returns base58 text
+ * @throws {@link FormatError} when the text would be too long to read back
  */
 export function encodeBase58(bytes: Uint8Array): string {
   if (bytes.length < SMALL) return bs58.encode(bytes);
@@ -62,7 +66,7 @@ export function encodeBase58(bytes: Uint8Array): string {
   if (zeros + Math.floor(rest.length * DIGITS_PER_BYTE) - 1 > MAX_BASE58_CHARS) throw tooLong();
   const prefix = '1'.repeat(zeros);
   if (rest.length === 0) return prefix;
-  const n = BigInt('0x' + Buffer.from(rest.buffer, rest.byteOffset, rest.length).toString('hex'));
+  const n = BigInt('0x' + toHex(rest));
   const parts: string[] = [prefix];
   emitTop(n, parts);
   const text = parts.join('');
@@ -193,6 +197,10 @@ function leafDigits(n: bigint, digits: number): string {
  * Decodes base58 text. A character outside the alphabet is a FormatError naming the
  * character's position (not the text, which may be a secret key); text longer than
  * {@link MAX_BASE58_CHARS} is a FormatError before any work.
+ * @param text - base58 text
+ * @param what - names the text in error messages
+ * @returns the decoded bytes
+ * @throws {@link FormatError} for a character outside the alphabet or too long a text
  */
 export function decodeBase58(text: string, what = 'base58 text'): Uint8Array {
   if (text.length > MAX_BASE58_CHARS)
@@ -228,7 +236,7 @@ export function decodeBase58(text: string, what = 'base58 text'): Uint8Array {
   }
   let hex = level[0]!.toString(16);
   if (hex.length % 2) hex = '0' + hex;
-  const body = Buffer.from(hex, 'hex');
+  const body = fromHex(hex);
   const out = new Uint8Array(zeros + body.length);
   out.set(body, zeros);
   return out;

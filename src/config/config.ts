@@ -214,6 +214,10 @@ function lowerFirst(s: string): string {
 /**
  * Reads and validates a config file. A missing file gives the defaults (`exists: false`);
  * an unreadable one is a typed file error.
+ * @param file - the config file
+ * @param opts - how to read it
+ * @returns the configuration and whether the file exists
+ * @throws {@link FormatError} for bad content
  */
 export async function readConfigFile(
   file: string,
@@ -233,7 +237,13 @@ export async function readConfigFile(
   return { path: file, exists: true, ...parseConfigText(text, file, opts) };
 }
 
-/** Reads `file`; a missing file gives the defaults. Bad content is a FormatError. */
+/**
+ * Reads `file`; a missing file gives the defaults. Bad content is a FormatError.
+ * @param file - the config file
+ * @param opts - how to read it
+ * @returns the configuration
+ * @throws {@link FormatError} for bad content
+ */
 export async function loadConfig(file: string, opts: ConfigOptions = {}): Promise<ToolkitConfig> {
   return (await readConfigFile(file, opts)).config;
 }

@@ -1,37 +1,45 @@
 /**
- * Backend selection and the derived constructions (HMAC, HKDF, nonces) that both
- * backends share, so the two can only differ in the primitives themselves.
+ * The crypto backend in use and the derived constructions (HMAC, HKDF, nonces) that both
+ * backends share, so the two can only differ in the primitives themselves. Portable: the
+ * libsodium backend and its selection live in `./select.js` (Node only).
  */
-import { Hbs2Error, IntegrityError } from '../errors.js';
+import { IntegrityError } from '../errors.js';
 import { jsCrypto } from './js.js';
-import { loadNativeCrypto } from './native.js';
 import type { CryptoProvider } from './provider.js';
 
 export type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
 export { jsCrypto } from './js.js';
-export { loadNativeCrypto } from './native.js';
-export { loadWasmBlake2b } from './wasm-blake2b.js';
 export { checkRecipientKey, isSmallOrderPoint } from './small-order.js';
 
 let selected: CryptoProvider | undefined;
+let chooseDefault: () => CryptoProvider = () => jsCrypto;
 
 /**
- * Chooses the backend: `native` (libsodium) when it loads, else `js`. Passing a name
- * forces that backend; asking for `native` where it cannot load is an error.
+ * Makes `provider` the backend every operation uses from now on.
+ * @param provider - a {@link CryptoProvider} (`jsCrypto`, or Node's libsodium backend)
+ * @returns the provider
  */
-export function selectCrypto(name?: 'js' | 'native'): CryptoProvider {
-  if (name === 'js') selected = jsCrypto;
-  else if (name === 'native') {
-    const n = loadNativeCrypto();
-    if (!n) throw new Hbs2Error('the native crypto backend (sodium-native) is not available');
-    selected = n;
-  } else selected = loadNativeCrypto() ?? jsCrypto;
-  return selected;
+export function useCrypto(provider: CryptoProvider): CryptoProvider {
+  selected = provider;
+  return provider;
 }
 
-/** The backend in use (selected on first use). */
+/**
+ * Sets how the backend is chosen on first use when none was given with
+ * {@link useCrypto} (Node prefers libsodium this way without loading it up front), and
+ * forgets the current choice.
+ */
+export function setDefaultCrypto(choose: () => CryptoProvider): void {
+  chooseDefault = choose;
+  selected = undefined;
+}
+
+/**
+ * The backend in use (chosen on first use: the portable `js` backend unless set otherwise).
+ * @returns the crypto backend every operation uses
+ */
 export function crypto(): CryptoProvider {
-  return selected ?? selectCrypto();
+  return (selected ??= chooseDefault());
 }
 
 const BLOCK = 128;

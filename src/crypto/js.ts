@@ -1,5 +1,4 @@
 /** Portable backend: tweetnacl + @noble/hashes. */
-import { createRequire } from 'node:module';
 import type naclType from 'tweetnacl';
 import type SipHashType from 'siphash';
 import { blake2b } from '@noble/hashes/blake2.js';
@@ -7,14 +6,33 @@ import type { CryptoProvider, IncrementalHash, KeyPair } from './provider.js';
 import { FormatError } from '../errors.js';
 import { checkRecipientKey, isAllZero } from './small-order.js';
 
-// tweetnacl and siphash (CommonJS) are required on first use: with the native backend,
-// the usual case, they are never needed, and loading them cost every process and every
-// worker thread about 20 ms of start-up.
-const requireCjs = createRequire(import.meta.url);
-let naclLib: typeof naclType | undefined;
-let sipLib: typeof SipHashType | undefined;
-const nacl = (): typeof naclType => (naclLib ??= requireCjs('tweetnacl') as typeof naclType);
-const sip = (): typeof SipHashType => (sipLib ??= requireCjs('siphash') as typeof SipHashType);
+/**
+ * A synchronous `require` where the runtime has one: Node (and Bun, Deno) expose it through
+ * `process.getBuiltinModule`, with no `node:` import that would keep this module out of a
+ * browser bundle.
+ */
+const requireCjs = (
+  globalThis as {
+    process?: { getBuiltinModule?: (id: string) => typeof import('node:module') | undefined };
+  }
+).process
+  ?.getBuiltinModule?.('node:module')
+  ?.createRequire(import.meta.url);
+
+// Where a synchronous require exists, tweetnacl and siphash (CommonJS) are required on
+// first use: with the native backend, the usual case, they are never needed, and loading
+// them cost every process and every worker thread about 20 ms of start-up. Elsewhere
+// (browsers) they load with this module.
+const preloaded = requireCjs
+  ? undefined
+  : {
+      nacl: (await import('tweetnacl')).default,
+      sip: (await import('siphash')).default,
+    };
+let naclLib: typeof naclType | undefined = preloaded?.nacl;
+let sipLib: typeof SipHashType | undefined = preloaded?.sip;
+const nacl = (): typeof naclType => (naclLib ??= requireCjs!('tweetnacl') as typeof naclType);
+const sip = (): typeof SipHashType => (sipLib ??= requireCjs!('siphash') as typeof SipHashType);
 
 const SEAL_OVERHEAD = 32 + 16;
 

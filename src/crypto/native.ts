@@ -140,7 +140,10 @@ function makeNative(s: Sodium): CryptoProvider {
 
 let cached: CryptoProvider | null | undefined;
 
-/** The libsodium backend, or null when `sodium-native` cannot be loaded here. */
+/**
+ * The libsodium backend, or null when `sodium-native` cannot be loaded here.
+ * @returns the libsodium backend, or null
+ */
 export function loadNativeCrypto(): CryptoProvider | null {
   if (cached !== undefined) return cached;
   try {

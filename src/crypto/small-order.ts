@@ -5,8 +5,9 @@
  * 0, 1, the two points of order 8, p−1, p and p+1, each with or without the top bit.
  */
 import { FormatError } from '../errors.js';
+import { fromHex } from '../codec/hex.js';
 
-const hex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
+const hex = fromHex;
 
 const SMALL_ORDER_POINTS: readonly Uint8Array[] = [
   '0000000000000000000000000000000000000000000000000000000000000000', // 0 (order 4)

@@ -33,6 +33,8 @@ export interface GroupKeySummary {
 /**
  * The structured description of a group key. Timestamps beyond 2^53 (never written by a
  * real clock) are rounded to the nearest double, as JSON numbers would be anyway.
+ * @param gk - the group key
+ * @returns its description
  */
 export function summarizeGroupKey(gk: GroupKey): GroupKeySummary {
   return {

@@ -13,6 +13,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false });
  * lines; no blank line, no "keep it private" (the file is public). Always the v2
  * encoding (a v1 key gains the `02 83 80 80 80` tail, as when hbs2 rewrites it); a decoded
  * v2 key re-encodes to exactly the bytes it was read from.
+ * @param gk - the group key
+ * @returns the file text
  */
 export function formatGroupKeyFile(gk: GroupKey): string {
   return formatArmored([GROUPKEY_V2_HEADER], false, encodeGroupKey(gk));
@@ -24,6 +26,10 @@ export function formatGroupKeyFile(gk: GroupKey): string {
  * bare base58 string are accepted; there is no raw-CBOR fallback. Unlike hbs2, every
  * member key must be a usable recipient (see {@link checkGroupKeyMembers}). Every failure
  * is a FormatError naming `what`.
+ * @param data - the file's bytes or text
+ * @param what - names the file in error messages
+ * @returns the group key
+ * @throws {@link FormatError} when it is not a group key
  */
 export function parseGroupKeyFile(data: Uint8Array | string, what = 'group key'): GroupKey {
   const text = typeof data === 'string' ? data : textDecoder.decode(data);

@@ -24,6 +24,10 @@ export interface GeneratedGroupKey {
  * A new fancy (v2) group key: the secret sealed to each public key, scheme basic1, its
  * id and a timestamp. Repeated public keys are sealed once, at their first position.
  * Public keys must be 32 bytes and not of small order (FormatError otherwise).
+ * @param publicKeys - the recipients' curve25519 public keys
+ * @param opts - a secret to reuse, the timestamp, the backend
+ * @returns the group key and its secret
+ * @throws {@link FormatError} for a key that is not 32 bytes or is of small order
  */
 export function generateGroupKey(
   publicKeys: readonly Uint8Array[],

@@ -18,6 +18,10 @@ function later(a: bigint | number | null, b: bigint | number | null): bigint | n
  * timestamp is the latest.
  *
  * @param names optional labels (file names) used in error messages, one per key.
+ * @param keys - group keys holding one secret
+ * @param names - names of the keys for messages
+ * @returns the merged group key
+ * @throws {@link FormatError} when the ids are missing or differ
  */
 export function mergeGroupKeys(keys: readonly GroupKey[], names?: readonly string[]): GroupKey {
   const label = (i: number): string => names?.[i] ?? `group key ${i + 1}`;

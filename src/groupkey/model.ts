@@ -5,6 +5,7 @@
  */
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { readNewtypeBytes, writeMaybe, writeNewtypeBytes } from '../codec/hbs2.js';
+import { toHex } from '../codec/hex.js';
 
 /** One recipient: an X25519 public key and the group secret sealed to it. */
 export interface GroupKeyRecipient {
@@ -46,7 +47,7 @@ const INT_MAX = (1n << 63n) - 1n;
 
 /** Hex form of bytes, used as an exact map key for public keys. */
 export function bytesKey(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return toHex(b);
 }
 
 /**

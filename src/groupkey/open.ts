@@ -32,6 +32,11 @@ export interface OpenedGroupKey {
  * Throws NoMatchingKeyError (listing the base58 public keys tried) when no entry is a
  * recipient, IntegrityError when an entry is a recipient but its box does not open (a
  * corrupt key), and FormatError when a box opens to something that is not a secret.
+ * @param gk - the group key
+ * @param keyrings - the keyrings to try
+ * @param c - the crypto backend
+ * @returns the secret, its id and the entry that opened it
+ * @throws {@link NoMatchingKeyError} when no entry is a recipient, {@link IntegrityError} when the secret does not match the id
  */
 export function openGroupKey(
   gk: GroupKey,
@@ -87,6 +92,12 @@ export function openGroupKey(
  * (no id, or no keyring entry is a recipient). Throws IntegrityError `<what>: …` when
  * the id does not match the secret or a box sealed to one of the entries does not open,
  * and FormatError when a box opens to something that is not a secret.
+ * @param gk - the group key
+ * @param keyrings - keyrings that may open it
+ * @param what - names the key in error messages
+ * @param c - the crypto backend
+ * @returns whether the id was checked
+ * @throws {@link IntegrityError} when the id does not match
  */
 export function verifyGroupKeyId(
   gk: GroupKey,

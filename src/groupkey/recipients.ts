@@ -3,9 +3,11 @@
  * key per line, age-style) and keyring files (their encryption public keys).
  *
  * Detection lives in {@link detectRecipientsSource} and the readers in
- * {@link RECIPIENT_SOURCE_READERS}: to support another kind of source (sigils, ACBs), add
- * a reader there. Errors name the source and line, never the line's text — a user may
- * point us at a file holding secret keys by mistake.
+ * {@link RECIPIENT_SOURCE_READERS}. Kinds that need a layer above this one (sigils verify
+ * a signature, ACBs are signed boxes) come as extra readers with their own `detect`,
+ * which the operations layer passes in (`readRecipients` in ops/recipients.ts). Errors
+ * name the source and line, never the line's text — a user may point us at a file
+ * holding secret keys by mistake.
  */
 import { decodeBase58 } from '../codec/base58.js';
 import { CREDENTIALS_HEADER } from '../codec/armor.js';
@@ -29,12 +31,14 @@ export interface RecipientsRead {
   warnings: string[];
 }
 
-/** The kinds of recipient sources the toolkit understands. */
+/** The kinds of recipient sources this module reads itself. */
 export type RecipientSourceKind = 'keyring' | 'recipients-list';
 
 /** Reads one kind of source; `read` may assume `detect` said yes. */
 export interface RecipientSourceReader {
-  kind: RecipientSourceKind;
+  kind: string;
+  /** For extra readers: whether `data` is theirs (checked before the built-in kinds). */
+  detect?(data: Uint8Array, text: string): boolean;
   read(name: string, data: Uint8Array, text: string): RecipientsRead;
 }
 
@@ -44,12 +48,17 @@ const MEMBER_FORM = /^(?:\(\s*member\s+"([^"]*)"\s*\)|member\s+"([^"]*)")\s*(?:;
 const KEY_WITH_COMMENT = /^(\S+)(?:\s+[#;].*)?$/;
 
 /** Accumulates keys once each, recording duplicates as warnings. */
-class KeyCollector implements RecipientsRead {
+export class KeyCollector implements RecipientsRead {
   keys: Uint8Array[] = [];
   origins: string[] = [];
   warnings: string[] = [];
   private seen = new Set<string>();
 
+  /**
+   * Adds `key` unless it was added before (then a `<origin>: duplicate recipient` warning).
+   * @param key - a public key
+   * @param origin - where it came from
+   */
   add(key: Uint8Array, origin: string): void {
     const k = bytesKey(key);
     if (this.seen.has(k)) {
@@ -158,11 +167,23 @@ export function detectRecipientsSource(
 /**
  * Reads the recipients one source contributes. Sources over 16 MiB are refused.
  * Throws FormatError for anything malformed.
+ * @param name - the source's name (its kind is detected from its content)
+ * @param data - the source's bytes
+ * @param extra - readers of further kinds, tried first (their `detect` decides)
+ * @returns its recipients
+ * @throws {@link FormatError} for anything malformed
  */
-export function readRecipientsSource(name: string, data: Uint8Array): RecipientsRead {
+export function readRecipientsSource(
+  name: string,
+  data: Uint8Array,
+  extra: readonly RecipientSourceReader[] = [],
+): RecipientsRead {
   if (data.length > MAX_RECIPIENTS_FILE_BYTES)
     throw new FormatError(`${name}: larger than ${MAX_RECIPIENTS_FILE_BYTES} bytes`);
   const text = textDecoder.decode(data);
+  const claimed = extra.find((r) => r.detect?.(data, text));
+  if (claimed) return claimed.read(name, data, text);
+  // Kinds no reader here claimed are named rather than misread as a list of keys.
   const fileKind = sniffFileKind(text);
   if (
     fileKind === 'group-key' ||
@@ -180,25 +201,31 @@ export function readRecipientsSource(name: string, data: Uint8Array): Recipients
   return RECIPIENT_SOURCE_READERS[kind].read(name, data, text);
 }
 
+/** The hint when no source held a recipient. */
+const NO_RECIPIENTS_HINT =
+  'give a recipients file (one base58 curve25519 public key per line) or a keyring file';
+
 /**
- * Reads several sources and merges them: each key once (later repeats are warnings),
- * in order of first appearance. No recipients at all is a FormatError.
+ * Merges what several sources held: each key once, in order of first appearance; a
+ * repeat (within or across sources) is a `<origin>: duplicate recipient` warning.
+ * @param reads - each source's name and keys
+ * @param noneHint - the hint when there is no key at all
+ * @returns the merged keys, their origins and the warnings
+ * @throws {@link FormatError} naming the sources when there is no key at all
  */
-export function collectRecipients(
-  sources: ReadonlyArray<{ name: string; data: Uint8Array }>,
+export function mergeRecipients(
+  reads: ReadonlyArray<{ name: string; read: RecipientsRead }>,
+  noneHint = NO_RECIPIENTS_HINT,
 ): RecipientsRead {
   const all = new KeyCollector();
-  for (const { name, data } of sources) {
-    const one = readRecipientsSource(name, data);
-    all.warnings.push(...one.warnings);
-    one.keys.forEach((k, i) => all.add(k, one.origins[i]!));
+  for (const { read } of reads) {
+    all.warnings.push(...read.warnings);
+    read.keys.forEach((k, i) => all.add(k, read.origins[i]!));
   }
   if (all.keys.length === 0)
     throw new FormatError(
-      `no recipients found in ${sources.map((s) => s.name).join(', ') || 'the input'}`,
-      {
-        hint: 'give a recipients file (one base58 curve25519 public key per line) or a keyring file',
-      },
+      `no recipients found in ${reads.map((s) => s.name).join(', ') || 'the input'}`,
+      { hint: noneHint },
     );
   return all;
 }

@@ -10,6 +10,7 @@ import { detectBlock } from '../tree/detect.js';
 import type { KeyringSource } from '../groupkey/open.js';
 import type { GroupKey } from '../groupkey/model.js';
 import { findGroupSecret, loadStoredGroupKey, type WarningSink } from '../rotate/secrets.js';
+import type { KeyIndex } from '../store/key-index.js';
 import type { BlockSource } from '../store/blockstore.js';
 import type { MTreeAnn } from '../tree/annotation.js';
 import { decodeSmallEncryptedBlock, decryptMetadata, openMetadata } from '../tree/encrypt.js';
@@ -109,8 +110,8 @@ export interface InspectOptions {
   sizeOf: (hash: Uint8Array) => Promise<number | null>;
   /** Keyrings to try on encrypted content. */
   keyrings?: readonly KeyringSource[];
-  /** Store directory, for the key-index fallback. */
-  storePath?: string;
+  /** The store's key index, for the key-index fallback. */
+  keyIndex?: KeyIndex;
   /** Receives messages about key index candidates that were skipped. */
   onWarning?: WarningSink;
 }
@@ -139,7 +140,14 @@ function plainSizeFor(ann: MTreeAnn | null): (stored: number) => number | null {
   return (s) => s;
 }
 
-/** Describes the object `hash` without reading its data blocks. */
+/**
+ * Describes the object `hash` without reading its data blocks.
+ * @param store - where the object is stored
+ * @param hash - the object
+ * @param opts - block sizes, and keyrings and key index to try on encrypted content
+ * @returns what `hbs2 cat --metadata` prints
+ * @throws {@link NotFoundError} when the object is missing, {@link FormatError} when it does not decode
+ */
 export async function describeObject(
   store: BlockSource,
   hash: Uint8Array,
@@ -223,7 +231,7 @@ async function sniffGroupKey(
 async function openAnnotation(
   store: BlockSource,
   ann: MTreeAnn,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'keyIndex' | 'onWarning'>,
 ): Promise<{ gk: GroupKey | null; secret: Uint8Array | null; secretId?: Uint8Array }> {
   const crypt = ann.crypt;
   if (crypt.kind !== 'symm1' && crypt.kind !== 'symm2') return { gk: null, secret: null };
@@ -239,7 +247,7 @@ async function openAnnotation(
       store,
       crypt.groupKey,
       opts.keyrings,
-      opts.storePath,
+      opts.keyIndex,
       opts.onWarning,
     );
     return { gk, secret: found.secret, secretId: found.id };
@@ -312,11 +320,16 @@ async function annotationMetadata(
 /**
  * Only the metadata of `hash` (`metadata dump`): reads the annotation, the metadata block
  * and the group key, never the tree below the root.
+ * @param store - where the object is stored
+ * @param hash - the object
+ * @param opts - keyrings and key index for encrypted metadata
+ * @returns the metadata and warnings about it
+ * @throws {@link NotFoundError} when the object is missing
  */
 export async function describeMetadata(
   store: BlockSource,
   hash: Uint8Array,
-  opts: Pick<InspectOptions, 'keyrings' | 'storePath' | 'onWarning'>,
+  opts: Pick<InspectOptions, 'keyrings' | 'keyIndex' | 'onWarning'>,
 ): Promise<AnnotationMetadata> {
   const obj = await resolveObject(store, hash);
   if (!obj.ann) return { metadata: { kind: 'none', text: null, encrypted: false }, warnings: [] };

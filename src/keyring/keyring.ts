@@ -71,7 +71,11 @@ function copy(a: Uint8Array): Uint8Array {
   return new Uint8Array(a);
 }
 
-/** The credentials file text exactly as hbs2 writes it. */
+/**
+ * The credentials file text exactly as hbs2 writes it.
+ * @param k - the keyring
+ * @returns the file text (it holds secret keys: keep it private)
+ */
 export function formatKeyringFile(k: Keyring): string {
   return formatArmored(CREDENTIALS_HEADER, true, encodeKeyring(k));
 }
@@ -79,6 +83,10 @@ export function formatKeyringFile(k: Keyring): string {
 /**
  * Parses a credentials file: hbs2's base58 route (tolerating CRLF, surrounding spaces and
  * comment lines anywhere), falling back to raw CBOR as hbs2 does (spec §3.4).
+ * @param data - the file's bytes or text
+ * @param what - names the file in error messages (never its content)
+ * @returns the keyring
+ * @throws {@link FormatError} when it is not a keyring
  */
 export function parseKeyringFile(data: Uint8Array | string, what = 'keyring'): Keyring {
   const text =
@@ -105,7 +113,11 @@ export function parseKeyringFile(data: Uint8Array | string, what = 'keyring'): K
   throw new FormatError(`${what}: not an hbs2 credentials file`);
 }
 
-/** A new keyring: a fresh Ed25519 pair and `n` fresh encryption pairs. */
+/**
+ * A new keyring: a fresh Ed25519 pair and `n` fresh encryption pairs.
+ * @param n - how many encryption key pairs
+ * @returns the new keyring
+ */
 export function generateKeyring(n: number): Keyring {
   const c = crypto();
   const sign = c.signKeyPairFromSeed(c.randomBytes(32));
@@ -114,7 +126,11 @@ export function generateKeyring(n: number): Keyring {
   return { signSecretKey: sign.secretKey, signPublicKey: sign.publicKey, entries };
 }
 
-/** A new encryption key pair entry. */
+/**
+ * A new encryption key pair entry.
+ * @param description - the entry's key id, or null
+ * @returns a fresh curve25519 entry
+ */
 export function generateEntry(description: string | null): KeyringEntry {
   const kp = crypto().boxKeyPair();
   return { type: 'curve25519', publicKey: kp.publicKey, secretKey: kp.secretKey, description };

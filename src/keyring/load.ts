@@ -31,6 +31,9 @@ export function isInsecureMode(mode: number): boolean {
 /**
  * Reads and parses one keyring file. Missing file → NotFoundError, unparseable →
  * FormatError naming the file (never its content).
+ * @param file - the keyring file's path
+ * @returns the keyring with its path and file mode
+ * @throws {@link NotFoundError} or {@link FormatError} as above
  */
 export async function readKeyringFile(file: string): Promise<LoadedKeyring> {
   const bytes = await readFileChecked(file, MAX_KEYRING_FILE_BYTES);

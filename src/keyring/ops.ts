@@ -76,6 +76,11 @@ export interface AddResult {
  * Appends `entry` (a fresh curve25519 pair when omitted) labelled `keyId`. A key id
  * already used by another entry is a UsageError, since later selection by id would be
  * ambiguous.
+ * @param k - the keyring (changed in place)
+ * @param keyId - a label for the entry, or null
+ * @param entry - the entry to add; default a fresh key pair
+ * @returns the entry added and whether it was new
+ * @throws {@link UsageError} when another entry has the key id
  */
 export function addEntry(k: Keyring, keyId: string | null, entry?: KeyringEntry): AddResult {
   if (keyId !== null) {
@@ -104,6 +109,10 @@ export interface Selection {
  * entry whose base58 public key equals it; the entry whose public key starts with it
  * (at least {@link MIN_PUBKEY_PREFIX} characters, and only one distinct key may match).
  * Unknown → NotFoundError; ambiguous → UsageError.
+ * @param k - the keyring
+ * @param selector - key id, public key or prefix
+ * @returns the matching entries and how they matched
+ * @throws {@link NotFoundError} or {@link UsageError} as above
  */
 export function selectEntries(k: Keyring, selector: string): Selection {
   if (selector.length === 0) throw new UsageError('empty key id or public key');
@@ -149,7 +158,13 @@ export interface RemoveResult {
   kind: MatchKind;
 }
 
-/** Removes the entry named by `selector` (see {@link selectEntries}). */
+/**
+ * Removes the entry named by `selector` (see {@link selectEntries}).
+ * @param k - the keyring (changed in place)
+ * @param selector - key id, public key or prefix
+ * @returns the removed entry
+ * @throws {@link NotFoundError} or {@link UsageError} as for {@link selectEntries}
+ */
 export function removeEntry(k: Keyring, selector: string): RemoveResult {
   const sel = selectEntries(k, selector);
   const drop = new Set(sel.indexes);
@@ -188,7 +203,11 @@ export interface KeyringSummary {
   entries: Array<{ id: string | null; type: 'curve25519'; publicKey: string }>;
 }
 
-/** Builds the `keyring list --json` document. */
+/**
+ * Builds the `keyring list --json` document.
+ * @param k - the keyring
+ * @returns its public description (no secrets)
+ */
 export function summarizeKeyring(k: Keyring): KeyringSummary {
   return {
     signKey: encodeBase58(k.signPublicKey),

@@ -5,7 +5,7 @@
  */
 import type { CryptoProvider } from '../crypto/index.js';
 import { nonceWithCounter } from '../crypto/index.js';
-import { IntegrityError } from '../errors.js';
+import { BlockDecryptionError, InputChangedError } from '../errors.js';
 import { equalBytes, verifyBlock } from '../store/hash.js';
 import {
   CHUNK_CHANGED,
@@ -137,7 +137,7 @@ export function runBlockJob(
       return { block: verifyBlock(job.expect, job.data, c) };
     case 'encrypt1': {
       if (job.recheck && c.sipHash24(job.recheck.sipKey, job.data) !== job.recheck.value)
-        throw new IntegrityError(CHUNK_CHANGED);
+        throw new InputChangedError(CHUNK_CHANGED);
       const nonce = nonceWithCounter(job.nonce0, job.index);
       const sealed = c.secretboxInto(out.scratch(job.data.length + 16), job.data, nonce, job.key0);
       const block = out.result(job.data, sealed);
@@ -145,7 +145,7 @@ export function runBlockJob(
     }
     case 'decrypt1': {
       if (job.expect) verifyBlock(job.expect, job.data, c);
-      if (job.data.length < 16) throw new IntegrityError(MAC_FAILED);
+      if (job.data.length < 16) throw new BlockDecryptionError(MAC_FAILED);
       const nonce = nonceWithCounter(job.nonce0, job.index);
       const plain = c.secretboxOpenInto(
         out.scratch(job.data.length - 16),
@@ -153,7 +153,7 @@ export function runBlockJob(
         nonce,
         job.key0,
       );
-      if (!plain) throw new IntegrityError(MAC_FAILED);
+      if (!plain) throw new BlockDecryptionError(MAC_FAILED);
       return { block: out.result(job.data, plain) };
     }
     case 'nonceDigest':
@@ -170,16 +170,16 @@ export function runBlockJob(
     case 'decrypt2': {
       if (job.expect) verifyBlock(job.expect, job.data, c);
       const b = decodeMethod2Block(job.data, `#${job.index}`);
-      if (b.box.length < 16) throw new IntegrityError(MAC_FAILED);
+      if (b.box.length < 16) throw new BlockDecryptionError(MAC_FAILED);
       const plain = c.secretboxOpenInto(out.scratch(b.box.length - 16), b.box, b.nonce, job.key0);
-      if (!plain) throw new IntegrityError(MAC_FAILED);
+      if (!plain) throw new BlockDecryptionError(MAC_FAILED);
       if (
         !equalBytes(
           b.nonce,
           expectedMethod2Nonce(job.nonce0, job.opts, job.nk, plain, job.index, c),
         )
       )
-        throw new IntegrityError(NONCE_MISMATCH);
+        throw new BlockDecryptionError(NONCE_MISMATCH);
       return { block: out.result(job.data, plain) };
     }
   }

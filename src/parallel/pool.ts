@@ -1,28 +1,52 @@
 /**
  * A small worker-thread pool for block work. Each worker owns the buffers it is sent
- * (they are transferred, never shared: sodium-native rejects SharedArrayBuffer views).
+ * (they are transferred, never shared: sodium-native rejects SharedArrayBuffer views);
+ * whether that is the caller's buffer or a copy is the caller's {@link BufferOwnership}.
  * Small inputs never start it: {@link BlockRunner.inline} runs jobs on the main thread.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { crypto } from '../crypto/index.js';
-import { FormatError, Hbs2Error, IntegrityError, NotFoundError, UsageError } from '../errors.js';
 import { jobSlack, runBlockJob, type BlockJob, type BlockResult } from './jobs.js';
+import { fromWireError, type WireError } from './wire-error.js';
+
+/**
+ * Who owns a job's input buffer once it is given to {@link BlockRunner.run}. Stated by the
+ * caller, never guessed from the buffer's shape.
+ * - `'borrowed'` (the default): the caller keeps `job.data`; a pool copies it into a
+ *   buffer of its own before sending it, so the caller's buffer is never detached or
+ *   written.
+ * - `'transferred'`: the caller gives up the whole `job.data.buffer` (no other view of it
+ *   is used afterwards). A pool sends it as it is, without a copy (it is detached on the
+ *   caller's side), and the result may come back in it. The hot paths use this.
+ *
+ * The inline runner never writes its input, so both mean the same there.
+ */
+export type BufferOwnership = 'borrowed' | 'transferred';
+
+/** Options of {@link BlockRunner.run}. */
+export interface RunOptions {
+  /** Who owns `job.data`'s buffer from now on (default `'borrowed'`). */
+  ownership?: BufferOwnership;
+}
 
 /** Something that runs block jobs, in a pool or inline. */
 export interface BlockRunner {
   /**
-   * Runs a job; the job's `data` buffer may be transferred and must not be reused. With
-   * `wholeBuffer`, the caller also gives up everything else in `data.buffer` (no other
-   * view of it is in use), so it is sent as it is rather than copied.
+   * Runs a job. Failures reject with the same error class the job threw (rebuilt from
+   * `{name, message, hint}` when it ran in a worker); a worker that died rejects every
+   * job of its pool with an error saying so.
    */
-  run(job: BlockJob, opts?: { wholeBuffer?: boolean }): Promise<BlockResult>;
+  run(job: BlockJob, opts?: RunOptions): Promise<BlockResult>;
   /** How many jobs are worth keeping in flight. */
   readonly parallelism: number;
   close(): Promise<void>;
 }
 
-/** Runs jobs on the calling thread (for small inputs, and as the reference). */
+/**
+ * Runs jobs on the calling thread (for small inputs, and as the reference).
+ * @returns a runner with parallelism 1
+ */
 export function inlineRunner(): BlockRunner {
   const c = crypto();
   return {
@@ -37,52 +61,79 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** A pool of `size` workers (default: available parallelism) using the current backend. */
+/** What a worker posts back: a result or an error. */
+interface WorkerReply {
+  id: number;
+  block?: Uint8Array;
+  hash?: Uint8Array;
+  error?: WireError;
+}
+
+/**
+ * A pool of `size` workers (default: available parallelism) using the current backend.
+ * @param size - how many worker threads
+ * @returns the pool (close it when done)
+ */
 export function workerPool(size = availableParallelism()): BlockRunner {
   const backend = crypto().name;
-  const workers: Worker[] = [];
-  const load: number[] = [];
+  const url = new URL('./worker.js', import.meta.url);
+  return poolOf(Array.from({ length: size }, () => new Worker(url, { workerData: { backend } })));
+}
+
+/**
+ * A pool over running block workers (`worker.js`). If one of them dies (it exits, or an
+ * error escapes it), the pool is broken: every pending job and every later `run` rejects
+ * with an error saying which worker stopped and why, and the other workers are stopped.
+ * Nothing waits forever on a worker that is gone.
+ * @param workers - started workers running `worker.js`
+ * @returns the pool (close it when done)
+ */
+export function poolOf(workers: Worker[]): BlockRunner {
+  const load = workers.map(() => 0);
   const pending = new Map<number, Pending>();
   let nextId = 0;
-  const url = new URL('./worker.js', import.meta.url);
-  for (let i = 0; i < size; i++) {
-    const w = new Worker(url, { workerData: { backend } });
-    w.unref();
-    w.on(
-      'message',
-      (msg: {
-        id: number;
-        block?: Uint8Array;
-        hash?: Uint8Array;
-        error?: string;
-        hint?: string;
-        exitCode?: number;
-      }) => {
-        load[i]!--;
-        const p = pending.get(msg.id);
-        if (!p) return;
-        pending.delete(msg.id);
-        if (msg.error !== undefined) p.reject(workerError(msg.error, msg.hint, msg.exitCode));
-        else p.resolve(msg.hash ? { block: msg.block!, hash: msg.hash } : { block: msg.block! });
-      },
+  let closing = false;
+  let broken: Error | undefined;
+
+  const fail = (i: number, why: string, cause?: unknown) => {
+    if (closing || broken) return;
+    broken = new Error(
+      `block worker ${i + 1} of ${workers.length} stopped unexpectedly (${why}); ` +
+        'the jobs in flight were lost',
+      cause === undefined ? undefined : { cause },
     );
-    w.on('error', (e) => {
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
+    for (const p of pending.values()) p.reject(broken);
+    pending.clear();
+    for (const w of workers) void w.terminate();
+  };
+
+  workers.forEach((w, i) => {
+    w.unref();
+    w.on('message', (msg: WorkerReply) => {
+      load[i]!--;
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (msg.error !== undefined) p.reject(fromWireError(msg.error));
+      else p.resolve(msg.hash ? { block: msg.block!, hash: msg.hash } : { block: msg.block! });
     });
-    workers.push(w);
-    load.push(0);
-  }
+    w.on('error', (e) => fail(i, `uncaught ${e.name}: ${e.message}`, e));
+    w.on('messageerror', (e) => fail(i, `unreadable message: ${e.message}`, e));
+    w.on('exit', (code) => fail(i, `exit code ${code}`));
+  });
+
   return {
-    parallelism: size,
+    parallelism: workers.length,
     run(job, opts) {
+      if (broken) return Promise.reject(broken);
+      if (closing) return Promise.reject(new Error('the block worker pool is closed'));
       // Least-loaded worker; ties go to the lowest index.
       let best = 0;
       for (let i = 1; i < workers.length; i++) if (load[i]! < load[best]!) best = i;
       const id = nextId++;
       // Room for the MAC (and method 2's CBOR framing) lets the worker return the
       // ciphertext in the same buffer.
-      const data = ownBuffer(job.data, jobSlack(job.op), opts?.wholeBuffer ?? false);
+      const data = sendable(job.data, jobSlack(job.op), opts?.ownership ?? 'borrowed');
       const sent = { ...job, data } as BlockJob;
       return new Promise<BlockResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -91,36 +142,23 @@ export function workerPool(size = availableParallelism()): BlockRunner {
       });
     },
     async close() {
+      closing = true;
       await Promise.all(workers.map((w) => w.terminate()));
+      const closed = new Error('the block worker pool was closed with jobs in flight');
+      for (const p of pending.values()) p.reject(closed);
+      pending.clear();
     },
   };
 }
 
-/** The error classes a worker's failure is rebuilt as, by exit code. */
-const ERROR_CLASSES: Record<number, typeof Hbs2Error> = {
-  2: UsageError,
-  3: FormatError,
-  4: IntegrityError,
-  6: NotFoundError,
-};
-
-/** A worker's failure as the same family of error on this side (plain Hbs2Error otherwise). */
-function workerError(message: string, hint: string | undefined, exitCode?: number): Hbs2Error {
-  const Class = (exitCode !== undefined && ERROR_CLASSES[exitCode]) || Hbs2Error;
-  return new Class(message, { hint });
-}
-
 /**
- * A view at the start of an ArrayBuffer it alone uses, with `slack` spare bytes after it,
- * so that it can be transferred and the result written back into it. Copies when `a` is
- * part of a bigger buffer (transferring that would detach the caller's other views),
- * unless the caller said the `whole` buffer is the job's.
+ * The buffer to send for `a`: `a` itself when the caller transferred its buffer and it
+ * starts there with `slack` spare bytes after the data (the result is written back into
+ * it); otherwise a copy with that room, so a borrowed buffer is never detached.
  */
-function ownBuffer(a: Uint8Array, slack: number, whole: boolean): Uint8Array {
-  const fits = whole
-    ? a.byteLength + slack <= a.buffer.byteLength
-    : a.byteLength + slack === a.buffer.byteLength;
-  if (a.byteOffset === 0 && fits && a.buffer instanceof ArrayBuffer) return a;
+function sendable(a: Uint8Array, slack: number, ownership: BufferOwnership): Uint8Array {
+  const fits = a.byteOffset === 0 && a.byteLength + slack <= a.buffer.byteLength;
+  if (ownership === 'transferred' && fits && a.buffer instanceof ArrayBuffer) return a;
   const owned = new Uint8Array(new ArrayBuffer(a.byteLength + slack), 0, a.byteLength);
   owned.set(a);
   return owned;
@@ -129,7 +167,11 @@ function ownBuffer(a: Uint8Array, slack: number, whole: boolean): Uint8Array {
 /** Bytes above which starting a pool pays for itself. */
 export const POOL_THRESHOLD = 4 * 262_144;
 
-/** A pool for large inputs, the inline runner for small or unknown-small ones. */
+/**
+ * A pool for large inputs, the inline runner for small or unknown-small ones.
+ * @param expectedBytes - the input size, when known
+ * @returns a runner (close it when done)
+ */
 export function runnerFor(expectedBytes: number | undefined): BlockRunner {
   if (expectedBytes !== undefined && expectedBytes < POOL_THRESHOLD) return inlineRunner();
   if (availableParallelism() < 2) return inlineRunner();

@@ -1,8 +1,8 @@
 /** Worker-thread entry: runs BlockJobs posted by the pool with the backend it was given. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadWasmBlake2b, selectCrypto } from '../crypto/index.js';
-import { Hbs2Error } from '../errors.js';
+import { loadWasmBlake2b, selectCrypto } from '../crypto/select.js';
 import { ownedOutput, runBlockJob, type BlockJob } from './jobs.js';
+import { toWireError } from './wire-error.js';
 
 const c = selectCrypto((workerData as { backend: 'js' | 'native' }).backend);
 const output = ownedOutput();
@@ -18,12 +18,7 @@ parentPort!.on('message', (msg: { id: number; job: BlockJob }) => {
       r.block.buffer as ArrayBuffer,
     ]);
   } catch (e) {
-    // The class travels as its exit code, so the caller rethrows the same family.
-    parentPort!.postMessage({
-      id: msg.id,
-      error: e instanceof Error ? e.message : String(e),
-      hint: e instanceof Hbs2Error ? e.hint : undefined,
-      exitCode: e instanceof Hbs2Error ? e.exitCode : undefined,
-    });
+    // The class travels by name, so the caller rethrows the same class.
+    parentPort!.postMessage({ id: msg.id, error: toWireError(e) });
   }
 });

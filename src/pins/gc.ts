@@ -90,7 +90,12 @@ async function liveSet({ location, refs, blocks }: Hbs2Store): Promise<Set<strin
   return live;
 }
 
-/** Collects the garbage of `store`. */
+/**
+ * Collects the garbage of `store`.
+ * @param store - the opened store
+ * @param opts - dry run, progress
+ * @returns what was (or would be) deleted and kept
+ */
 export async function gc(store: Hbs2Store, opts: GcOptions = {}): Promise<GcResult> {
   const cutoff = Date.now() - (opts.graceMs ?? 2000);
   const { blocks } = store;

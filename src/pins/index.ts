@@ -2,3 +2,4 @@
 export * from './record.js';
 export * from './pins.js';
 export * from './gc.js';
+export * from './delete-plan.js';

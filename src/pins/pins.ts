@@ -56,6 +56,12 @@ export interface PinAdded {
  * Pins `root` as `name` (replacing what the name held). The check that every block of
  * the root is present runs under the refs lock, which `gc` holds while it works: a pin
  * can never be recorded for a root whose blocks a concurrent gc deleted.
+ * @param stores - the store's blocks and refs
+ * @param root - the root to keep
+ * @param name - the pin's name
+ * @param date - Unix seconds recorded in the pin (default now)
+ * @returns the pin recorded
+ * @throws {@link NotFoundError} when a block of the root is missing
  */
 export async function addPin(
   stores: PinStores,
@@ -81,7 +87,11 @@ export async function addPin(
   return result!;
 }
 
-/** Every pin of the store, sorted by name. */
+/**
+ * Every pin of the store, sorted by name.
+ * @param stores - the store's blocks and refs
+ * @returns the pins
+ */
 export async function listPins(stores: PinStores): Promise<PinRecord[]> {
   const pins: PinRecord[] = [];
   for await (const { key, value } of stores.refs.listRefs()) {
@@ -94,6 +104,10 @@ export async function listPins(stores: PinStores): Promise<PinRecord[]> {
 /**
  * Removes the pin named `nameOrRoot` and, when it is a root hash, every pin of that root.
  * Returns the removed pins; none is a NotFoundError.
+ * @param stores - the store's blocks and refs
+ * @param nameOrRoot - a pin name or a root hash
+ * @returns the removed pins
+ * @throws {@link NotFoundError} when nothing matched
  */
 export async function removePins(stores: PinStores, nameOrRoot: string): Promise<PinRecord[]> {
   const root = rootOrNull(nameOrRoot);

@@ -35,7 +35,11 @@ export function refKeyHash(kind: RefKind, publicKey: Uint8Array): Uint8Array {
   return crypto().blake2b256(w.finish());
 }
 
-/** `k` of the LWW ref owned by `publicKey` (`hashObject (LWWRefKey pk)`). */
+/**
+ * `k` of the LWW ref owned by `publicKey` (`hashObject (LWWRefKey pk)`).
+ * @param publicKey - the ref's signing public key
+ * @returns the ref key hash
+ */
 export function lwwRefKeyHash(publicKey: Uint8Array): Uint8Array {
   return refKeyHash('lwwref', publicKey);
 }

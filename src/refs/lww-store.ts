@@ -59,6 +59,11 @@ export function openLwwRefBox(
  * The current value of the LWW ref named by the public key `refKey`, verified; null when
  * the ref is absent. The box block missing is a NotFoundError; a bad signature or another
  * signer an IntegrityError; a block that is not a boxed LWWRef a FormatError.
+ * @param refs - the store's refs
+ * @param blocks - the store's blocks
+ * @param refKey - the ref's public key
+ * @returns the verified value, or null when there is none
+ * @throws {@link NotFoundError}, {@link IntegrityError} or {@link FormatError} as above
  */
 export async function getLwwRef(
   refs: Pick<RefStore, 'getRef'>,
@@ -162,6 +167,14 @@ export interface SetLwwRefOptions {
  * Points the LWW ref `refKey` at `value`, signed by `signer`, with seq = current seq + 1
  * (1 when there is no usable current value, as `hbs2:lwwref:update` does). An LWW ref is
  * signed by the key it is named by: a signer other than `refKey` is a NoMatchingKeyError.
+ * @param refs - the store's refs
+ * @param blocks - the store's blocks (the signed box is stored there)
+ * @param signer - the ref's signing key pair
+ * @param refKey - the ref's public key
+ * @param value - the hash the ref points at
+ * @param opts - the proof hash
+ * @returns the new value and what happened to the previous one
+ * @throws {@link NoMatchingKeyError} as above
  */
 export async function setLwwRef(
   refs: RefStore,

@@ -79,6 +79,8 @@ export function replacesLwwRef(candidate: LwwRef, current: LwwRef | null): boole
  * The printed form of `hbs2-peer lwwref get` (§6.5), without hbs2-peer's final newline:
  * `(lwwref`, `  (seq N)`, `  (value "B58")`, `  )`; with a proof the third line is
  * `  (proof B58))` and there is no fourth.
+ * @param ref - the ref value
+ * @returns its printed form
  */
 export function formatLwwRef(ref: LwwRef): string {
   const lines = ['(lwwref', `  (seq ${ref.seq})`, `  (value "${encodeBase58(ref.value)}")`];

@@ -1,8 +1,9 @@
 /** An in-memory RefStore, for tests and for short-lived work. */
 import type { RefStore, RefUpdate } from './ref-store.js';
+import { toHex } from '../codec/hex.js';
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return toHex(b);
 }
 
 /** Refs kept in a Map; updates are serialised like those of the file-system store. */

@@ -14,22 +14,14 @@ import * as path from 'node:path';
 import { decodeBase58, encodeBase58 } from '../codec/base58.js';
 import { FormatError } from '../errors.js';
 import { fsyncDir } from '../fsutil.js';
+import { checkIndexableId, type KeyIndex, type KeyIndexEntry } from '../store/key-index.js';
 import { keyIndexBackendFor } from '../store/key-index-backend.js';
+
+export { GROUP_KEY_ID_LENGTH, isIndexableId } from '../store/key-index.js';
 
 /** Directory of the key index inside a store. */
 export function keyIndexDir(storePath: string): string {
   return path.join(storePath, 'keyindex');
-}
-
-/** Length of every group key id hbs2 computes (a BLAKE2b-256 hash). */
-export const GROUP_KEY_ID_LENGTH = 32;
-
-/**
- * True when `id` may name a key index directory. Ids are declared by whoever wrote the
- * group key, so anything else (empty, or long enough to overflow a file name) is refused.
- */
-export function isIndexableId(id: Uint8Array): boolean {
-  return id.length === GROUP_KEY_ID_LENGTH;
 }
 
 /**
@@ -41,10 +33,7 @@ export async function recordGroupKey(
   id: Uint8Array,
   groupKeyHash: Uint8Array,
 ): Promise<void> {
-  if (!isIndexableId(id))
-    throw new FormatError(
-      `group key id of ${id.length} bytes cannot be indexed (ids are ${GROUP_KEY_ID_LENGTH} bytes)`,
-    );
+  checkIndexableId(id);
   const backend = keyIndexBackendFor(storePath);
   if (backend) return backend.record(encodeBase58(id), encodeBase58(groupKeyHash));
   const dir = path.join(keyIndexDir(storePath), encodeBase58(id));
@@ -109,4 +98,22 @@ export async function listKeyIndex(
     for (const groupKeyHash of await groupKeysWithId(storePath, id)) out.push({ id, groupKeyHash });
   }
   return out;
+}
+
+/** The key index of a store directory (`<store>/keyindex/`), as a {@link KeyIndex}. */
+export class FsKeyIndex implements KeyIndex {
+  /** @param storePath - the store's directory */
+  constructor(readonly storePath: string) {}
+
+  record(id: Uint8Array, groupKeyHash: Uint8Array): Promise<void> {
+    return recordGroupKey(this.storePath, id, groupKeyHash);
+  }
+
+  groupKeysWithId(id: Uint8Array): Promise<Uint8Array[]> {
+    return groupKeysWithId(this.storePath, id);
+  }
+
+  list(): Promise<KeyIndexEntry[]> {
+    return listKeyIndex(this.storePath);
+  }
 }

@@ -24,7 +24,7 @@ import {
 } from '../tree/encrypted-tree.js';
 import { readTree } from '../tree/reader.js';
 import { writeTree } from '../tree/writer.js';
-import { isIndexableId, recordGroupKey } from './key-index.js';
+import { isIndexableId, type KeyIndex } from '../store/key-index.js';
 import { findGroupSecret, type WarningSink } from './secrets.js';
 
 /** What a rotation did. */
@@ -50,25 +50,37 @@ function countingStore(store: BlockStore): { store: BlockStore; written: () => n
 /**
  * Stores a group key tree from its exact bytes and indexes it by id (only a 32-byte id:
  * a key with no usable id is stored but not indexed).
+ * @param store - where to store it
+ * @param keyIndex - the store's key index, if it has one
+ * @param gk - the group key
+ * @returns the group key tree's root
  */
 export async function storeGroupKeyTree(
   store: BlockStore,
-  storePath: string | undefined,
+  keyIndex: KeyIndex | undefined,
   gk: GroupKey,
 ): Promise<Uint8Array> {
   const res = await writeTree(store, [groupKeyBytes(gk)]);
-  if (gk.id && isIndexableId(gk.id) && storePath !== undefined)
-    await recordGroupKey(storePath, gk.id, res.root);
+  if (gk.id && isIndexableId(gk.id) && keyIndex !== undefined)
+    await keyIndex.record(gk.id, res.root);
   return res.root;
 }
 
 /**
  * Rotates the encrypted tree `treeHash` to `newGroupKey`. The keyrings must open both the
  * tree's current group key (directly or through the key index) and the new one.
+ * @param baseStore - the store holding the tree
+ * @param keyIndex - the store's key index (the new group key is recorded there)
+ * @param treeHash - the encrypted tree's annotation
+ * @param newGroupKey - the group key to rotate to
+ * @param keyrings - keyrings opening the current and the new group key
+ * @param opts - block runner, warnings
+ * @returns the new root and whether blocks were re-encrypted
+ * @throws {@link NoMatchingKeyError} when a group key does not open, {@link FormatError} when the tree is not group-encrypted
  */
 export async function rotateTree(
   baseStore: BlockStore,
-  storePath: string | undefined,
+  keyIndex: KeyIndex | undefined,
   treeHash: Uint8Array,
   newGroupKey: GroupKey,
   keyrings: readonly KeyringSource[],
@@ -87,10 +99,10 @@ export async function rotateTree(
     throw new FormatError(`${name} is not a group-encrypted tree; nothing to rotate`);
   const ann = detected.ann;
   const crypt = symmCrypt(ann);
-  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, storePath, opts.onWarning);
+  const old = await findGroupSecret(baseStore, crypt.groupKey, keyrings, keyIndex, opts.onWarning);
   const opened = openGroupKey(newGroupKey, keyrings);
   const { store, written } = countingStore(baseStore);
-  const gkh = await storeGroupKeyTree(store, storePath, newGroupKey);
+  const gkh = await storeGroupKeyTree(store, keyIndex, newGroupKey);
   const sameSecret = encodeBase58(opened.id) === encodeBase58(old.id);
   if (sameSecret) {
     const next: MTreeAnn = { ...ann, crypt: { ...crypt, groupKey: gkh } };

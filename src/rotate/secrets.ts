@@ -12,7 +12,7 @@ import { openGroupKey, type KeyringSource, type OpenedGroupKey } from '../groupk
 import type { BlockSource } from '../store/blockstore.js';
 import { BLOCK_SIZE } from '../tree/constants.js';
 import { readObject } from '../tree/object.js';
-import { groupKeysWithId, isIndexableId } from './key-index.js';
+import { isIndexableId, type KeyIndex } from '../store/key-index.js';
 
 /** Group key trees larger than this are refused (a 16 MiB key has ~135,000 recipients). */
 export const MAX_GROUPKEY_TREE_BYTES = 16 * 1024 * 1024;
@@ -60,20 +60,27 @@ export interface FoundSecret extends OpenedGroupKey {
 export type WarningSink = (message: string) => void;
 
 /**
- * Finds the secret of the group key stored at `groupKeyHash`. `storePath` enables the
- * key-index fallback (omit it for stores without one). Throws NoMatchingKeyError listing
- * the public keys tried when nothing opens it.
+ * Finds the secret of the group key stored at `groupKeyHash`. `keyIndex` enables the
+ * key-index fallback (omit it for stores without one).
  *
  * Key index candidates are trees anyone could have planted with any declared id: one
  * that does not decode, whose box does not open, or whose secret does not match its
  * declared id is skipped (reported to `onWarning`) instead of failing the search, so a
  * forged candidate cannot lock a reader out.
+ * @param store - where the group key (and any indexed one) is stored
+ * @param groupKeyHash - the group key tree an encrypted tree names
+ * @param keyrings - the keyrings to try
+ * @param keyIndex - the store's key index, for keys with the same id
+ * @param onWarning - receives messages about skipped key index candidates
+ * @returns the secret, the group key and how it was opened
+ * @throws {@link NoMatchingKeyError} listing the public keys tried when nothing opens it
+ * @throws {@link NotFoundError} when the group key is not in the store
  */
 export async function findGroupSecret(
   store: BlockSource,
   groupKeyHash: Uint8Array,
   keyrings: readonly KeyringSource[],
-  storePath?: string,
+  keyIndex?: KeyIndex,
   onWarning: WarningSink = () => {},
 ): Promise<FoundSecret> {
   const groupKey = await loadStoredGroupKey(store, groupKeyHash);
@@ -91,12 +98,12 @@ export async function findGroupSecret(
     };
   } catch (e) {
     const indexed = groupKey.id !== null && isIndexableId(groupKey.id);
-    if (!(e instanceof NoMatchingKeyError) || !indexed || storePath === undefined) throw e;
+    if (!(e instanceof NoMatchingKeyError) || !indexed || keyIndex === undefined) throw e;
     firstError = e;
   }
   const found = await openThroughKeyIndex(
     store,
-    storePath,
+    keyIndex,
     groupKeyHash,
     groupKey,
     keyrings,
@@ -109,7 +116,7 @@ export async function findGroupSecret(
 /** The first other group key indexed under `groupKey`'s id that the keyrings open. */
 async function openThroughKeyIndex(
   store: BlockSource,
-  storePath: string,
+  keyIndex: KeyIndex,
   groupKeyHash: Uint8Array,
   groupKey: GroupKey,
   keyrings: readonly KeyringSource[],
@@ -117,7 +124,7 @@ async function openThroughKeyIndex(
 ): Promise<FoundSecret | null> {
   const self = encodeBase58(groupKeyHash);
   const id = encodeBase58(groupKey.id!);
-  for (const other of await groupKeysWithId(storePath, groupKey.id!)) {
+  for (const other of await keyIndex.groupKeysWithId(groupKey.id!)) {
     const name = encodeBase58(other);
     if (name === self) continue;
     try {

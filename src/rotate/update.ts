@@ -35,6 +35,12 @@ export interface GroupKeyUpdateResult {
 /**
  * Builds the updated group key. `secret` is the current secret (the caller must have
  * opened the key). The new member order is the old order minus removed, then added.
+ * @param gk - the current group key
+ * @param secret - its secret
+ * @param change - members to add and remove
+ * @param timestamp - Unix seconds of the new key (default now)
+ * @returns the new group key and what changed
+ * @throws {@link FormatError} for a key that cannot be a recipient
  */
 export function updateGroupKey(
   gk: GroupKey,

@@ -33,6 +33,11 @@ export interface CreateSigilOptions {
  * Makes a sigil for `encryptionKey`, signed with the keyring's signing key. The key must
  * be one of the keyring's entries: a sigil vouches for a key its owner actually holds;
  * and not of small order, since others will seal to it (FormatError).
+ * @param keyring - the keyring holding the signing key and `encryptionKey`
+ * @param encryptionKey - the public key the sigil vouches for
+ * @param opts - optional extra statement fields
+ * @returns the signed sigil
+ * @throws {@link FormatError} when the key is not the keyring's or is of small order
  */
 export function createSigil(
   keyring: Keyring,
@@ -60,6 +65,10 @@ export function createSigil(
  * box (as hbs2's `unboxSignedBox0`), then decodes the statement. Unlike hbs2 it also
  * requires the outer signing key to equal the signing one, so the key a sigil displays
  * is always the key that signed it.
+ * @param sigil - the decoded sigil
+ * @param what - names it in error messages
+ * @returns the verified statement
+ * @throws {@link IntegrityError} when a signature does not verify, {@link FormatError} when it does not decode
  */
 export function verifySigil(sigil: Sigil, what = 'sigil'): VerifiedSigil {
   const { box } = sigil;
@@ -70,7 +79,11 @@ export function verifySigil(sigil: Sigil, what = 'sigil'): VerifiedSigil {
   return { sigil, signKey: box.signKey, data: decodeSigilData(box.payload, `${what} data`) };
 }
 
-/** The text file: `# sigil file. public data`, then base58 in 60-character lines. */
+/**
+ * The text file: `# sigil file. public data`, then base58 in 60-character lines.
+ * @param sigil - the sigil
+ * @returns the file text
+ */
 export function formatSigilFile(sigil: Sigil): string {
   return formatArmored([SIGIL_HEADER], false, encodeSigil(sigil));
 }
@@ -86,6 +99,10 @@ export function decodeSigilFile(data: Uint8Array, name: string): Sigil {
 /**
  * Reads and verifies a sigil file. Throws FormatError when it does not parse and
  * IntegrityError when the signature does not verify; never returns an unverified sigil.
+ * @param data - the file's bytes
+ * @param name - names the file in error messages
+ * @returns the verified sigil
+ * @throws {@link FormatError} or {@link IntegrityError} as above
  */
 export function parseSigilFile(data: Uint8Array, name: string): VerifiedSigil {
   return verifySigil(decodeSigilFile(data, name), name);

@@ -76,7 +76,12 @@ async function quarantineTarget(qdir: string, name: string): Promise<string> {
   }
 }
 
-/** Checks (and optionally repairs) the store at `storePath`. */
+/**
+ * Checks (and optionally repairs) the store at `storePath`.
+ * @param storePath - the store directory (simple layout)
+ * @param opts - repair, progress
+ * @returns the problems found and what was repaired
+ */
 export async function fsck(storePath: string, opts: FsckOptions = {}): Promise<FsckResult> {
   const prefix = path.resolve(storePath);
   const blocksDir = path.join(prefix, 'blocks');

@@ -8,12 +8,20 @@ import { FormatError, IntegrityError } from '../errors.js';
 /** Length in bytes of every block hash. */
 export const HASH_LENGTH = 32;
 
-/** The BLAKE2b-256 of `block`, i.e. its key in the store. */
+/**
+ * The BLAKE2b-256 of `block`, i.e. its key in the store.
+ * @param block - the block's bytes
+ * @returns its 32-byte hash
+ */
 export function hashBlock(block: Uint8Array): Uint8Array {
   return crypto().blake2b256(block);
 }
 
-/** The base58 text of a hash, as hbs2 prints it. */
+/**
+ * The base58 text of a hash, as hbs2 prints it.
+ * @param hash - a hash
+ * @returns its base58 text
+ */
 export function hashToString(hash: Uint8Array): string {
   return encodeBase58(hash);
 }
@@ -21,6 +29,10 @@ export function hashToString(hash: Uint8Array): string {
 /**
  * Parses a base58 hash. Anything but base58 of exactly 32 bytes is a FormatError whose
  * message starts with `what` (for a CLI argument, name the argument).
+ * @param text - base58 text
+ * @param what - names the text in error messages
+ * @returns the 32-byte hash
+ * @throws {@link FormatError} otherwise
  */
 export function parseHash(text: string, what = 'hash'): Uint8Array {
   if (text.length === 0) throw new FormatError(`${what}: empty hash`);

@@ -29,7 +29,11 @@ export async function probeStoreLayout(prefix: string): Promise<StoreLayout | nu
   return null;
 }
 
-/** `ncq3` when `<prefix>/ncq3` is a directory, else `simple` (also for no store yet). */
+/**
+ * `ncq3` when `<prefix>/ncq3` is a directory, else `simple` (also for no store yet).
+ * @param prefix - the store directory
+ * @returns the layout found there
+ */
 export async function detectStoreLayout(prefix: string): Promise<StoreLayout> {
   return (await probeStoreLayout(prefix)) ?? 'simple';
 }

@@ -2,9 +2,10 @@
 import type { BlockStore } from './blockstore.js';
 import { hashBlock, hashToString, verifyBlock } from './hash.js';
 import { checkBlockSize } from './limits.js';
+import { toHex } from '../codec/hex.js';
 
 function key(hash: Uint8Array): string {
-  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
+  return toHex(hash);
 }
 
 /** Blocks kept in a Map. Reads verify hashes exactly as the file-system store does. */

@@ -82,6 +82,10 @@ export type NcqReadOptions = Pick<NcqBlockStoreOptions, 'readBuffers'>;
  * Opens the store at `location`. A store that does not exist yet is opened in the
  * `createFormat` layout (an NCQ3 store is created by opening it for writing; the simple
  * layout's directories appear with its first write).
+ * @param location - the store directory
+ * @param opts - write access, the layout of a new store
+ * @returns the opened store
+ * @throws {@link UsageError} when writing is asked of a layout that cannot be written
  */
 export async function openStore(location: string, opts: OpenStoreOptions = {}): Promise<Hbs2Store> {
   if (isS3Location(location)) return openS3Store(location, opts.s3);
@@ -98,6 +102,10 @@ export async function openStore(location: string, opts: OpenStoreOptions = {}): 
 /**
  * Opens the store at `location` for reading: its blocks, with the prefix where its key
  * index of group keys lives.
+ * @param location - the store directory (or an `s3://` location with `s3`)
+ * @param simple - options of the simple layout's files
+ * @param s3 - how to reach an S3 store's endpoint, for an `s3://` location
+ * @returns the store's blocks for reading
  */
 export async function openReadableStore(
   location: string,

@@ -9,6 +9,7 @@ import { hashToString } from '../store/hash.js';
 import { MAX_TREE_DEPTH } from './constants.js';
 import { decodeTreeBlock, detectBlock, rejectUnknownAnnotation } from './detect.js';
 import type { MTree } from './node.js';
+import { toHex } from '../codec/hex.js';
 
 /** Why a block is needed. */
 export type DepRole = 'root' | 'tree' | 'data' | 'metadata' | 'group-key' | 'annotation' | 'target';
@@ -28,7 +29,7 @@ export interface DepsOptions {
 }
 
 function key(h: Uint8Array): string {
-  return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex');
+  return toHex(h);
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { readHashRef, readNewtypeBytes, writeHashRef, writeNewtypeBytes } from '../codec/hbs2.js';
-import { IntegrityError } from '../errors.js';
+import { InputChangedError } from '../errors.js';
 import {
   crypto,
   hkdfExpand32,
@@ -112,7 +112,7 @@ export function checkedBlockNonce(
   c: CryptoProvider = crypto(),
 ): Uint8Array {
   const digest = blockNonceDigest(nk, index, chunk, c);
-  if (expect && !equalBytes(digest, expect)) throw new IntegrityError(CHUNK_CHANGED);
+  if (expect && !equalBytes(digest, expect)) throw new InputChangedError(CHUNK_CHANGED);
   return digest.subarray(0, 24);
 }
 

@@ -6,7 +6,7 @@
  */
 import { encodeBase58 } from '../codec/base58.js';
 import { crypto } from '../crypto/index.js';
-import { FormatError, IntegrityError } from '../errors.js';
+import { BlockDecryptionError, FormatError, InputChangedError } from '../errors.js';
 import { jobSlack, runBlockJob, type BlockJob } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
@@ -17,8 +17,6 @@ import { BLOCK_SIZE } from './constants.js';
 import {
   CHUNK_CHANGED,
   KEYED_METHOD2_OPTIONS,
-  MAC_FAILED,
-  NONCE_MISMATCH,
   STORE_NONCE_SIP_KEY,
   StoreNonceBuilder,
   encryptMetadata,
@@ -110,7 +108,7 @@ function fingerprintAt<T>(
   if (!list) return undefined;
   const v = list.at(Number(index) - 1);
   // More chunks than the first pass saw: the input grew in between.
-  if (v === undefined) throw new IntegrityError(CHUNK_CHANGED);
+  if (v === undefined) throw new InputChangedError(CHUNK_CHANGED);
   return v;
 }
 
@@ -119,7 +117,8 @@ function fingerprintAt<T>(
  * the job hashes the stored block too, so the store does not hash it again).
  */
 function jobRunner(runner?: BlockRunner): (job: BlockJob) => Promise<TransformedBlock> {
-  if (runner) return (job) => runner.run(job);
+  // The writer gives each block's buffer to its transform (and recycles what comes back).
+  if (runner) return (job) => runner.run(job, { ownership: 'transferred' });
   const c = crypto();
   return async (job) => runBlockJob(job, c);
 }
@@ -163,6 +162,12 @@ export function method2Transform(
  * Stores `source` encrypted for a group (method 2 with keyed nonces unless `method: 1`),
  * the metadata (if any) as an encrypted `SmallEncryptedBlock` under a keyed nonce, and
  * the `MTreeAnn` block last, so a failure leaves nothing that refers to partial data.
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param params - secret, group key tree, nonce, method, metadata, runner
+ * @param opts - writer options (progress, parallelism)
+ * @returns the annotation's hash and the tree written
+ * @throws {@link IntegrityError} when the input differs from the first pass's
  */
 export async function writeEncryptedTree(
   sink: BlockSink,
@@ -205,7 +210,7 @@ export async function writeEncryptedTree(
   });
   const seen = fp ? (fp.method === 1 ? fp.sipValues.length : fp.digests.length) : res.blocks;
   // Fewer chunks than the first pass saw: the input shrank in between.
-  if (seen !== res.blocks) throw new IntegrityError(CHUNK_CHANGED);
+  if (seen !== res.blocks) throw new InputChangedError(CHUNK_CHANGED);
   const ann: MTreeAnn = {
     meta,
     crypt:
@@ -268,7 +273,7 @@ export async function deterministicTreeNonce(
     try {
       for await (const chunk of chunkBytes(source, BLOCK_SIZE, 0, buffers)) {
         const p = runner
-          .run({ op: 'nonceDigest', data: chunk, nk, index: ++index }, { wholeBuffer: true })
+          .run({ op: 'nonceDigest', data: chunk, nk, index: ++index }, { ownership: 'transferred' })
           .then((r) => {
             buffers.release(r.block);
             return r.hash!;
@@ -302,7 +307,14 @@ async function forEachChunk(
   }
 }
 
-/** Stores `source` as a plain tree annotated with `meta` (no encryption). */
+/**
+ * Stores `source` as a plain tree annotated with `meta` (no encryption).
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param meta - the annotation's metadata
+ * @param opts - writer options (progress, parallelism)
+ * @returns the annotation's hash and the tree written
+ */
 export async function writeAnnotatedTree(
   sink: BlockSink,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -331,8 +343,8 @@ export function symmCrypt(ann: MTreeAnn): Extract<MTreeAnn['crypt'], { kind: 'sy
 }
 
 /** Where a data block's decryption failed, named by index and (when known) hash. */
-function blockError(message: string, index: bigint, name: string): IntegrityError {
-  return new IntegrityError(`data block ${index}${name}: ${message}`);
+function blockError(message: string, index: bigint, name: string): BlockDecryptionError {
+  return new BlockDecryptionError(`data block ${index}${name}: ${message}`);
 }
 
 /**
@@ -343,6 +355,11 @@ function blockError(message: string, index: bigint, name: string): IntegrityErro
  * hash and decrypted in the worker (the transform is marked `verifies`, so the reader
  * skips the store's own check, and hands over blocks from `getUnverified`, whose whole
  * buffers are the reader's).
+ * @param ann - the tree's annotation
+ * @param secret - the group secret
+ * @param runner - runs block decryption (a worker pool); default on this thread
+ * @returns the transform for {@link readObject}'s reader
+ * @throws {@link IntegrityError} (when reading) for a block that does not decrypt or is not in its place
  */
 export function decryptTransform(
   ann: MTreeAnn,
@@ -362,16 +379,16 @@ export function decryptTransform(
   };
   /** The failure as an IntegrityError naming the block; other errors as they are. */
   const named = (e: unknown, index: bigint, name: () => string): unknown => {
-    // Exact messages: a hash mismatch names base58 hashes, which may contain 'MAC'.
-    const ours =
-      (e instanceof IntegrityError && (e.message === MAC_FAILED || e.message === NONCE_MISMATCH)) ||
-      e instanceof FormatError;
+    // By class, not message: a hash mismatch (a plain IntegrityError) names itself.
+    const ours = e instanceof BlockDecryptionError || e instanceof FormatError;
     return ours ? blockError((e as Error).message, index, ` (${name()})`) : e;
   };
   if (runner) {
     const pooled = async (stored: Uint8Array, index: bigint, expect?: Uint8Array) => {
       try {
-        return (await runner.run(jobOf(stored, index, expect), { wholeBuffer: !!expect })).block;
+        // With `expect` the block came from getUnverified: its whole buffer is ours to give.
+        const ownership = expect ? 'transferred' : 'borrowed';
+        return (await runner.run(jobOf(stored, index, expect), { ownership })).block;
       } catch (e) {
         // The block went to the worker (detached here): name it by the hash it was read as.
         throw named(e, index, () => (expect ? encodeBase58(expect) : '?'));

@@ -98,6 +98,11 @@ async function transformFor(
 /**
  * Streams an object's content. Every block is verified before it is yielded; the first
  * missing, corrupt or undecodable block ends the stream with a typed error.
+ * @param source - where the object is stored
+ * @param hash - the object (blob, tree, annotated tree or reference)
+ * @param opts - the decryptor for encrypted trees, read-ahead, depth limit
+ * @returns the content, block by block
+ * @throws {@link NotFoundError}, {@link IntegrityError}, {@link FormatError}, or {@link NoMatchingKeyError} for encrypted content without a decryptor
  */
 export async function* readObject(
   source: BlockSource,

@@ -13,6 +13,7 @@ import { hashToString } from '../store/hash.js';
 import { MAX_TREE_DEPTH } from './constants.js';
 import { decodeTreeBlock } from './detect.js';
 import type { MTree } from './node.js';
+import { toHex } from '../codec/hex.js';
 
 /**
  * Turns a stored data block back into plaintext; `index` counts from 1. A transform
@@ -46,7 +47,7 @@ export interface ReadTreeOptions extends WalkOptions {
 }
 
 function key(h: Uint8Array): string {
-  return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex');
+  return toHex(h);
 }
 
 /** Loads and decodes one tree block; missing → NotFoundError, undecodable → FormatError. */

@@ -15,6 +15,7 @@ import { hashToString } from '../store/hash.js';
 import { MAX_TREE_DEPTH } from './constants.js';
 import type { MTree } from './node.js';
 import { cyclicTreeError, loadTreeBlock, tooDeepTreeError, type TreeRoot } from './reader.js';
+import { toHex } from '../codec/hex.js';
 
 /** The totals of a tree's data blocks, repeats counted as often as the tree lists them. */
 export interface TreeTotals {
@@ -50,7 +51,7 @@ interface Subtotal {
 }
 
 function key(h: Uint8Array): string {
-  return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('hex');
+  return toHex(h);
 }
 
 /**

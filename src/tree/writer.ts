@@ -30,7 +30,8 @@ export type TransformedBlock = Uint8Array | { block: Uint8Array; hash?: Uint8Arr
  * unchanged with its hash, so the store does not hash it on the main thread.
  */
 export function hashingTransform(runner: BlockRunner): BlockTransform {
-  return (plain) => runner.run({ op: 'hash', data: plain });
+  // The writer gives each block's buffer to its transform (and recycles what comes back).
+  return (plain) => runner.run({ op: 'hash', data: plain }, { ownership: 'transferred' });
 }
 
 /** Options for {@link writeTree}. */
@@ -66,7 +67,13 @@ export interface WriteTreeResult {
   treeBlocks: number;
 }
 
-/** Stores a byte stream as hbs2's merkle tree and returns its root. */
+/**
+ * Stores a byte stream as hbs2's merkle tree and returns its root.
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param opts - writer options (transform, progress, parallelism)
+ * @returns the root and counts
+ */
 export async function writeTree(
   sink: BlockSink,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,

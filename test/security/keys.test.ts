@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { encodeAcb, emptyAcb } from '../../src/acb/index.js';
 import { decodeBase58, encodeBase58 } from '../../src/codec/base58.js';
-import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../src/crypto/index.js';
+import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../src/crypto/select.js';
 import { FormatError } from '../../src/errors.js';
 import {
   encodeGroupKey,

@@ -4,14 +4,12 @@
  * `groupkey merge`.
  */
 import type { Command } from 'commander';
-import { readersFromAcbFile } from '../../acb/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { sniffFileKind, wrongKindMessage } from '../../codec/file-kind.js';
 import { FormatError, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutputFile } from '../output-file.js';
 import {
-  bytesKey,
   formatGroupKeyDump,
   formatGroupKeyFile,
   generateGroupKey,
@@ -20,13 +18,11 @@ import {
   openGroupKey,
   parseGroupKeyFile,
   verifyGroupKeyId,
-  parseRecipientsText,
-  readRecipientsSource,
   summarizeGroupKey,
   type GroupKey,
 } from '../../groupkey/index.js';
 import { printableKeyId } from '../../keyring/ops.js';
-import { parseSigilFile, RAW_SIGIL_FIRST_BYTE } from '../../sigil/index.js';
+import { isSigilSource, readRecipients, type RecipientInput } from '../../ops/recipients.js';
 import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
@@ -71,77 +67,9 @@ async function emitGroupKey(gk: GroupKey, output: string | undefined): Promise<v
   }
 }
 
-/** How a sigil's text form starts (hbs2 writes `# sigil file. public data`). */
-const SIGIL_TEXT_PREFIX = '# sigil file';
-
-/** True when a PUBS input is a sigil file (text form or raw CBOR), not a list or keyring. */
-function isSigilFile(data: Uint8Array): boolean {
-  if (data[0] === RAW_SIGIL_FIRST_BYTE) return true;
-  // Only the start is decoded: a sigil header is ASCII, and inputs may be megabytes.
-  const head = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, 256));
-  return head
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .startsWith(SIGIL_TEXT_PREFIX);
-}
-
-/** Keys from one source with where each came from, before merging. */
-interface SourceKeys {
-  keys: Uint8Array[];
-  origins: string[];
-  warnings: string[];
-}
-
-/**
- * The recipients one PUBS input contributes: a sigil's verified encryption key (a bad
- * signature is an IntegrityError: an unverified sigil must never become a recipient),
- * else a recipients list or keyring as the groupkey library reads them.
- */
-function readPubsSource(name: string, data: Uint8Array): SourceKeys {
-  if (isSigilFile(data)) {
-    const v = parseSigilFile(data, name);
-    return { keys: [v.data.encryptionKey], origins: [`${name}: sigil`], warnings: [] };
-  }
-  return readRecipientsSource(name, data);
-}
-
-/** The readers of an ACB file, as recipients. */
-async function readAcbSource(file: string): Promise<SourceKeys> {
-  const keys = readersFromAcbFile(await readFileChecked(file, MAX_ACB_FILE_BYTES), file);
-  return { keys, origins: keys.map((_, i) => `${file}: acb reader ${i + 1}`), warnings: [] };
-}
-
-/**
- * Merges sources: each key once, in order of first appearance; a repeat (within or
- * across sources) is a `<origin>: duplicate recipient` warning. No key at all is a
- * FormatError naming the sources.
- */
-function mergeSources(sources: ReadonlyArray<{ name: string; read: SourceKeys }>): SourceKeys {
-  const out: SourceKeys = { keys: [], origins: [], warnings: [] };
-  const seen = new Set<string>();
-  for (const { read } of sources) {
-    out.warnings.push(...read.warnings);
-    read.keys.forEach((key, i) => {
-      const origin = read.origins[i]!;
-      const k = bytesKey(key);
-      if (seen.has(k)) {
-        out.warnings.push(`${origin}: duplicate recipient`);
-        return;
-      }
-      seen.add(k);
-      out.keys.push(key);
-      out.origins.push(origin);
-    });
-  }
-  if (out.keys.length === 0)
-    throw new FormatError(
-      `no recipients found in ${sources.map((s) => s.name).join(', ') || 'the input'}`,
-      {
-        hint: 'give a recipients file (one base58 curve25519 public key per line), a keyring file, a sigil or --acb FILE',
-      },
-    );
-  return out;
-}
+/** The hint when no input held a recipient (groupkey-new names its own --acb option). */
+const NO_RECIPIENTS_HINT =
+  'give a recipients file (one base58 curve25519 public key per line), a keyring file, a sigil or --acb FILE';
 
 interface NewOptions {
   output?: string;
@@ -156,7 +84,7 @@ interface NewOptions {
 
 async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
   const acbs = opts.acb ?? [];
-  const inline = (opts.recipient ?? []).map((k, i) => inlineRecipient(k, `-r argument ${i + 1}`));
+  const inline = (opts.recipient ?? []).map((key, i) => ({ name: `-r argument ${i + 1}`, key }));
   const given = pubs.length + acbs.length + inline.length;
   // Waiting silently for a terminal to type keys into helps nobody: say what is expected.
   if (given === 0 && process.stdin.isTTY)
@@ -165,19 +93,24 @@ async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
     });
   // With --acb or -r alone they are the whole recipient list: stdin is not read.
   const names = given === 0 ? ['-'] : pubs;
-  const sources: Array<{ name: string; read: SourceKeys }> = [...inline];
+  const sources: RecipientInput[] = [...inline];
   for (const read of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES)) {
     const input = opts.whitespaceSeparated ? oneKeyPerLine(read) : read;
-    if (opts.sigilsOnly && !isSigilFile(input.data))
+    if (opts.sigilsOnly && !isSigilSource(input.data))
       throw new FormatError(
         wrongKindMessage(input.name, sniffFileKind(input.data), 'a sigil file'),
       );
-    sources.push({ name: input.name, read: readPubsSource(input.name, input.data) });
+    sources.push(input);
   }
-  for (const file of acbs) sources.push({ name: file, read: await readAcbSource(file) });
-  const recipients = mergeSources(sources);
-  for (const w of recipients.warnings) warn(w);
-  const { groupKey } = generateGroupKey(recipients.keys);
+  for (const file of acbs)
+    sources.push({
+      name: file,
+      data: await readFileChecked(file, MAX_ACB_FILE_BYTES),
+      kind: 'acb',
+    });
+  const read = readRecipients(sources, { noneHint: NO_RECIPIENTS_HINT });
+  for (const w of read.warnings) warn(w);
+  const { groupKey } = generateGroupKey(read.recipients.map((x) => x.key));
   await emitGroupKey(groupKey, opts.output);
 }
 
@@ -197,13 +130,6 @@ function oneKeyPerLine(input: { name: string; data: Uint8Array }): {
 } {
   const words = new TextDecoder().decode(input.data).split(/\s+/).filter(Boolean);
   return { name: input.name, data: new TextEncoder().encode(words.join('\n') + '\n') };
-}
-
-/** A `-r KEY` recipient: one base58 curve25519 public key, checked as a recipients line is. */
-function inlineRecipient(text: string, where: string): { name: string; read: SourceKeys } {
-  const read = parseRecipientsText(where, text.trim());
-  if (read.keys.length !== 1) throw new FormatError(`${where}: not a curve25519 public key`);
-  return { name: where, read };
 }
 
 function addNewOptions(c: Command): Command {

@@ -22,7 +22,7 @@ import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';
 import { printJson, warn, writeStdout } from '../output.js';
 import { s3ConnectionFor } from '../s3.js';
-import { existingStorePath, resolveKeyringPaths, resolveStorePath } from '../settings.js';
+import { existingStorePath, resolveKeyringPaths } from '../settings.js';
 
 /** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
 function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {

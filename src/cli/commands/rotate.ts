@@ -5,12 +5,14 @@
 import type { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import { sniffFileKind } from '../../codec/file-kind.js';
-import { collectRecipients, formatGroupKeyFile } from '../../groupkey/index.js';
+import { formatGroupKeyFile } from '../../groupkey/index.js';
+import { readRecipients, type RecipientInput } from '../../ops/recipients.js';
 import { openGroupKey, verifyGroupKeyId } from '../../groupkey/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutput } from '../output-file.js';
 import { runnerFor } from '../../parallel/pool.js';
+import { FsKeyIndex } from '../../rotate/key-index.js';
 import { rotateTree } from '../../rotate/rotate.js';
 import { updateGroupKey } from '../../rotate/update.js';
 import { UsageError } from '../../errors.js';
@@ -22,24 +24,26 @@ import { openStore, parseHashArg } from './store.js';
 import { createProgress, progressEnabled } from '../progress.js';
 
 /**
- * Public keys from recipients files (as `groupkey-new` reads them) or given inline: an
+ * Public keys from recipients files, keyrings, sigils or ACBs (as `groupkey-new` reads them) or given inline: an
  * argument that names no file and is one base58 key is that key (as `age -r` takes it).
  */
 async function readPubs(files: readonly string[]): Promise<Uint8Array[]> {
-  const sources: Array<{ name: string; data: Uint8Array }> = [];
+  const sources: RecipientInput[] = [];
   for (const f of files) {
-    const inline = f !== '-' && sniffFileKind(f) === 'public-key' && !(await pathExists(f));
-    const data =
-      f === '-'
-        ? await readStdin(16 * 1024 * 1024)
-        : inline
-          ? new TextEncoder().encode(f)
-          : await readFileChecked(f, 16 * 1024 * 1024);
-    sources.push({ name: f === '-' ? 'stdin' : inline ? `key ${f}` : f, data });
+    if (f !== '-' && sniffFileKind(f) === 'public-key' && !(await pathExists(f)))
+      sources.push({ name: `key ${f}`, key: f });
+    else
+      sources.push({
+        name: f === '-' ? 'stdin' : f,
+        data:
+          f === '-'
+            ? await readStdin(16 * 1024 * 1024)
+            : await readFileChecked(f, 16 * 1024 * 1024),
+      });
   }
-  const all = collectRecipients(sources);
+  const all = readRecipients(sources);
   for (const w of all.warnings) warn(w);
-  return all.keys;
+  return all.recipients.map((r) => r.key);
 }
 
 async function pathExists(p: string): Promise<boolean> {
@@ -131,7 +135,7 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
     try {
       res = await rotateTree(
         store.blocks,
-        store.location,
+        new FsKeyIndex(store.location),
         hash,
         gk,
         await keyringSources(ctx, opts.keyring),

@@ -8,19 +8,20 @@ import { Option, type Command } from 'commander';
 import { promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { crypto } from '../../crypto/index.js';
-import { FormatError, IntegrityError, NotFoundError, UsageError } from '../../errors.js';
+import {
+  FormatError,
+  InputChangedError,
+  IntegrityError,
+  NotFoundError,
+  UsageError,
+} from '../../errors.js';
 import { decodeBase58 } from '../../codec/base58.js';
 import { inlineRunner, runnerFor } from '../../parallel/pool.js';
-import { CHUNK_CHANGED } from '../../tree/encrypt.js';
-import {
-  deterministicTreeNonce,
-  writeAnnotatedTree,
-  writeEncryptedTree,
-  type DeterministicNonce,
-  type EncryptionMethod,
-} from '../../tree/encrypted-tree.js';
-import { keyringSources, storeDecryptor, storeGroupKey } from '../encryption.js';
-import { openForStore, readStoreGroupKey } from '../store-groupkey.js';
+import { writeAnnotatedTree, type EncryptionMethod } from '../../tree/encrypted-tree.js';
+import { keyringSources, storeDecryptorOptions } from '../encryption.js';
+import { keyringsForStore, readStoreGroupKey } from '../store-groupkey.js';
+import { readContent, storeEncrypted } from '../../ops/content.js';
+import { FsKeyIndex } from '../../rotate/key-index.js';
 import { autoMetadata } from '../autometa.js';
 import { metadataCommand } from './inspect.js';
 import { describeObject } from '../../inspect/inspect.js';
@@ -31,8 +32,8 @@ import { askYesNo } from '../confirm.js';
 import {
   FsBlockStore,
   detectStoreLayout,
+  type FsckResult,
   probeStoreLayout,
-  fsck,
   hashOnlySink,
   hashToString,
   parseHash,
@@ -48,9 +49,7 @@ import {
   collectDeps,
   hashingTransform,
   objectDataHashes,
-  readObject,
   writeTree,
-  type Decryptor,
   type WriteTreeOptions,
   type WriteTreeResult,
 } from '../../tree/index.js';
@@ -58,7 +57,7 @@ import { collect } from '../args.js';
 import { chooseFormat, formatGiven } from '../format-option.js';
 import type { CliContext } from '../context.js';
 import { info, printJson, printLine, warn, writeStdoutDone } from '../output.js';
-import { checkKeyIndex, rebuildKeyIndex } from '../../rotate/key-index-rebuild.js';
+import { checkStore, type StoreCheckResult } from '../../rotate/store-check.js';
 import { createProgress, formatBytes, progressEnabled, type Progress } from '../progress.js';
 import { s3ConnectionFor } from '../s3.js';
 import type { S3BlockStore } from '../../store/s3/block-store.js';
@@ -70,6 +69,7 @@ import { checkNcqStore, type NcqProblem } from '../../store/ncq3/fsck.js';
 import { NcqBlockStore } from '../../store/ncq3/store.js';
 import { openReadableStore, openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js';
 import { checkNameOption, defaultPinName, pinStoredRoot } from './pin.js';
+import { deleteBlocks, planDelete } from '../../pins/delete-plan.js';
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
@@ -443,8 +443,7 @@ export async function storeCommand(
     const runner = runnerFor(input.size);
     try {
       const { gk } = await readStoreGroupKey(store.blocks, opts.groupkey);
-      const opened = openForStore(
-        gk,
+      const keyrings = keyringsForStore(
         opts.groupkey,
         await keyringSources(ctx, opts.keyring),
         opts.publicKey,
@@ -452,40 +451,25 @@ export async function storeCommand(
       // A regular file is read twice on one descriptor: a pass for the deterministic
       // tree nonce, then the encryption, which re-checks every chunk against the first
       // pass. Anything else (stdin, pipes, devices) is read once, under a random nonce.
-      let source = input.source;
-      let nonce: DeterministicNonce | { nonceS: Uint8Array; fingerprints?: undefined } = {
-        nonceS: crypto().randomBytes(32),
-      };
-      if (input.again) {
-        nonce = await deterministicTreeNonce(input.source, opened.secret, method, runner);
-        source = input.again();
-      }
-      const groupKeyHash = await storeGroupKey(store, gk);
       const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
-        writeEncryptedTree(
-          store.blocks,
-          source,
-          {
-            secret: opened.secret,
-            groupKeyHash,
-            nonceS: nonce.nonceS,
-            method,
-            fingerprints: nonce.fingerprints,
-            metadata: meta,
-            runner,
-          },
-          {
-            onProgress: (bytes) => p.update(bytes),
-            parallelism: Math.max(
-              store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
-              runner.parallelism * 4,
-            ),
-          },
-        ),
+        storeEncrypted(store.blocks, input.source, {
+          groupKey: gk,
+          keyrings,
+          keyIndex: new FsKeyIndex(store.location),
+          reread: input.again,
+          method,
+          metadata: meta,
+          runner,
+          onProgress: (bytes) => p.update(bytes),
+          parallelism: Math.max(
+            store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
+            runner.parallelism * 4,
+          ),
+        }),
       );
-      return await finishStore(store, res.annotation, file, opts);
+      return await finishStore(store, res.root, file, opts);
     } catch (e) {
-      if (e instanceof IntegrityError && e.message === CHUNK_CHANGED)
+      if (e instanceof InputChangedError)
         throw new IntegrityError(`${file}: the file changed while it was being stored`, {
           hint: 'nothing refers to what was written; store it again once it is stable',
         });
@@ -529,8 +513,6 @@ export interface CatOptions extends StoreLocationOptions {
   hashesOnly?: boolean;
   raw?: boolean;
   progress?: boolean;
-  /** Decryption for encrypted trees (added by the encryption options). */
-  decryptor?: Decryptor;
   /** `-k`: keyrings to open encrypted content. */
   keyring?: string[];
   metadata?: boolean;
@@ -604,18 +586,16 @@ export async function catCommand(
     : undefined;
   await withOutput(opts.output, outputOptions, (sink) =>
     withProgress(ctx, opts.progress, 'cat', total, async (p) => {
-      let done = 0;
-      const inner =
-        opts.decryptor ?? storeDecryptor(store, await keyringSources(ctx, opts.keyring));
-      const decryptor: Decryptor = (ann, treeHash) => {
-        decrypted = true;
-        return inner(ann, treeHash);
-      };
-      const readAhead = isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined;
-      for await (const block of readObject(store, hash, { decryptor, readAhead })) {
+      const content = readContent(store, hash, {
+        keyrings: await keyringSources(ctx, opts.keyring),
+        ...storeDecryptorOptions(store, () => {
+          decrypted = true;
+        }),
+        readAhead: isS3Location(store.prefix) ? S3_BLOCKS_IN_FLIGHT : undefined,
+        onProgress: (done) => p.update(done),
+      });
+      for await (const block of content) {
         await sink.write(block);
-        done += block.length;
-        p.update(done);
         readBuffers.release(block);
       }
     }),
@@ -742,57 +722,22 @@ export async function delCommand(
   const roots = hashArgs.map((a) => parseHashArg(a));
   const keepRoots = (opts.keep ?? []).map((a) => parseHashArg(a, '--keep argument'));
   const { blocks: store, close } = await openStore(ctx, opts.prefix);
-  const targets: Uint8Array[] = [];
-  const seen = new Set<string>();
-  const add = (h: Uint8Array) => {
-    const k = hashToString(h);
-    if (!seen.has(k)) {
-      seen.add(k);
-      targets.push(h);
-    }
-  };
-  const groupKeys: Uint8Array[] = [];
-  for (const [i, root] of roots.entries()) {
-    if (!(await store.has(root))) throw new NotFoundError(`block ${hashArgs[i]} not found`);
-    if (!opts.recursive) {
-      add(root);
-      continue;
-    }
-    const deps: Uint8Array[] = [];
-    for await (const d of collectDeps(store, root)) {
-      if (!d.present) continue;
-      deps.push(d.hash);
-      if (d.role === 'group-key') groupKeys.push(d.hash);
-    }
-    for (const h of deps.reverse()) add(h);
-  }
-  const kept = new Set<string>();
-  const keep = async (root: Uint8Array): Promise<number> => {
-    let n = 0;
-    for await (const d of collectDeps(store, root)) {
-      kept.add(hashToString(d.hash));
-      n++;
-    }
-    return n;
-  };
-  for (const k of keepRoots) await keep(k);
-  // A group key's tree is shared by every tree encrypted for that group (it is stored
-  // once, under a name anyone can predict): deleting it with one of them breaks the others.
-  if (!opts.includeGroupkeys)
-    for (const gk of groupKeys) {
-      const name = hashToString(gk);
-      if (kept.has(name)) continue;
-      const n = await keep(gk);
-      info(
-        `kept group key ${name} (${n} block${n === 1 ? '' : 's'}): other trees may use it; ` +
-          '--include-groupkeys deletes it too',
-      );
-    }
-  const doomed = targets.filter((h) => !kept.has(hashToString(h)));
-  let bytes = 0;
-  for (const h of doomed) bytes += (await store.sizeOf(h)) ?? 0;
-  const what = `${plural(doomed.length, 'block')} (${formatBytes(bytes)}) of ${hashArgs.join(', ')}`;
-  if (!opts.yes && doomed.length > 0) {
+  const plan = await planDelete(store, roots, {
+    recursive: opts.recursive,
+    keep: keepRoots,
+    includeGroupKeys: opts.includeGroupkeys,
+    names: hashArgs,
+  }).catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
+  for (const gk of plan.keptGroupKeys)
+    info(
+      `kept group key ${hashToString(gk.hash)} (${plural(gk.blocks, 'block')}): other trees may use it; ` +
+        '--include-groupkeys deletes it too',
+    );
+  const what = `${plural(plan.blocks.length, 'block')} (${formatBytes(plan.bytes)}) of ${hashArgs.join(', ')}`;
+  if (!opts.yes && plan.blocks.length > 0) {
     if (!process.stdin.isTTY)
       throw new UsageError(`not deleting ${what}: nobody to confirm (stdin is not a terminal)`, {
         hint: 'add -y to delete without asking',
@@ -802,31 +747,23 @@ export async function delCommand(
       return;
     }
   }
-  const deleted: string[] = [];
-  let deletedBytes = 0;
+  let done: Awaited<ReturnType<typeof deleteBlocks>>;
   try {
-    for (const h of doomed) {
-      const size = (await store.sizeOf(h)) ?? 0;
-      if (await store.del(h)) {
-        deleted.push(hashToString(h));
-        deletedBytes += size;
-      }
-    }
+    done = await deleteBlocks(store, plan.blocks);
   } finally {
     await close();
   }
-  const keptCount = targets.length - doomed.length;
   if (opts.json)
     await printJson({
-      deleted: deleted.length,
-      bytes: deletedBytes,
-      kept: keptCount,
-      blocks: deleted,
+      deleted: done.deleted.length,
+      bytes: done.bytes,
+      kept: plan.kept,
+      blocks: done.deleted.map(hashToString),
     });
   else if (!opts.quiet)
     await printLine(
-      `deleted ${plural(deleted.length, 'block')} (${formatBytes(deletedBytes)})` +
-        (keptCount > 0 ? `, kept ${keptCount} needed by other trees` : ''),
+      `deleted ${plural(done.deleted.length, 'block')} (${formatBytes(done.bytes)})` +
+        (plan.kept > 0 ? `, kept ${plan.kept} needed by other trees` : ''),
     );
 }
 
@@ -913,25 +850,23 @@ export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Pr
     unit: 'items',
     enabled: await progressEnabled(ctx, opts.progress),
   });
-  let r;
+  let r: FsckResult | StoreCheckResult;
   try {
+    // A local store's check covers its key index (group keys by id); an S3 store's index
+    // is objects whose names are checked when they are read.
     r = s3
       ? await fsckS3((await openHbs2Store(prefix, { s3 })).blocks as S3BlockStore, opts)
-      : await fsck(prefix, { repair: opts.repair, onFile: (n) => progress.update(n) });
+      : await checkStore(prefix, { repair: opts.repair, onFile: (n) => progress.update(n) });
   } finally {
     progress.finish();
   }
-  // The key index (group keys by id) is part of the store: check it, rebuild on --repair.
-  // (An S3 store's index is objects whose names are checked when they are read.)
-  const indexProblem = s3 ? null : await checkKeyIndex(prefix);
-  if (opts.repair && !s3) {
-    const n = await rebuildKeyIndex(new FsBlockStore(prefix), prefix);
-    info(
-      `key index: ${n} group key${n === 1 ? '' : 's'} indexed${indexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
-    );
-  } else if (indexProblem) {
-    await printLine(`key index: ${indexProblem}`);
-    r.unrepaired++;
+  if (!s3) {
+    const { keyIndexProblem, keyIndexRebuilt: n } = r as StoreCheckResult;
+    if (n !== undefined)
+      info(
+        `key index: ${n} group key${n === 1 ? '' : 's'} indexed${keyIndexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
+      );
+    else if (keyIndexProblem) await printLine(`key index: ${keyIndexProblem}`);
   }
   // Stale temp files are warnings (an interrupted command), not problems of the store.
   const stale = r.problems.filter((p) => p.kind === 'stale-temp');

@@ -17,6 +17,7 @@ const ALL = [
   'sigil',
   'lwwref',
   'pin',
+  'serve',
   'git',
   'has',
   'completion',

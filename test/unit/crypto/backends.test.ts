@@ -17,7 +17,7 @@ import {
   selectCrypto,
   sipKey,
   type CryptoProvider,
-} from '../../../src/crypto/index.js';
+} from '../../../src/crypto/select.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const native = loadNativeCrypto();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/index.js';
+import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/select.js';
 import { xorshiftBytes } from '../../helpers/bytes.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -14,7 +14,7 @@ import {
   openSecretbox,
   sipKey,
   type CryptoProvider,
-} from '../../../src/crypto/index.js';
+} from '../../../src/crypto/select.js';
 import { CborWriter } from '../../../src/codec/cbor.js';
 import { writeList } from '../../../src/codec/hbs2.js';
 import { encodeBase58 } from '../../../src/codec/base58.js';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { blake2b } from '@noble/hashes/blake2.js';
-import { loadNativeCrypto, loadWasmBlake2b } from '../../../src/crypto/index.js';
+import { loadNativeCrypto, loadWasmBlake2b } from '../../../src/crypto/select.js';
 import { wasmBlake2b256 } from '../../../src/crypto/wasm-blake2b.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeBase58 } from '../../../src/codec/base58.js';
-import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/index.js';
+import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/select.js';
 import { FormatError, Hbs2Error, IntegrityError, NoMatchingKeyError } from '../../../src/errors.js';
 import type { Keyring } from '../../../src/keyring/keyring.js';
 import {

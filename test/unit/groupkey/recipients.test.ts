@@ -5,8 +5,8 @@ import { jsCrypto } from '../../../src/crypto/index.js';
 import { FormatError, Hbs2Error } from '../../../src/errors.js';
 import { encodeKeyring, formatKeyringFile, generateKeyring } from '../../../src/keyring/keyring.js';
 import {
-  collectRecipients,
   detectRecipientsSource,
+  mergeRecipients,
   parseRecipientsText,
   readRecipientsSource,
 } from '../../../src/groupkey/recipients.js';
@@ -58,9 +58,10 @@ describe('recipients files', () => {
   });
 
   it('no recipients at all is a FormatError', () => {
-    expect(() =>
-      collectRecipients([{ name: 'c.txt', data: enc('# only\n; comments\n\n') }]),
-    ).toThrow(/no recipients found in c\.txt/);
+    const read = readRecipientsSource('c.txt', enc('# only\n; comments\n\n'));
+    expect(() => mergeRecipients([{ name: 'c.txt', read }])).toThrow(
+      /no recipients found in c\.txt/,
+    );
   });
 
   it('refuses huge files and huge lines', () => {
@@ -96,11 +97,13 @@ describe('recipients files', () => {
 
   it('merges several sources, warning about keys repeated across them', () => {
     const k = generateKeyring(1);
-    const all = collectRecipients([
-      { name: 'a.txt', data: enc(`${b58(1)}\n${encodeBase58(k.entries[0]!.publicKey)}\n`) },
-      { name: 'k.key', data: enc(formatKeyringFile(k)) },
-      { name: 'b.txt', data: enc(`${b58(2)}\n${b58(1)}\n`) },
-    ]);
+    const all = mergeRecipients(
+      [
+        { name: 'a.txt', data: enc(`${b58(1)}\n${encodeBase58(k.entries[0]!.publicKey)}\n`) },
+        { name: 'k.key', data: enc(formatKeyringFile(k)) },
+        { name: 'b.txt', data: enc(`${b58(2)}\n${b58(1)}\n`) },
+      ].map(({ name, data }) => ({ name, read: readRecipientsSource(name, data) })),
+    );
     expect(hexes(all.keys)).toEqual(hexes([pk(1), k.entries[0]!.publicKey, pk(2)]));
     expect(all.warnings).toEqual([
       'k.key: keyring entry 1: duplicate recipient',

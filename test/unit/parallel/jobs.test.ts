@@ -11,7 +11,7 @@ import {
   loadNativeCrypto,
   nonceWithCounter,
   type CryptoProvider,
-} from '../../../src/crypto/index.js';
+} from '../../../src/crypto/select.js';
 import { encodeBase58 } from '../../../src/codec/base58.js';
 import { IntegrityError } from '../../../src/errors.js';
 import {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase58 } from '../../../src/codec/base58.js';
-import { loadNativeCrypto, selectCrypto, crypto } from '../../../src/crypto/index.js';
+import { loadNativeCrypto, selectCrypto, crypto } from '../../../src/crypto/select.js';
 import {
   REF_KEY_TAGS,
   encodeLwwRef,

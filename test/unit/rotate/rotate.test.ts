@@ -15,7 +15,7 @@ import { generateGroupKey } from '../../../src/groupkey/generate.js';
 import type { GroupKey } from '../../../src/groupkey/model.js';
 import type { KeyringSource } from '../../../src/groupkey/open.js';
 import { generateKeyring } from '../../../src/keyring/keyring.js';
-import { groupKeysWithId, recordGroupKey } from '../../../src/rotate/key-index.js';
+import { FsKeyIndex, groupKeysWithId, recordGroupKey } from '../../../src/rotate/key-index.js';
 import { rotateTree, storeGroupKeyTree } from '../../../src/rotate/rotate.js';
 import { findGroupSecret } from '../../../src/rotate/secrets.js';
 import { updateGroupKey } from '../../../src/rotate/update.js';
@@ -309,7 +309,7 @@ describe('key index', () => {
     const store = new FsBlockStore(storePath, { syncFiles: false });
     const [a, b] = [member(), member()];
     const gk0 = generateGroupKey([a.pub]);
-    const gk0Hash = await storeGroupKeyTree(store, storePath, gk0.groupKey);
+    const gk0Hash = await storeGroupKeyTree(store, new FsKeyIndex(storePath), gk0.groupKey);
     const data = xorshiftBytes(BLOCK + 99, 11);
     const res = await writeEncryptedTree(store, chunks(data), {
       secret: gk0.secret,
@@ -317,29 +317,31 @@ describe('key index', () => {
       nonceS: crypto().randomBytes(32),
     });
     // Without the later key, B cannot open it.
-    await expect(findGroupSecret(store, gk0Hash, [b.source], storePath)).rejects.toBeInstanceOf(
-      NoMatchingKeyError,
-    );
+    await expect(
+      findGroupSecret(store, gk0Hash, [b.source], new FsKeyIndex(storePath)),
+    ).rejects.toBeInstanceOf(NoMatchingKeyError);
     const gk1 = updateGroupKey(gk0.groupKey, gk0.secret, { add: [b.pub] });
-    const gk1Hash = await storeGroupKeyTree(store, storePath, gk1.groupKey);
+    const gk1Hash = await storeGroupKeyTree(store, new FsKeyIndex(storePath), gk1.groupKey);
     expect((await groupKeysWithId(storePath, gk0.groupKey.id!)).map(b58).sort()).toEqual(
       [b58(gk0Hash), b58(gk1Hash)].sort(),
     );
-    const found = await findGroupSecret(store, gk0Hash, [b.source], storePath);
+    const found = await findGroupSecret(store, gk0Hash, [b.source], new FsKeyIndex(storePath));
     expect(found.via).toBe('key-index');
     expect(b58(found.openedGroupKeyHash)).toBe(b58(gk1Hash));
     expect(b58(found.secret)).toBe(b58(gk0.secret));
     expectSame(await readWith(store, res.annotation, found.secret), data);
     // A keyring that opens the named key directly does not go through the index.
-    expect((await findGroupSecret(store, gk0Hash, [a.source], storePath)).via).toBe('keyring');
+    expect((await findGroupSecret(store, gk0Hash, [a.source], new FsKeyIndex(storePath))).via).toBe(
+      'keyring',
+    );
     // Without a store path there is no fallback.
     await expect(findGroupSecret(store, gk0Hash, [b.source])).rejects.toBeInstanceOf(
       NoMatchingKeyError,
     );
     // A different secret under the same members is never offered through the index.
     const other = generateGroupKey([b.pub]);
-    await storeGroupKeyTree(store, storePath, other.groupKey);
-    const again = await findGroupSecret(store, gk0Hash, [b.source], storePath);
+    await storeGroupKeyTree(store, new FsKeyIndex(storePath), other.groupKey);
+    const again = await findGroupSecret(store, gk0Hash, [b.source], new FsKeyIndex(storePath));
     expect(b58(again.secret)).toBe(b58(gk0.secret));
   });
 
@@ -354,13 +356,15 @@ describe('key index', () => {
     ).rejects.toBeInstanceOf(FormatError);
     const [a, b] = [member(), member()];
     const gk0 = generateGroupKey([a.pub]);
-    const gk0Hash = await storeGroupKeyTree(store, storePath, gk0.groupKey);
+    const gk0Hash = await storeGroupKeyTree(store, new FsKeyIndex(storePath), gk0.groupKey);
     // A key sealed to B with another secret, declaring gk0's id, indexed under it.
     const forged = { ...generateGroupKey([b.pub]).groupKey, cbor: undefined, id: gk0.groupKey.id };
-    const forgedHash = await storeGroupKeyTree(store, storePath, forged);
+    const forgedHash = await storeGroupKeyTree(store, new FsKeyIndex(storePath), forged);
     const warnings: string[] = [];
     await expect(
-      findGroupSecret(store, gk0Hash, [b.source], storePath, (w) => warnings.push(w)),
+      findGroupSecret(store, gk0Hash, [b.source], new FsKeyIndex(storePath), (w) =>
+        warnings.push(w),
+      ),
     ).rejects.toBeInstanceOf(NoMatchingKeyError);
     expect(warnings).toEqual([
       expect.stringContaining(`skipped group key ${b58(forgedHash)}: group key id`),
@@ -368,18 +372,18 @@ describe('key index', () => {
     // The genuine later key still opens, whatever the order of the candidates.
     await storeGroupKeyTree(
       store,
-      storePath,
+      new FsKeyIndex(storePath),
       updateGroupKey(gk0.groupKey, gk0.secret, { add: [b.pub] }).groupKey,
     );
-    expect(b58((await findGroupSecret(store, gk0Hash, [b.source], storePath)).secret)).toBe(
-      b58(gk0.secret),
-    );
+    expect(
+      b58((await findGroupSecret(store, gk0Hash, [b.source], new FsKeyIndex(storePath))).secret),
+    ).toBe(b58(gk0.secret));
     // A key with a 300-byte id is stored but not indexed, and lookups under it do not crash.
     const long = { ...gk0.groupKey, cbor: undefined, id: new Uint8Array(300).fill(1) };
-    const longHash = await storeGroupKeyTree(store, storePath, long);
-    await expect(findGroupSecret(store, longHash, [b.source], storePath)).rejects.toBeInstanceOf(
-      NoMatchingKeyError,
-    );
+    const longHash = await storeGroupKeyTree(store, new FsKeyIndex(storePath), long);
+    await expect(
+      findGroupSecret(store, longHash, [b.source], new FsKeyIndex(storePath)),
+    ).rejects.toBeInstanceOf(NoMatchingKeyError);
   });
 
   it('rotateTree records the new group key in the index', async () => {
@@ -387,14 +391,16 @@ describe('key index', () => {
     const store = new FsBlockStore(storePath, { syncFiles: false });
     const [a, b] = [member(), member()];
     const gk0 = generateGroupKey([a.pub]);
-    const gk0Hash = await storeGroupKeyTree(store, storePath, gk0.groupKey);
+    const gk0Hash = await storeGroupKeyTree(store, new FsKeyIndex(storePath), gk0.groupKey);
     const res = await writeEncryptedTree(store, chunks(xorshiftBytes(1000, 5)), {
       secret: gk0.secret,
       groupKeyHash: gk0Hash,
       nonceS: crypto().randomBytes(32),
     });
     const gk1 = updateGroupKey(gk0.groupKey, gk0.secret, { add: [b.pub] });
-    const r = await rotateTree(store, storePath, res.annotation, gk1.groupKey, [a.source]);
+    const r = await rotateTree(store, new FsKeyIndex(storePath), res.annotation, gk1.groupKey, [
+      a.source,
+    ]);
     expect(r.mode).toBe('reannotated');
     const ann = await annOf(store, r.root);
     if (ann.crypt.kind !== 'symm2') throw new Error('expected symm2');

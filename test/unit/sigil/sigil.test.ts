@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { crypto, loadNativeCrypto, selectCrypto } from '../../../src/crypto/index.js';
+import { crypto, loadNativeCrypto, selectCrypto } from '../../../src/crypto/select.js';
 import { Hbs2Error, FormatError, IntegrityError, NotFoundError } from '../../../src/errors.js';
 import { generateKeyring, type Keyring } from '../../../src/keyring/keyring.js';
 import {

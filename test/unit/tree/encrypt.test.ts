@@ -1,7 +1,7 @@
 // Known answers from spec blocks-trees-storage §4.5.8 (computed from the spec by two
 // independent implementations), run under both crypto backends.
 import { describe, expect, it } from 'vitest';
-import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/index.js';
+import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/select.js';
 import { encodeBase58 } from '../../../src/codec/base58.js';
 import {
   StoreNonceBuilder,

@@ -12,7 +12,7 @@ import {
   loadNativeCrypto,
   selectCrypto,
   type CryptoProvider,
-} from '../../../src/crypto/index.js';
+} from '../../../src/crypto/select.js';
 import { IntegrityError } from '../../../src/errors.js';
 import { MemoryBlockStore } from '../../../src/store/memory.js';
 import { encodeMTreeAnn } from '../../../src/tree/annotation.js';
