@@ -12,7 +12,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FormatError } from '../../errors.js';
-import { fileError } from '../../fsutil.js';
+import { fileError, mkdirError } from '../../fsutil.js';
 import { FileSource } from './byte-source.js';
 import { pendingExtent, scanSections } from './data-file.js';
 import { DataFileWriter } from './data-writer.js';
@@ -101,6 +101,10 @@ export class NcqWriter {
     const workdir = this.workdir;
     try {
       await fs.mkdir(workdir, { recursive: true });
+    } catch (e) {
+      throw await mkdirError(e, workdir); // the real reason (EROFS, EACCES), not ENOENT
+    }
+    try {
       await (await fs.open(path.join(path.dirname(workdir), 'config'), 'a')).close();
     } catch (e) {
       throw fileError(e, workdir);
