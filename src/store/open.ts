@@ -105,6 +105,7 @@ export async function openStore(location: string, opts: OpenStoreOptions = {}): 
  * @param location - the store directory (or an `s3://` location with `s3`)
  * @param simple - options of the simple layout's files
  * @param s3 - how to reach an S3 store's endpoint, for an `s3://` location
+ * @param ncq3 - options of NCQ3 reads (a block buffer pool to read into)
  * @returns the store's blocks for reading
  */
 export async function openReadableStore(
