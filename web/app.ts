@@ -128,12 +128,26 @@ function render(d: ObjectDescription): void {
   $('result').hidden = false;
 }
 
+/** Counts show() calls: only the newest may change what the page shows. */
+let showCalls = 0;
+
 async function show(hash: Uint8Array): Promise<void> {
+  // Opening a keyring re-describes the shown object while the person may already have
+  // asked for another one: without this, whichever description arrived last would win,
+  // and Download would fetch an object the page no longer names.
+  const call = ++showCalls;
   setStatus('Reading…');
-  const desc = await describeObject(source, hash, {
-    sizeOf: (h) => source.sizeOf(h),
-    keyrings,
-  });
+  let desc: ObjectDescription;
+  try {
+    desc = await describeObject(source, hash, {
+      sizeOf: (h) => source.sizeOf(h),
+      keyrings,
+    });
+  } catch (e) {
+    if (call !== showCalls) return; // superseded: its failure is no longer news
+    throw e;
+  }
+  if (call !== showCalls) return;
   shown = { hash, desc };
   render(desc);
   setStatus('');

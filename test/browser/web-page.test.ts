@@ -131,8 +131,17 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
   };
   const field = (name: string) =>
     page.$eval(`[data-field="${name}"]`, (el) => el.textContent ?? '');
+  /**
+   * The status text once it has class `cls`. Waits less than the tests' own timeout, so a
+   * page that never gets there fails with what it shows instead of a bare test timeout.
+   */
   const waitStatus = async (cls: 'done' | 'error') => {
-    await page.waitForSelector(`#status.${cls}`, { timeout: 60_000 });
+    try {
+      await page.waitForSelector(`#status.${cls}`, { timeout: 45_000 });
+    } catch (e) {
+      const shown = await page.$eval('#status', (el) => `${el.className}: ${el.textContent}`);
+      throw new Error(`status never became '${cls}'; the page shows "${shown}"`, { cause: e });
+    }
     return page.$eval('#status', (el) => el.textContent ?? '');
   };
 
@@ -168,5 +177,5 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
     expect(await waitStatus('error')).toMatch(/^Integrity error: /);
     expect(fs.existsSync(path.join(downloads(), `${tamperedRoot}.bin`))).toBe(false);
     await page.screenshot({ path: path.join(OUTPUT, 'integrity-error.png'), fullPage: true });
-  }, 60_000);
+  }, 120_000);
 });

@@ -18,7 +18,7 @@ function librarySnippet(): string {
   const section = readme.slice(readme.indexOf('\n## Library\n'));
   const m = /```js\n([\s\S]*?)```/.exec(section);
   if (!m) throw new Error('README.md: no js block in the Library section');
-  return m[1];
+  return m[1]!;
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-readme-lib-'));
