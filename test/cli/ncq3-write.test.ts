@@ -8,15 +8,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NcqBlockStore } from '../../src/store/ncq3/store.js';
 import { hashToString, parseHash } from '../../src/store/hash.js';
+import { writeFilesSharingABlock } from '../helpers/bytes.js';
 import { cliIn, expectOneError, useTempDir } from '../helpers/cli.js';
 import { F3MIB17_ROOT, f3MiB17, materializeStore } from '../helpers/ncq3-vectors.js';
 import { STORE_NAMES, vectorPath } from '../helpers/hbs2-written.js';
 
-const BLOCK = 262_144;
 const dir = useTempDir();
 const { run, ok } = cliIn(dir);
 const file = (name: string) => path.join(dir(), name);
@@ -45,11 +44,7 @@ async function blocksOf(store: string): Promise<Set<string>> {
 let a: Buffer;
 let b: Buffer;
 beforeAll(() => {
-  const shared = randomBytes(BLOCK);
-  a = Buffer.concat([shared, randomBytes(BLOCK + 500)]);
-  b = Buffer.concat([shared, randomBytes(7000)]);
-  fs.writeFileSync(file('a.bin'), a);
-  fs.writeFileSync(file('b.bin'), b);
+  ({ a, b } = writeFilesSharingABlock(file));
 });
 
 describe('new stores', () => {

@@ -4,16 +4,15 @@
  * from `hbs2 deps`, independently of gc), deletes nothing on a walk error, keeps group
  * key trees; fsck treats stale temp files as warnings.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeFilesSharingABlock } from '../helpers/bytes.js';
 import { cliIn, expectOneError, useTempDir } from '../helpers/cli.js';
 import { diffSnapshots, snapshotDir } from '../helpers/hostile.js';
 import { pinRefKey } from '../../src/pins/record.js';
 import { hashToString } from '../../src/store/hash.js';
 
-const BLOCK = 262_144;
 const dir = useTempDir();
 const cli = cliIn(dir);
 const file = (name: string) => path.join(dir(), name);
@@ -59,11 +58,7 @@ const pins = (store: string) => JSON.parse(ok(['pin', 'ls', '--json'], store)) a
 let a: Buffer;
 let b: Buffer;
 beforeAll(() => {
-  const shared = randomBytes(BLOCK);
-  a = Buffer.concat([shared, randomBytes(BLOCK + 500)]);
-  b = Buffer.concat([shared, randomBytes(7000)]);
-  fs.writeFileSync(file('a.bin'), a);
-  fs.writeFileSync(file('b.bin'), b);
+  ({ a, b } = writeFilesSharingABlock(file));
 });
 
 describe('pins and gc', () => {
