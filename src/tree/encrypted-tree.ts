@@ -25,6 +25,7 @@ import {
 import { KeyedTreeNonceBuilder, blockNonceDigest, blockNonceKey } from './keyed-nonces.js';
 import type { ReadTransform } from './reader.js';
 import {
+  runOnOwnedBlock,
   writeTree,
   type BlockTransform,
   type TransformedBlock,
@@ -117,13 +118,18 @@ function fingerprintAt<T>(
  * the job hashes the stored block too, so the store does not hash it again).
  */
 function jobRunner(runner?: BlockRunner): (job: BlockJob) => Promise<TransformedBlock> {
-  // The writer gives each block's buffer to its transform (and recycles what comes back).
-  if (runner) return (job) => runner.run(job, { ownership: 'transferred' });
+  if (runner) return (job) => runOnOwnedBlock(runner, job);
   const c = crypto();
-  return async (job) => runBlockJob(job, c);
+  // On this thread a job only reads its input and writes a fresh block: the writer's
+  // buffer was borrowed, and is what it recycles.
+  return async (job) => ({ ...runBlockJob(job, c), recycle: job.data });
 }
 
-/** The per-block transform of method 1 encryption (optionally re-checking each chunk). */
+/**
+ * The per-block transform of method 1 encryption (optionally re-checking each chunk).
+ * With a `runner` it takes each block (encrypted in place in a worker, handed back);
+ * without one it borrows it.
+ */
 export function method1Transform(
   secret: Uint8Array,
   nonceS: Uint8Array,
@@ -141,7 +147,10 @@ export function method1Transform(
   };
 }
 
-/** The per-block transform of keyed method 2 (optionally re-checking each chunk). */
+/**
+ * The per-block transform of keyed method 2 (optionally re-checking each chunk), taking
+ * or borrowing each block as {@link method1Transform} does.
+ */
 export function method2Transform(
   secret: Uint8Array,
   nonceS: Uint8Array,

@@ -3,6 +3,7 @@
  * transform (encryption) → store.put with a bounded number in flight → tree builder.
  * Memory stays O(block size × parallelism + hashes of one leaf per level).
  */
+import type { BlockJob } from '../parallel/jobs.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import type { BlockSink } from '../store/blockstore.js';
 import { BlockBufferPool } from '../store/block-buffers.js';
@@ -15,23 +16,54 @@ import type { MTree } from './node.js';
 
 /**
  * Turns a plaintext block into the bytes to store. `index` counts blocks from 1, as
- * hbs2's encryption counter does.
+ * hbs2's encryption counter does. `plain` is one of the writer's recycled block buffers;
+ * the result says what becomes of it ({@link TransformedBlock}).
  */
 export type BlockTransform = (
   plain: Uint8Array,
   index: bigint,
 ) => TransformedBlock | Promise<TransformedBlock>;
 
-/** A transformed block, optionally with its hash already computed (e.g. by a worker). */
-export type TransformedBlock = Uint8Array | { block: Uint8Array; hash?: Uint8Array };
+/**
+ * A transformed block, optionally with its hash already computed (e.g. by a worker), and
+ * which buffer the writer may reuse for a later block once this one is stored:
+ * - a bare `Uint8Array`: the transform only borrowed `plain` (it no longer uses it once
+ *   its result settles), so the writer recycles `plain` and leaves the returned block
+ *   alone (which may be `plain` itself);
+ * - an object: `recycle` names the one buffer the writer may reuse: `plain` when the
+ *   transform only borrowed it, the result's own buffer when the transform took `plain`
+ *   and handed its output over (a worker job run with `ownership: 'transferred'`), or
+ *   null when the transform keeps both. The writer touches no other buffer afterwards: a
+ *   transform that took `plain` may keep, overwrite or detach it.
+ */
+export type TransformedBlock =
+  Uint8Array | { block: Uint8Array; hash?: Uint8Array; recycle: Uint8Array | null };
+
+/**
+ * Runs a transform's block job in `runner`, giving it the block's buffer (sent to a
+ * worker without a copy, and detached here): the job's result, which may come back in
+ * that same buffer, is then the writer's to recycle.
+ * @param runner - where the job runs
+ * @param job - the job, whose `data` is the block the writer gave the transform
+ * @returns the result, naming its own block as the buffer to recycle
+ * @throws whatever the job throws (e.g. `InputChangedError` for a changed chunk)
+ */
+export async function runOnOwnedBlock(
+  runner: BlockRunner,
+  job: BlockJob,
+): Promise<TransformedBlock> {
+  const r = await runner.run(job, { ownership: 'transferred' });
+  return { ...r, recycle: r.block };
+}
 
 /**
  * The transform that only hashes each block, in `runner`'s workers: the block comes back
  * unchanged with its hash, so the store does not hash it on the main thread.
+ * @param runner - where blocks are hashed
+ * @returns a transform that takes each block and hands it back with its hash
  */
 export function hashingTransform(runner: BlockRunner): BlockTransform {
-  // The writer gives each block's buffer to its transform (and recycles what comes back).
-  return (plain) => runner.run({ op: 'hash', data: plain }, { ownership: 'transferred' });
+  return (plain) => runOnOwnedBlock(runner, { op: 'hash', data: plain });
 }
 
 /** Options for {@link writeTree}. */
@@ -108,7 +140,7 @@ export async function writeTree(
   try {
     for await (const plain of chunkBytes(source, blockSize, opts.blockSlack, buffers)) {
       const i = ++index;
-      // Read now: a transform that hands the block to a worker detaches it.
+      // Read now: a transform may take the block (sending it to a worker detaches it).
       const size = plain.length;
       const hash = (async () => {
         if (!transform) {
@@ -116,12 +148,11 @@ export async function writeTree(
           buffers.release(plain);
           return h;
         }
-        const out = await transform(plain, i);
-        const stored = out instanceof Uint8Array ? out : out.block;
-        const h = await sink.put(stored, out instanceof Uint8Array ? undefined : out.hash);
-        // A block sent to a worker is detached here and the result came back in its
-        // buffer: recycle that one. Otherwise the transform made a new block; recycle ours.
-        buffers.release(plain.byteLength === 0 ? stored : plain);
+        const out = ownedResult(await transform(plain, i), plain);
+        const h = await sink.put(out.block, out.hash);
+        // Stored: the sink does not keep it. Only the buffer the transform handed back
+        // goes round again; `plain` itself may be the transform's now.
+        if (out.recycle) buffers.release(out.recycle);
         return h;
       })();
       // Marked handled now; the rejection is still seen when drainOne awaits it.
@@ -143,4 +174,12 @@ export async function writeTree(
     bytes,
     treeBlocks: built.treeBlocks,
   };
+}
+
+/** `out` in its object form: a bare block means the transform borrowed `plain`. */
+function ownedResult(
+  out: TransformedBlock,
+  plain: Uint8Array,
+): Exclude<TransformedBlock, Uint8Array> {
+  return out instanceof Uint8Array ? { block: out, recycle: plain } : out;
 }
