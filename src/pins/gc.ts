@@ -5,7 +5,8 @@
  * names (a future `store -g` or rotate may use them).
  *
  * Safety: the live set is computed, and blocks deleted, under the store's exclusive lock,
- * so no pin or ref changes meanwhile; where writers do not exclude each other (the simple
+ * so no pin or ref changes meanwhile (on S3, ref updates hold the shared side of that
+ * lock, store/s3/store-locks.ts); where writers do not exclude each other (the simple
  * layout), blocks modified less than `graceMs` before gc started are never deleted, so a
  * concurrent `store` keeps what it writes; any error while computing the
  * live set (a pinned block missing or corrupt, a damaged ref) stops gc before it deletes
@@ -30,6 +31,11 @@ export interface GcOptions {
    * 2000): a block a concurrent command just wrote, on file systems with coarse mtimes.
    */
   graceMs?: number;
+  /**
+   * Called (and awaited) once the live set is computed, before anything is deleted, still
+   * under the store's exclusive lock: where tests race a writer against gc's sweep.
+   */
+  beforeSweep?: () => Promise<void>;
 }
 
 /** What gc found and did. */
@@ -101,6 +107,7 @@ export async function gc(store: Hbs2Store, opts: GcOptions = {}): Promise<GcResu
   const { blocks } = store;
   return store.withExclusive(async () => {
     const live = await liveSet(store);
+    await opts.beforeSweep?.();
     const result: GcResult = { live: 0, recent: 0, reclaimed: { hashes: [], bytes: 0 } };
     for await (const h of blocks.hashes()) {
       if (live.has(hex(h))) {

@@ -11,6 +11,9 @@
  * ETags are sent quoted, as RFC 9110 and AWS have them. Ceph RGW 16 compares `If-Match`
  * with the unquoted ETag and so refuses its own quoted one: a 412 while the ref still has
  * the ETag sent switches this store to bare ETags.
+ *
+ * Opened as a store (open.ts), each update also holds the shared side of gc's lock: the
+ * conditional writes order updates among themselves, not against gc's sweep.
  */
 import { FormatError } from '../../errors.js';
 import type { RefStore, RefUpdate } from '../../refs/ref-store.js';
@@ -48,6 +51,12 @@ export class S3RefStore implements RefStore {
     readonly client: S3Client,
     /** Key prefix, empty or ending in `/`. */
     readonly prefix: string,
+    /**
+     * Runs each whole update (the store's side of gc's lock, store-locks.ts, so that no
+     * ref changes while gc works); default: nothing around it.
+     */
+    private readonly guardUpdate: <T>(update: () => Promise<T>) => Promise<T> = (update) =>
+      update(),
   ) {}
 
   /** The object key of ref `key`. */
@@ -84,6 +93,11 @@ export class S3RefStore implements RefStore {
    * to `decide` as absent, so that writing a new value repairs it.
    */
   async updateRef(key: Uint8Array, decide: RefUpdate): Promise<Uint8Array | null> {
+    return this.guardUpdate(() => this.update(key, decide));
+  }
+
+  /** {@link S3RefStore.updateRef} without the guard. */
+  private async update(key: Uint8Array, decide: RefUpdate): Promise<Uint8Array | null> {
     const objectName = this.keyOf(key);
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const current = await this.read(key).catch(async (e: unknown) => {
