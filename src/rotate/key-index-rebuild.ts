@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, NotFoundError } from '../errors.js';
-import type { BlockStore } from '../store/blockstore.js';
+import type { BlockSource, BlockStore } from '../store/blockstore.js';
 import { detectBlock } from '../tree/detect.js';
 import { isIndexableId, keyIndexDir, listKeyIndex, recordGroupKey } from './key-index.js';
 import { loadStoredGroupKey } from './secrets.js';
@@ -38,21 +38,47 @@ export async function rebuildKeyIndex(store: BlockStore, storePath: string): Pro
   let count = 0;
   for await (const hash of store.hashes()) {
     const block = await store.get(hash).catch(() => null);
-    if (!block) continue;
-    const d = detectBlock(block);
-    if (d.type !== 'merkle' || d.tree.type !== 'leaf' || d.tree.hashes.length > MAX_GROUPKEY_BLOCKS)
-      continue;
-    try {
-      const gk = await loadStoredGroupKey(store, hash);
-      // Ids are only declared: a forged one is caught when a candidate is opened
-      // (findGroupSecret); one that is not 32 bytes would corrupt the index itself.
-      if (!gk.id || !isIndexableId(gk.id)) continue;
-      await recordGroupKey(storePath, gk.id, hash);
+    if (block && mayBeGroupKeyTree(block) && (await indexGroupKeyTree(store, storePath, hash)))
       count++;
-    } catch (e) {
-      if (e instanceof FormatError || e instanceof NotFoundError) continue;
-      throw e;
-    }
   }
   return count;
+}
+
+/**
+ * Whether `block` may be the root of a stored group key: a merkle leaf of few data
+ * blocks (group key trees are small, so larger trees are not read).
+ * @param block - a verified block
+ * @returns true when it is worth reading as a group key
+ */
+export function mayBeGroupKeyTree(block: Uint8Array): boolean {
+  const d = detectBlock(block);
+  return (
+    d.type === 'merkle' && d.tree.type === 'leaf' && d.tree.hashes.length <= MAX_GROUPKEY_BLOCKS
+  );
+}
+
+/**
+ * Records the group key stored as tree `hash` in the key index of the store at
+ * `storePath`, when it is one and has a 32-byte id.
+ * @param store - the store's blocks
+ * @param storePath - the store's location (its key index's)
+ * @param hash - the tree's root
+ * @returns whether it was indexed
+ */
+export async function indexGroupKeyTree(
+  store: BlockSource,
+  storePath: string,
+  hash: Uint8Array,
+): Promise<boolean> {
+  try {
+    const gk = await loadStoredGroupKey(store, hash);
+    // Ids are only declared: a forged one is caught when a candidate is opened
+    // (findGroupSecret); one that is not 32 bytes would corrupt the index itself.
+    if (!gk.id || !isIndexableId(gk.id)) return false;
+    await recordGroupKey(storePath, gk.id, hash);
+    return true;
+  } catch (e) {
+    if (e instanceof FormatError || e instanceof NotFoundError) return false;
+    throw e;
+  }
 }
