@@ -11,7 +11,12 @@ import { gc, type GcResult } from '../../src/pins/gc.js';
 import { addPin, listPins, storedSize, type PinStores } from '../../src/pins/pins.js';
 import { openStore, type Hbs2Store } from '../../src/store/open.js';
 import { hashToString } from '../../src/store/hash.js';
-import { S3_LOCK_NAME, S3_REF_WRITERS, s3StoreLocks } from '../../src/store/s3/store-locks.js';
+import {
+  S3_LOCK_NAME,
+  S3_REF_WRITERS,
+  s3StoreLocks,
+  type S3StoreLocks,
+} from '../../src/store/s3/store-locks.js';
 import { writeTree } from '../../src/tree/writer.js';
 import { ceph, describeS3, testClient, useBucket } from './helpers.js';
 
@@ -100,24 +105,32 @@ describeS3('gc and pins added meanwhile (S3)', () => {
     expect(r.reclaimed.hashes.map(hashToString)).not.toContain(hashToString(root));
     expect((await listPins(store)).map((p) => p.name)).toEqual(['early']);
   });
+});
 
+/** Holds `side` of `locks` until released; `inside` resolves once it is held. */
+function held(locks: S3StoreLocks, side: 'exclusive' | 'shared') {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  const done = locks[side](async () => {
+    entered();
+    await released;
+  });
+  return { inside, release, done };
+}
+
+/** Keys of every object under `prefix` of the bucket. */
+async function keysUnder(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of testClient(bucket()).list(prefix)) keys.push(o.key);
+  return keys.sort();
+}
+
+describeS3('the S3 store lock (gc against ref updates)', () => {
   it('each side gives up after its wait with a usage error, leaving no lock object', async () => {
-    const client = testClient(bucket());
-    const prefix = 'busy/';
-    const locks = s3StoreLocks(client, prefix, { waitMs: 800, pollMs: 100 });
-    const held = (side: 'exclusive' | 'shared') => {
-      let release!: () => void;
-      const released = new Promise<void>((r) => (release = r));
-      let entered!: () => void;
-      const inside = new Promise<void>((r) => (entered = r));
-      const done = locks[side](async () => {
-        entered();
-        await released;
-      });
-      return { inside, release, done };
-    };
-
-    const gcRunning = held('exclusive');
+    const locks = s3StoreLocks(testClient(bucket()), 'busy/', { waitMs: 800, pollMs: 100 });
+    const gcRunning = held(locks, 'exclusive');
     await gcRunning.inside;
     const pin = await settled(locks.shared(async () => 'written'));
     expect(pin).toBeInstanceOf(UsageError);
@@ -127,7 +140,7 @@ describeS3('gc and pins added meanwhile (S3)', () => {
     gcRunning.release();
     await gcRunning.done;
 
-    const writing = held('shared');
+    const writing = held(locks, 'shared');
     await writing.inside;
     const collect = await settled(locks.exclusive(async () => 'collected'));
     expect(collect).toBeInstanceOf(UsageError);
@@ -135,12 +148,43 @@ describeS3('gc and pins added meanwhile (S3)', () => {
     writing.release();
     await writing.done;
 
-    const left: string[] = [];
-    for await (const o of client.list(prefix)) left.push(o.key);
-    expect(left).toEqual([]);
+    expect(await keysUnder('busy/')).toEqual([]);
     // Both sides work again once the other has ended.
     expect(await locks.exclusive(async () => 'collected')).toBe('collected');
     expect(await locks.shared(async () => 'written')).toBe('written');
-    expect([S3_LOCK_NAME, S3_REF_WRITERS].every((n) => !left.includes(prefix + n))).toBe(true);
+  });
+
+  // Lock objects are stale 2.5 s after their last write here (5 min by default).
+  const timing = { waitMs: 10_000, pollMs: 100, refreshMs: 300, staleMs: 2500 };
+
+  it('a killed holder’s object is ignored once stale, by either side', async () => {
+    const client = testClient(bucket());
+    const locks = s3StoreLocks(client, 'killed/', timing);
+    const body = new Uint8Array(0);
+    const killedWriter = `killed/${S3_REF_WRITERS}killed-store`;
+    await client.send({ method: 'PUT', key: killedWriter, body });
+    expect(await locks.exclusive(async () => 'collected')).toBe('collected');
+    await client.send({ method: 'DELETE', key: killedWriter });
+
+    const killedGc = `killed/${S3_LOCK_NAME}`;
+    await client.send({ method: 'PUT', key: killedGc, body });
+    expect(await locks.shared(async () => 'written')).toBe('written');
+    // Left for a person to remove: another gc still stops at it.
+    expect(await keysUnder('killed/')).toEqual([killedGc]);
+  });
+
+  it('a live holder keeps its object fresh: gc waits for an update longer than the staleness', async () => {
+    const locks = s3StoreLocks(testClient(bucket()), 'long/', timing);
+    const writing = held(locks, 'shared');
+    await writing.inside;
+    let updateEnded = false;
+    const collecting = locks.exclusive(async () => updateEnded);
+    await sleep(2 * timing.staleMs);
+    updateEnded = true;
+    writing.release();
+    await writing.done;
+    // gc ran only after the update: it saw it end.
+    expect(await collecting).toBe(true);
+    expect(await keysUnder('long/')).toEqual([]);
   });
 });
