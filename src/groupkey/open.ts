@@ -12,6 +12,29 @@ export interface KeyringSource {
   keyring: Keyring;
 }
 
+/**
+ * The keyrings narrowed to their entries with encryption public key `publicKey` (hbs2's
+ * `store -g … -P KEY`: use only that entry); keyrings left with no entry are dropped.
+ * @param keyrings - the keyrings to narrow
+ * @param publicKey - a 32-byte encryption public key
+ * @returns the keyrings holding it, each with only that entry
+ */
+export function keyringsWithEntry(
+  keyrings: readonly KeyringSource[],
+  publicKey: Uint8Array,
+): KeyringSource[] {
+  const wanted = bytesKey(publicKey);
+  return keyrings
+    .map((k) => ({
+      ...k,
+      keyring: {
+        ...k.keyring,
+        entries: k.keyring.entries.filter((e) => bytesKey(e.publicKey) === wanted),
+      },
+    }))
+    .filter((k) => k.keyring.entries.length > 0);
+}
+
 /** What opened a group key. */
 export interface OpenedGroupKey {
   /** The 32-byte group secret. */
