@@ -8,7 +8,7 @@ import { encodeBase58 } from '../../codec/base58.js';
 import { sniffFileKind, wrongKindMessage } from '../../codec/file-kind.js';
 import { FormatError, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
-import { writeOutputFile } from '../output-file.js';
+import { writeOutputFile } from '../io/output-file.js';
 import {
   formatGroupKeyDump,
   formatGroupKeyFile,
