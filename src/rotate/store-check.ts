@@ -7,13 +7,11 @@ import { FsBlockStore } from '../store/fs.js';
 import { detectStoreLayout } from '../store/layout.js';
 import { checkNcqStore, type NcqCheckResult } from '../store/ncq3/fsck.js';
 import { NcqBlockStore } from '../store/ncq3/store.js';
-import { openStore } from '../store/open.js';
-import type { S3BlockStore } from '../store/s3/block-store.js';
-import { fsckS3 } from '../store/s3/fsck.js';
 import { isS3Location } from '../store/s3/layout.js';
 import type { S3Connection } from '../store/s3/open.js';
 import { fsck, type FsckOptions, type FsckResult } from '../store/fsck.js';
 import { checkKeyIndex, rebuildKeyIndex } from './key-index-rebuild.js';
+import { checkS3Store } from './s3-store-check.js';
 
 /** What {@link checkStore} found. */
 export interface StoreCheckResult extends FsckResult {
@@ -54,8 +52,7 @@ export type LayoutCheckResult =
       /** The store as it is now (after `repair`; else the same as `found`). */
       now: NcqCheckResult;
     }
-  | { layout: 'simple'; result: StoreCheckResult }
-  | { layout: 's3'; result: FsckResult };
+  | { layout: 'simple' | 's3'; result: StoreCheckResult };
 
 /** Options of {@link checkStoreAt}. */
 export interface CheckStoreAtOptions {
@@ -72,8 +69,8 @@ export interface CheckStoreAtOptions {
  * every data file read and every block verified, without writing; `repair` then does what
  * hbs2-peer does at its start (torn tails cut, pending files indexed) and what its sweeper
  * does (unlisted and temp files removed), and the store is checked again. Simple layout:
- * {@link checkStore}. S3: every block object verified; `repair` quarantines bad ones by
- * server-side copy.
+ * {@link checkStore}. S3: {@link checkS3Store} (every block object verified and the key
+ * index checked; `repair` quarantines bad objects by server-side copy and rebuilds the index).
  * @param location - the store directory, or `s3://BUCKET/PREFIX` with `opts.s3`
  * @param opts - repair, progress, the S3 connection
  * @returns what was found (and repaired), by layout
@@ -83,14 +80,7 @@ export async function checkStoreAt(
   location: string,
   opts: CheckStoreAtOptions = {},
 ): Promise<LayoutCheckResult> {
-  if (isS3Location(location)) {
-    const store = await openStore(location, { s3: opts.s3 });
-    try {
-      return { layout: 's3', result: await fsckS3(store.blocks as S3BlockStore, opts) };
-    } finally {
-      await store.close();
-    }
-  }
+  if (isS3Location(location)) return { layout: 's3', result: await checkS3Store(location, opts) };
   if ((await detectStoreLayout(location)) !== 'ncq3')
     return { layout: 'simple', result: await checkStore(location, opts) };
   const found = await checkNcqStore(location);

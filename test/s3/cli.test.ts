@@ -1,8 +1,8 @@
 /**
  * The CLI with its store in a bucket of the real Ceph RADOS gateway (`HBS2_STORE` or
  * `-p s3://…`, connection from the AWS_* variables): store and cat (plain, encrypted,
- * from a second environment with no local store), cat --metadata, rotate, pins, gc, fsck,
- * lwwref. Build first: `npx tsc -p tsconfig.build.json`.
+ * from a second environment with no local store), cat --metadata, rotate, pins, gc, fsck
+ * (blocks and key index), lwwref. Build first: `npx tsc -p tsconfig.build.json`.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -133,6 +133,32 @@ describeS3('the CLI on an S3 store', () => {
     });
     expect(Buffer.from(q.body).toString()).toBe('other');
     expect(ok(['fsck'])).toMatch(/0 problems/);
+  });
+
+  it('fsck --repair rebuilds a lost or corrupt key index: the rotated tree reads again', async () => {
+    const client = testClient(bucket());
+    const index: string[] = [];
+    for await (const o of client.list('team/keyindex/')) index.push(o.key);
+    expect(index).toHaveLength(2); // GK0 and GK1 (rotate), one id
+    for (const key of index) await client.send({ method: 'DELETE', key });
+    await client.send({ method: 'PUT', key: 'team/keyindex/not-an-id/x', body: Buffer.alloc(0) });
+    // B opens only GK1: the old tree's GK0 is found through the index, which is broken.
+    expect(hbs2(['cat', '-k', 'B.key', enc]).status).not.toBe(0);
+
+    const found = hbs2(['fsck']);
+    expectOneError(found, 4);
+    expect(found.out).toContain('key index: corrupt key index: keyindex/not-an-id');
+    const fixed = hbs2(['fsck', '--repair']);
+    expect(fixed.status, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toContain(
+      'key index: 2 group keys indexed (the corrupt index was moved to quarantine/)',
+    );
+    const restored: string[] = [];
+    for await (const o of client.list('team/keyindex/')) restored.push(o.key);
+    expect(restored.sort()).toEqual(index.sort());
+    const c = hbs2(['cat', '-k', 'B.key', enc]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout.equals(data)).toBe(true);
   });
 
   it('lwwref set and get on S3 with hbs2 key seed05', () => {
