@@ -1,17 +1,24 @@
 /**
- * `fsck` of a store: a simple-layout store together with its key index (group keys by id),
- * which is part of the store (a corrupt index is a problem, and a repair rebuilds it from the
- * blocks), and {@link checkStoreAt} for any layout.
+ * `fsck` of a store: a simple-layout or S3 store together with its key index (group keys
+ * by id), which is part of the store (a corrupt index is a problem, and a repair rebuilds
+ * it from the blocks), and {@link checkStoreAt} for any layout.
  */
 import { FsBlockStore } from '../store/fs.js';
 import { detectStoreLayout } from '../store/layout.js';
 import { checkNcqStore, type NcqCheckResult } from '../store/ncq3/fsck.js';
 import { NcqBlockStore } from '../store/ncq3/store.js';
+import { openStore } from '../store/open.js';
+import type { S3BlockStore } from '../store/s3/block-store.js';
+import { fsckS3, quarantineS3KeyIndex } from '../store/s3/fsck.js';
 import { isS3Location } from '../store/s3/layout.js';
 import type { S3Connection } from '../store/s3/open.js';
 import { fsck, type FsckOptions, type FsckResult } from '../store/fsck.js';
-import { checkKeyIndex, rebuildKeyIndex } from './key-index-rebuild.js';
-import { checkS3Store } from './s3-store-check.js';
+import {
+  checkKeyIndex,
+  indexGroupKeyTree,
+  mayBeGroupKeyTree,
+  rebuildKeyIndex,
+} from './key-index-rebuild.js';
 
 /** What {@link checkStore} found. */
 export interface StoreCheckResult extends FsckResult {
@@ -65,6 +72,46 @@ export interface CheckStoreAtOptions {
   onFile?: (checked: number) => void;
   /** How to reach the service when `location` is `s3://BUCKET/PREFIX`. */
   s3?: S3Connection;
+}
+
+/**
+ * Checks every block object of the S3 store at `location` and its key index
+ * (`PREFIX/keyindex/`). With `repair`, bad objects are quarantined by server-side copy and
+ * the key index is rebuilt: every group key tree among the sound blocks is recorded again
+ * (a corrupt index is first moved to `PREFIX/quarantine/keyindex-<ms>/`). An unsound index
+ * left unrepaired counts in `unrepaired`.
+ * @param location - `s3://BUCKET/PREFIX`
+ * @param opts - repair, progress, the S3 connection
+ * @returns the block problems, the index's state and what was repaired
+ * @throws {@link UsageError} without `opts.s3`
+ */
+export async function checkS3Store(
+  location: string,
+  opts: CheckStoreAtOptions = {},
+): Promise<StoreCheckResult> {
+  const store = await openStore(location, { s3: opts.s3 });
+  try {
+    const blocks = store.blocks as S3BlockStore;
+    const keyIndexProblem = await checkKeyIndex(location);
+    // Picked out while the check reads every block anyway: nothing is downloaded twice.
+    const groupKeyTrees: Uint8Array[] = [];
+    const r = await fsckS3(blocks, {
+      repair: opts.repair,
+      onFile: opts.onFile,
+      onBlock: (hash, block) => {
+        if (opts.repair && mayBeGroupKeyTree(block)) groupKeyTrees.push(hash);
+      },
+    });
+    if (!opts.repair)
+      return { ...r, keyIndexProblem, unrepaired: r.unrepaired + (keyIndexProblem ? 1 : 0) };
+    if (keyIndexProblem) await quarantineS3KeyIndex(blocks);
+    let keyIndexRebuilt = 0;
+    for (const hash of groupKeyTrees)
+      if (await indexGroupKeyTree(blocks, location, hash)) keyIndexRebuilt++;
+    return { ...r, keyIndexProblem, keyIndexRebuilt };
+  } finally {
+    await store.close();
+  }
 }
 
 /**

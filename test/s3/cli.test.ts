@@ -11,7 +11,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { hashBlock, hashToString } from '../../src/store/hash.js';
 import { S3BlockStore } from '../../src/store/s3/block-store.js';
 import { expectOneError, runCli, useTempDir, type CliBytesRun } from '../helpers/cli.js';
-import { describeS3, s3Env, testClient, useBucket } from './helpers.js';
+import { describeS3, keysUnder, s3Env, testClient, useBucket } from './helpers.js';
 
 const dir = useTempDir();
 const bucket = useBucket('cli');
@@ -137,8 +137,7 @@ describeS3('the CLI on an S3 store', () => {
 
   it('fsck --repair rebuilds a lost or corrupt key index: the rotated tree reads again', async () => {
     const client = testClient(bucket());
-    const index: string[] = [];
-    for await (const o of client.list('team/keyindex/')) index.push(o.key);
+    const index = await keysUnder(bucket(), 'team/keyindex/');
     expect(index).toHaveLength(2); // GK0 and GK1 (rotate), one id
     for (const key of index) await client.send({ method: 'DELETE', key });
     await client.send({ method: 'PUT', key: 'team/keyindex/not-an-id/x', body: Buffer.alloc(0) });
@@ -153,9 +152,7 @@ describeS3('the CLI on an S3 store', () => {
     expect(fixed.stderr).toContain(
       'key index: 2 group keys indexed (the corrupt index was moved to quarantine/)',
     );
-    const restored: string[] = [];
-    for await (const o of client.list('team/keyindex/')) restored.push(o.key);
-    expect(restored.sort()).toEqual(index.sort());
+    expect(await keysUnder(bucket(), 'team/keyindex/')).toEqual(index);
     const c = hbs2(['cat', '-k', 'B.key', enc]);
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout.equals(data)).toBe(true);

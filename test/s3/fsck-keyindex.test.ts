@@ -8,28 +8,16 @@ import { generateGroupKey } from '../../src/groupkey/index.js';
 import { generateKeyring } from '../../src/keyring/keyring.js';
 import { storeEncrypted } from '../../src/ops/content.js';
 import { FsKeyIndex, listKeyIndex } from '../../src/rotate/key-index.js';
-import { checkS3Store } from '../../src/rotate/s3-store-check.js';
+import { checkS3Store } from '../../src/rotate/store-check.js';
 import { openStore } from '../../src/store/open.js';
-import type { S3Connection } from '../../src/store/s3/open.js';
-import { ceph, describeS3, testClient, useBucket } from './helpers.js';
+import { describeS3, keysUnder, s3Connection, testClient, useBucket } from './helpers.js';
 
 const bucket = useBucket('fsckidx');
-
-function connection(): S3Connection {
-  if (!ceph) throw new Error('no gateway');
-  return {
-    endpoint: ceph.endpoint,
-    region: ceph.region,
-    credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey },
-    retries: 2,
-    retryDelayMs: 50,
-  };
-}
 
 /** An S3 store under `prefix` holding two encrypted trees of two group keys, indexed. */
 async function storeWithIndex(prefix: string) {
   const location = `s3://${bucket()}/${prefix}`;
-  const store = await openStore(location, { write: true, s3: connection() });
+  const store = await openStore(location, { write: true, s3: s3Connection() });
   const kr = generateKeyring(1);
   for (const fill of [1, 2]) {
     const { groupKey } = generateGroupKey([kr.entries[0]!.publicKey]);
@@ -44,21 +32,14 @@ async function storeWithIndex(prefix: string) {
   return { location, entries, client: testClient(bucket()) };
 }
 
-/** Keys of every object under `prefix` of the bucket. */
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const o of testClient(bucket()).list(prefix)) keys.push(o.key);
-  return keys.sort();
-}
-
 describeS3('fsck and the key index of an S3 store', () => {
   it('repair records again the index entries that were lost', async () => {
     const { location, entries, client } = await storeWithIndex('lost');
-    for (const key of await keysUnder('lost/keyindex/'))
+    for (const key of await keysUnder(bucket(), 'lost/keyindex/'))
       await client.send({ method: 'DELETE', key });
     expect(await listKeyIndex(location)).toEqual([]);
 
-    const fixed = await checkS3Store(location, { repair: true, s3: connection() });
+    const fixed = await checkS3Store(location, { repair: true, s3: s3Connection() });
     expect(fixed.keyIndexRebuilt).toBe(2);
     expect(fixed.unrepaired).toBe(0);
     expect(await listKeyIndex(location)).toEqual(entries);
@@ -72,23 +53,23 @@ describeS3('fsck and the key index of an S3 store', () => {
       key: 'corrupt/keyindex/not-an-id/x',
       body: new Uint8Array(0),
     });
-    const found = await checkS3Store(location, { s3: connection() });
+    const found = await checkS3Store(location, { s3: s3Connection() });
     expect(found.keyIndexProblem).toMatch(/corrupt key index: keyindex\/not-an-id/);
     expect(found.unrepaired).toBe(1);
     expect(found.problems).toEqual([]);
 
-    const fixed = await checkS3Store(location, { repair: true, s3: connection() });
+    const fixed = await checkS3Store(location, { repair: true, s3: s3Connection() });
     expect(fixed.keyIndexProblem).toBe(found.keyIndexProblem);
     expect(fixed.keyIndexRebuilt).toBe(2);
     expect(fixed.unrepaired).toBe(0);
     expect(await listKeyIndex(location)).toEqual(entries);
-    const quarantined = await keysUnder('corrupt/quarantine/');
+    const quarantined = await keysUnder(bucket(), 'corrupt/quarantine/');
     expect(quarantined).toHaveLength(3); // the planted object and the two entries
     expect(quarantined).toContainEqual(
       expect.stringMatching(/^corrupt\/quarantine\/keyindex-\d+\/not-an-id\/x$/),
     );
 
-    const again = await checkS3Store(location, { s3: connection() });
+    const again = await checkS3Store(location, { s3: s3Connection() });
     expect(again.keyIndexProblem).toBeNull();
     expect(again.unrepaired).toBe(0);
   });

@@ -19,7 +19,7 @@ import {
   type S3StoreLocks,
 } from '../../src/store/s3/store-locks.js';
 import { writeTree } from '../../src/tree/writer.js';
-import { ceph, describeS3, testClient, useBucket } from './helpers.js';
+import { describeS3, keysUnder, s3Connection, testClient, useBucket } from './helpers.js';
 
 const bucket = useBucket('gcpins');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -27,17 +27,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const RACE_MS = 2000;
 
 function openAt(prefix: string): Promise<Hbs2Store> {
-  if (!ceph) throw new Error('no gateway');
-  return openStore(`s3://${bucket()}/${prefix}`, {
-    write: true,
-    s3: {
-      endpoint: ceph.endpoint,
-      region: ceph.region,
-      credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey },
-      retries: 2,
-      retryDelayMs: 50,
-    },
-  });
+  return openStore(`s3://${bucket()}/${prefix}`, { write: true, s3: s3Connection() });
 }
 
 /** A 3-block tree no pin keeps yet: gc's garbage unless a pin gets to it first. */
@@ -126,13 +116,6 @@ function held(locks: S3StoreLocks, side: 'exclusive' | 'shared') {
   return { inside, release, done };
 }
 
-/** Keys of every object under `prefix` of the bucket. */
-async function keysUnder(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const o of testClient(bucket()).list(prefix)) keys.push(o.key);
-  return keys.sort();
-}
-
 describeS3('the S3 store lock (gc against ref updates)', () => {
   it('each side gives up after its wait with a usage error, leaving no lock object', async () => {
     const locks = s3StoreLocks(testClient(bucket()), 'busy/', { waitMs: 800, pollMs: 100 });
@@ -154,7 +137,7 @@ describeS3('the S3 store lock (gc against ref updates)', () => {
     writing.release();
     await writing.done;
 
-    expect(await keysUnder('busy/')).toEqual([]);
+    expect(await keysUnder(bucket(), 'busy/')).toEqual([]);
     // Both sides work again once the other has ended.
     expect(await locks.exclusive(async () => 'collected')).toBe('collected');
     expect(await locks.shared(async () => 'written')).toBe('written');
@@ -176,7 +159,7 @@ describeS3('the S3 store lock (gc against ref updates)', () => {
     await client.send({ method: 'PUT', key: killedGc, body });
     expect(await locks.shared(async () => 'written')).toBe('written');
     // Left for a person to remove: another gc still stops at it.
-    expect(await keysUnder('killed/')).toEqual([killedGc]);
+    expect(await keysUnder(bucket(), 'killed/')).toEqual([killedGc]);
   });
 
   it('a live holder keeps its object fresh: gc waits for an update longer than the staleness', async () => {
@@ -191,6 +174,6 @@ describeS3('the S3 store lock (gc against ref updates)', () => {
     await writing.done;
     // gc ran only after the update: it saw it end.
     expect(await collecting).toBe(true);
-    expect(await keysUnder('long/')).toEqual([]);
+    expect(await keysUnder(bucket(), 'long/')).toEqual([]);
   });
 });

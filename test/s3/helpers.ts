@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, inject } from 'vitest';
 import { S3Client, type S3ClientOptions } from '../../src/store/s3/client.js';
+import type { S3Connection } from '../../src/store/s3/open.js';
 
 /** The running gateway, or null when the suite skips. */
 export const ceph = inject('ceph');
@@ -51,5 +52,24 @@ export function s3Env(): Record<string, string> {
     AWS_REGION: ceph.region,
     AWS_ACCESS_KEY_ID: ceph.accessKey,
     AWS_SECRET_ACCESS_KEY: ceph.secretKey,
+  };
+}
+
+/** Keys of every object under `prefix` of `bucket`, sorted. */
+export async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of testClient(bucket).list(prefix)) keys.push(o.key);
+  return keys.sort();
+}
+
+/** How the library reaches the test gateway (openStore's `s3` option). */
+export function s3Connection(): S3Connection {
+  if (!ceph) throw new Error('no gateway');
+  return {
+    endpoint: ceph.endpoint,
+    region: ceph.region,
+    credentials: { accessKeyId: ceph.accessKey, secretAccessKey: ceph.secretKey },
+    retries: 2,
+    retryDelayMs: 50,
   };
 }
