@@ -61,7 +61,10 @@ export type LayoutCheckResult =
 export interface CheckStoreAtOptions {
   /** Repair what can be repaired (see {@link checkStoreAt}). */
   repair?: boolean;
-  /** Called as block files are checked (simple layout), with the count so far. */
+  /**
+   * Called as the check goes, with the count so far: block files (simple layout), block
+   * objects (S3) or verified blocks (NCQ3).
+   */
   onFile?: (checked: number) => void;
   /** How to reach the service when `location` is `s3://BUCKET/PREFIX`. */
   s3?: S3Connection;
@@ -93,7 +96,7 @@ export async function checkStoreAt(
   }
   if ((await detectStoreLayout(location)) !== 'ncq3')
     return { layout: 'simple', result: await checkStore(location, opts) };
-  const found = await checkNcqStore(location);
+  const found = await checkNcqStore(location, { onBlock: opts.onFile });
   if (!opts.repair) return { layout: 'ncq3', found, now: found };
   const ncq = await NcqBlockStore.open(location, { write: true });
   try {

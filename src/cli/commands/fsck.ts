@@ -132,7 +132,7 @@ async function reportBlocks(
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const location = await existingStorePath(ctx, opts.prefix);
   const progress = createProgress({
-    label: 'fsck: files checked',
+    label: 'fsck: blocks checked',
     unit: 'items',
     enabled: await progressEnabled(ctx, opts.progress),
   });

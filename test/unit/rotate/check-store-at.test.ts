@@ -34,10 +34,12 @@ async function storeOf(format: 'ncq3' | 'simple'): Promise<string> {
 }
 
 describe('checkStoreAt', () => {
-  it('verifies every block of an NCQ3 store and changes nothing', async () => {
+  it('verifies every block of an NCQ3 store, reporting progress, and changes nothing', async () => {
     const dir = await storeOf('ncq3');
     const before = await fs.readdir(path.join(dir, 'ncq3', '0'));
-    const r = await checkStoreAt(dir);
+    const counts: number[] = [];
+    const r = await checkStoreAt(dir, { onFile: (n) => counts.push(n) });
+    expect(counts).toEqual([1, 2, 3, 4]);
     if (r.layout !== 'ncq3') throw new Error(`layout ${r.layout}`);
     expect(r.now.problems).toEqual([]);
     expect(r.now.blocks).toBe(4);
