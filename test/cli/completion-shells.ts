@@ -30,10 +30,9 @@ export interface CompletionRun {
   home: string;
 }
 
-/** The absolute path of `shell` on PATH, or undefined when it is not installed. */
-export function findShell(shell: TestedShell): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${shell}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+/** Whether `shell` is installed (on PATH). */
+export function hasShell(shell: TestedShell): boolean {
+  return spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
 }
 
 /** An environment whose HOME and XDG dirs are inside `home`: no user configuration is read or written. */

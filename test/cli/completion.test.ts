@@ -12,7 +12,7 @@ import { expectOneError, runCli, useTempDir } from '../helpers/cli.js';
 import {
   bashCompletions,
   fishCompletions,
-  findShell,
+  hasShell,
   zshCompletions,
   type CompletionRun,
   type TestedShell,
@@ -20,6 +20,7 @@ import {
 
 const dir = useTempDir();
 const IN_CI = process.env.CI === 'true';
+const INSTALLED = { zsh: hasShell('zsh'), fish: hasShell('fish') };
 
 /** The files of the directory completed in: where a file name is expected, these are offered. */
 const FILE_NAMES = ['a.txt', 'b.dat'];
@@ -121,19 +122,14 @@ describe('bash completion', () => {
   });
 
   it('leaves file names to bash (complete -o default)', () => {
-    const r = spawnSync(
-      'bash',
-      ['--norc', '-c', `source "$1"; complete -p hbs2`, 'bash', run.script],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const args = ['--norc', '-c', 'source "$1"; complete -p hbs2', 'bash', run.script];
+    const r = spawnSync('bash', args, { encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('complete -o default -F _hbs2 hbs2');
   });
 });
 
 for (const shell of ['zsh', 'fish'] as const) {
-  const found = findShell(shell) !== undefined;
+  const found = INSTALLED[shell];
   if (!found && !IN_CI)
     console.warn(
       `test/cli/completion.test.ts: ${shell} not found, its tests skipped (apt-get install ${shell})`,
@@ -146,7 +142,7 @@ for (const shell of ['zsh', 'fish'] as const) {
   });
 }
 
-describe.runIf(findShell('fish') !== undefined)('fish completion', () => {
+describe.runIf(INSTALLED.fish)('fish completion', () => {
   let run: CompletionRun;
   beforeAll(() => {
     run = completionRun('fish', 'hbs2.fish');
@@ -157,7 +153,7 @@ describe.runIf(findShell('fish') !== undefined)('fish completion', () => {
   });
 });
 
-describe.runIf(findShell('zsh') !== undefined)('zsh completion', () => {
+describe.runIf(INSTALLED.zsh)('zsh completion', () => {
   let sourced: CompletionRun;
   let autoloaded: CompletionRun;
   beforeAll(() => {
