@@ -209,9 +209,10 @@ async function download(): Promise<void> {
         onProgress: (n) => (progress.value = Math.min(n, total)),
       }),
     );
-    const bytes = await save({ name, length: contentLength(desc), content }, (method) =>
-      setStatus(savingText(method, encrypted)),
-    );
+    const bytes = await save({ name, length: contentLength(desc), content }, (method) => {
+      button.dataset.saveMethod = method;
+      setStatus(savingText(method, encrypted));
+    });
     setStatus(`Saved ${name} (${bytes} bytes, every block verified).`, 'done');
   } finally {
     button.disabled = false;
