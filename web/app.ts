@@ -197,13 +197,14 @@ async function download(): Promise<void> {
   const total = Number(desc.size) || 1;
   const encrypted = desc.encryption.method !== 'none';
   button.disabled = true;
+  delete button.dataset.saveMethod;
   progress.hidden = false;
   progress.max = total;
   progress.value = 0;
   setStatus(encrypted ? 'Decrypting…' : 'Reading…');
   try {
     const name = downloadName(desc);
-    const content = pullStream(
+    const content = await pullStream(
       readContent(source, hash, {
         keyrings,
         onProgress: (n) => (progress.value = Math.min(n, total)),

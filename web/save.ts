@@ -42,16 +42,23 @@ export class DownloadCancelledError extends Error {
 
 /**
  * A stream over `blocks` that reads the next block only when asked (no queue of its own),
- * so the reader's pace is the decryption's.
+ * so the reader's pace is the decryption's. The first block is read before it returns:
+ * content that cannot be read at all (no key, a missing root) fails here, before the
+ * browser has begun a download that could only fail.
  * @param blocks - the content, block by block
  * @returns the content as a pull-based stream; its error is the one `blocks` threw
+ * @throws the error of reading the first block
  */
-export function pullStream(blocks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+export async function pullStream(
+  blocks: AsyncIterable<Uint8Array>,
+): Promise<ReadableStream<Uint8Array>> {
   const it = blocks[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array> | null = await it.next();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const r = await it.next();
+        const r = first ?? (await it.next());
+        first = null;
         if (r.done) controller.close();
         else controller.enqueue(r.value);
       },
@@ -103,7 +110,7 @@ export function downloadWorker(): Promise<ServiceWorker | null> {
 }
 
 /** How long an active worker may take to acknowledge a registration. */
-const REGISTER_TIMEOUT_MS = 5_000;
+const REGISTER_TIMEOUT_MS = 15_000;
 /** Keep-alive period: well under the 30 s an idle service worker is kept by browsers. */
 const KEEP_ALIVE_MS = 10_000;
 
@@ -136,13 +143,13 @@ function saveThroughWorker(
       clearInterval(keepAlive);
       clearTimeout(unanswered);
       port.close();
+      // The browser's download no longer needs the frame that started it.
+      frame.remove();
       settle();
     };
     const notServed = () => {
       if (started) return;
       send({ type: 'error', message: 'saved another way' });
-      reader?.releaseLock();
-      frame.remove();
       finish(() => resolve('not-served'));
     };
     const pull = async (r: ReadableStreamDefaultReader<Uint8Array>) => {

@@ -63,13 +63,20 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
   let url = '';
   let browser: Browser | undefined;
   let page: Page;
+  /** The browser's DevTools session (downloads). */
+  let browserCdp: CDPSession;
   /** The page's own DevTools session (heap usage). */
   let pageCdp: CDPSession;
   const downloads = () => path.join(dir(), 'downloads');
   /** The browser's downloads by guid: the name it saves under and the last state reported. */
   const downloadStates = new Map<string, { name: string; state: string }>();
-  const downloadState = (name: string) =>
-    [...downloadStates.values()].filter((d) => d.name === name).at(-1)?.state;
+  /** The guid and state of the browser's latest download named `name`. */
+  const latestDownload = (name: string) =>
+    [...downloadStates]
+      .filter(([, d]) => d.name === name)
+      .map(([guid, d]) => ({ guid, ...d }))
+      .at(-1);
+  const downloadState = (name: string) => latestDownload(name)?.state;
 
   const ok = (args: string[]) => {
     const r = runCli(dir(), args);
@@ -129,15 +136,15 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
         `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`,
       ],
     });
-    const cdp = await browser.target().createCDPSession();
-    cdp.on('Browser.downloadWillBegin', (e) =>
+    browserCdp = await browser.target().createCDPSession();
+    browserCdp.on('Browser.downloadWillBegin', (e) =>
       downloadStates.set(e.guid, { name: e.suggestedFilename, state: 'inProgress' }),
     );
-    cdp.on('Browser.downloadProgress', (e) => {
+    browserCdp.on('Browser.downloadProgress', (e) => {
       const d = downloadStates.get(e.guid);
       if (d) d.state = e.state;
     });
-    await cdp.send('Browser.setDownloadBehavior', {
+    await browserCdp.send('Browser.setDownloadBehavior', {
       behavior: 'allow',
       downloadPath: downloads(),
       eventsEnabled: true,
@@ -254,12 +261,28 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
     await page.screenshot({ path: path.join(OUTPUT, 'decrypted-48mib.png'), fullPage: true });
   }, 120_000);
 
-  it('a keyring that is not a recipient: "cannot decrypt", and the download says so', async () => {
+  it('cancelling the download in the browser stops the decryption and says so', async () => {
+    await showRoot(bigRoot);
+    const before = downloadStates.size;
+    await page.click('#download');
+    await expect.poll(() => downloadStates.size, { timeout: 30_000 }).toBe(before + 1);
+    const { guid } = latestDownload(`${bigRoot}.bin`)!;
+    await browserCdp.send('Browser.cancelDownload', { guid });
+    expect(await waitStatus('error')).toBe('Download cancelled.');
+    expect(downloadState(`${bigRoot}.bin`)).toBe('canceled');
+    // The page read no further than the blocks in flight when the browser let go.
+    const read = await page.$eval('#progress', (el) => (el as HTMLProgressElement).value);
+    expect(read).toBeLessThan(48 * MIB);
+  }, 60_000);
+
+  it('a keyring that is not a recipient: "cannot decrypt", and no download begins', async () => {
     await openKeyring('outsider.key');
     await showRoot(root);
     expect(await field('this-keyring')).toBe('cannot decrypt');
+    const before = downloadStates.size;
     await page.click('#download');
     expect(await waitStatus('error')).toMatch(/^Cannot decrypt: outsider\.key holds none/);
+    expect(downloadStates.size).toBe(before);
     await page.screenshot({ path: path.join(OUTPUT, 'cannot-decrypt.png'), fullPage: true });
   }, 60_000);
 
