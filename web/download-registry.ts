@@ -19,6 +19,13 @@ interface Pending {
 
 const post = (port: MessagePort, message: WorkerMessage) => port.postMessage(message);
 
+/** Headers of every answer: like the server's, nothing is sniffed, run or cached. */
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'",
+};
+
 /**
  * The body of a download: each chunk is asked of the page only when the browser has taken
  * the one before (the queue holds one chunk), so memory stays at a few blocks whatever the
@@ -108,15 +115,14 @@ export class PendingDownloads {
     if (id === null || !download)
       return new Response('no such download (they can be fetched once, from the page)\n', {
         status: 404,
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        headers: { ...COMMON_HEADERS, 'content-type': 'text/plain; charset=utf-8' },
       });
     this.pending.delete(id);
     post(download.port, { type: 'started' });
     const headers: Record<string, string> = {
+      ...COMMON_HEADERS,
       'content-type': 'application/octet-stream',
       'content-disposition': contentDisposition(download.name),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
     };
     if (download.length !== null) headers['content-length'] = String(download.length);
     return new Response(streamFromPage(download.port, download.length), { headers });

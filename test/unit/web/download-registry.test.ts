@@ -77,6 +77,8 @@ describe('PendingDownloads', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
     expect(res.headers.get('content-length')).toBe('3000');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'");
     expect(res.headers.get('content-disposition')).toBe(contentDisposition('résumé "final".pdf'));
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.concat(chunks))).toBe(true);
     expect(page.heard.slice(0, 2)).toEqual(['registered', 'started']);
