@@ -22,8 +22,13 @@ const ROOT = path.resolve(__dirname, '../..');
 const OUTPUT = path.join(ROOT, 'test-output', 'web-page');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const IN_CI = process.env.CI === 'true';
-/** A name chromium resolves to loopback but does not treat as a secure origin. */
+/**
+ * A name chromium resolves to loopback but does not treat as a secure origin; the server
+ * answers it because it is started with `--allow-host` for it.
+ */
 const INSECURE_HOST = 'insecure.test';
+/** Another name resolved to loopback, as a DNS-rebinding site would be: never allowed. */
+const REBOUND_HOST = 'rebound.test';
 
 if (!CHROMIUM && !IN_CI)
   console.warn(
@@ -115,7 +120,7 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
     fs.chmodSync(blockFile, 0o644);
     fs.writeFileSync(blockFile, bytes);
 
-    server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+    server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--allow-host', INSECURE_HOST], {
       env: hbs2Env(dir()),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -133,7 +138,7 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
         '--disable-dev-shm-usage',
         // An origin that is not secure (as a LAN address over http would be), still on
         // loopback: the page there gets no service worker.
-        `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`,
+        `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1, MAP ${REBOUND_HOST} 127.0.0.1`,
       ],
     });
     browserCdp = await browser.target().createCDPSession();
@@ -319,4 +324,15 @@ describe.runIf(!!CHROMIUM)('web page of hbs2 serve in chromium', () => {
     await expectDownloaded(`${root}.bin`, 'data.bin');
     await insecure.screenshot({ path: path.join(OUTPUT, 'insecure-origin.png'), fullPage: true });
   }, 60_000);
+
+  it('a site whose name resolves to this machine (DNS rebinding) gets 403, not the store', async () => {
+    const p = await browser!.newPage();
+    const at = url.replace('127.0.0.1', REBOUND_HOST);
+    const pageResponse = await p.goto(at);
+    expect(pageResponse?.status()).toBe(403);
+    const tree = await p.goto(`${at}tree/${root}`);
+    expect(tree?.status()).toBe(403);
+    expect(await tree?.text()).toMatch(/host 'rebound\.test' is not allowed/);
+    await p.close();
+  }, 30_000);
 });
