@@ -2,7 +2,6 @@
 import { yaml } from '../../config/yaml.js';
 import { IntegrityError, NoMatchingKeyError, NotFoundError } from '../../errors.js';
 import { describeMetadata, describeObject } from '../../inspect/inspect.js';
-import { FsKeyIndex } from '../../rotate/key-index.js';
 import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
@@ -27,7 +26,7 @@ export async function metadataCommand(
   const desc = await describeObject(store, hash, {
     sizeOf: (h) => store.sizeOf(h),
     keyrings: await keyringSources(ctx, opts.keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     onWarning: warn,
   });
   if (opts.format === 'json') await printJson(desc);
@@ -52,7 +51,7 @@ export async function readMetadataText(
 ): Promise<string> {
   const { metadata, warnings } = await describeMetadata(store, hash, {
     keyrings: await keyringSources(ctx, keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     onWarning: warn,
   });
   if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
