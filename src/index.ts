@@ -110,6 +110,7 @@ export {
   type InspectOptions,
   type ObjectDescription,
 } from './inspect/inspect.js';
+export { formatMetadataSexp, metadataFields } from './inspect/metadata-sexp.js';
 export { findGroupSecret, type FoundSecret, type WarningSink } from './rotate/secrets.js';
 export { rotateTree, storeGroupKeyTree, type RotateResult } from './rotate/rotate.js';
 export type { BlockRunner } from './parallel/pool.js';

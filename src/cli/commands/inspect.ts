@@ -6,7 +6,7 @@ import { FsKeyIndex } from '../../rotate/key-index.js';
 import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
-import { formatMetadataSexp } from '../metadata-sexp.js';
+import { formatMetadataSexp } from '../../inspect/metadata-sexp.js';
 import { printBare, printJson, warn, writeStdout } from '../output.js';
 
 /** The printed forms of `cat --metadata`. */

@@ -11,7 +11,7 @@ import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { autoMetadata } from '../autometa.js';
 import { chooseFormat } from '../format-option.js';
-import { metadataFields } from '../metadata-sexp.js';
+import { metadataFields } from '../../inspect/metadata-sexp.js';
 import { printJson, printLine, writeStdout } from '../output.js';
 import { printSexp, readMetadataText } from './inspect.js';
 import { openInput, openReadStore, openStore, parseHashArg } from './store.js';
