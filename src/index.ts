@@ -122,6 +122,7 @@ export { lwwRefKeyHash } from './refs/keys.js';
 export { formatLwwRef, type LwwRef } from './refs/lwwref.js';
 export {
   getLwwRef,
+  lwwRefSigner,
   setLwwRef,
   type LwwRefUpdate,
   type SetLwwRefOptions,

@@ -11,6 +11,8 @@ import {
   NoMatchingKeyError,
   NotFoundError,
 } from '../errors.js';
+import type { Keyring } from '../keyring/keyring.js';
+import { findBySignKey, signingKeyPair } from '../keyring/ops.js';
 import type { BlockSource, BlockStore } from '../store/blockstore.js';
 import { equalBytes, hashBlock } from '../store/hash.js';
 import { lwwRefKeyHash } from './keys.js';
@@ -200,4 +202,25 @@ export async function setLwwRef(
     // match its public key fails there (bad signature) instead of storing a dead value.
     return encodeSignedBox(makeSignedBox(signer, payload));
   });
+}
+
+/**
+ * The key pair that signs lwwref `refKey`: an lwwref is signed by the key it is named by,
+ * so it is the signing key of the keyring among `keyrings` whose signing public key is
+ * `refKey`.
+ * @param keyrings - the keyrings to choose from
+ * @param refKey - the ref's key (an ed25519 signing public key)
+ * @returns the signing key pair of that keyring
+ * @throws {@link NoMatchingKeyError} when no keyring holds it (listing the signing keys tried)
+ */
+export function lwwRefSigner(
+  keyrings: readonly { keyring: Keyring }[],
+  refKey: Uint8Array,
+): KeyPair {
+  const found = findBySignKey(keyrings, refKey);
+  if (found) return signingKeyPair(found.keyring);
+  throw new NoMatchingKeyError(
+    `no keyring given holds the signing key ${encodeBase58(refKey)}: an lwwref is signed by the key it is named by`,
+    keyrings.map((k) => encodeBase58(k.keyring.signPublicKey)),
+  );
 }

@@ -73,6 +73,7 @@ describe('public API (src/index.ts)', () => {
         "isWriterAuthorised",
         "jsCrypto",
         "lwwRefKeyHash",
+        "lwwRefSigner",
         "mergeAcbs",
         "mergeGroupKeys",
         "metadataFields",

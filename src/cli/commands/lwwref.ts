@@ -5,16 +5,17 @@
 import type { Command } from 'commander';
 import { parseBase58Key } from '../../acb/key.js';
 import { encodeBase58 } from '../../codec/base58.js';
-import { NoMatchingKeyError, UsageError } from '../../errors.js';
-import type { Keyring } from '../../keyring/keyring.js';
+import type { KeyPair } from '../../crypto/index.js';
+import { UsageError } from '../../errors.js';
 import {
   formatLwwRef,
   getLwwRef,
+  lwwRefSigner,
   setLwwRef,
   type DiscardedCurrent,
   type VerifiedLwwRef,
 } from '../../refs/index.js';
-import { equalBytes, parseHash } from '../../store/hash.js';
+import { parseHash } from '../../store/hash.js';
 import { openStore } from '../../store/open.js';
 import { openStore as openWritableStore } from './store.js';
 import { collect } from '../args.js';
@@ -41,19 +42,16 @@ async function printLwwRef(refKey: Uint8Array, v: VerifiedLwwRef, json?: boolean
   else await writeStdout(formatLwwRef(v.ref) + '\n');
 }
 
-/** The keyring among `paths` whose signing key is `refKey`. */
-async function signingKeyring(paths: string[], refKey: Uint8Array): Promise<Keyring> {
+/**
+ * The key pair that signs lwwref `refKey`, from the keyrings of `paths` (`-k`, else the
+ * config's). Which keyring it is, is the library's choice.
+ */
+async function signerFor(paths: string[], refKey: Uint8Array): Promise<KeyPair> {
   if (paths.length === 0)
     throw new UsageError('no keyring given', {
       hint: 'pass -k KEYRING or list keyrings in the config file',
     });
-  const loaded = await loadKeyringsFromPaths(paths);
-  const found = loaded.find((l) => equalBytes(l.keyring.signPublicKey, refKey));
-  if (found) return found.keyring;
-  throw new NoMatchingKeyError(
-    `no keyring given holds the signing key ${encodeBase58(refKey)}: an lwwref is signed by the key it is named by`,
-    loaded.map((l) => encodeBase58(l.keyring.signPublicKey)),
-  );
+  return lwwRefSigner(await loadKeyringsFromPaths(paths), refKey);
 }
 
 const DISCARDED: Record<DiscardedCurrent, string> = {
@@ -122,9 +120,8 @@ export function register(program: Command, ctx: CliContext): void {
       ) => {
         const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
         const value = parseHash(valueText, `VALUE '${valueText}'`);
-        const keyring = await signingKeyring(await resolveKeyringPaths(ctx, opts.keyring), refKey);
+        const signer = await signerFor(await resolveKeyringPaths(ctx, opts.keyring), refKey);
         const store = await openWritableStore(ctx, opts.prefix);
-        const signer = { publicKey: keyring.signPublicKey, secretKey: keyring.signSecretKey };
         const res = await setLwwRef(store.refs, store.blocks, signer, refKey, value);
         await store.close();
         if (res.discarded)
