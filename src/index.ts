@@ -134,7 +134,7 @@ export type { Acb, AcbWriter, TimeRange } from './acb/model.js';
 export { isWriterAuthorised, mergeAcbs } from './acb/model.js';
 export { decodeAcb, encodeAcb } from './acb/codec.js';
 export { formatAcbDsl, parseAcbDsl } from './acb/dsl.js';
-export { parseAcbFile, readersFromAcbFile } from './acb/file.js';
+export { parseAcbDslOrFile, parseAcbFile, readersFromAcbFile } from './acb/file.js';
 export {
   createSigil,
   formatSigilFile,

@@ -79,6 +79,7 @@ describe('public API (src/index.ts)', () => {
         "metadataFields",
         "openGroupKey",
         "parseAcbDsl",
+        "parseAcbDslOrFile",
         "parseAcbFile",
         "parseGroupKeyFile",
         "parseHash",

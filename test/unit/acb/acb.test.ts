@@ -12,6 +12,7 @@ import {
   mergeAcb,
   mergeAcbs,
   parseAcbDsl,
+  parseAcbDslOrFile,
   parseAcbFile,
   readersFromAcbFile,
   type Acb,
@@ -300,6 +301,19 @@ describe('ACB DSL', () => {
       key(3),
       key(4),
     ]);
+  });
+
+  it('parseAcbDslOrFile reads the DSL, the raw file and the base58 file alike', () => {
+    const acb = parseAcbDsl(dsl, 'acb.cfg');
+    const bytes = (t: string) => new TextEncoder().encode(t);
+    expect(encodeAcb(parseAcbDslOrFile(bytes(dsl), 'acb.cfg'))).toEqual(encodeAcb(acb));
+    // A DSL whose define-acb follows comment lines is still the DSL.
+    expect(encodeAcb(parseAcbDslOrFile(bytes(`; team\n\n${dsl}`), 'c'))).toEqual(encodeAcb(acb));
+    expect(encodeAcb(parseAcbDslOrFile(encodeAcb(acb), 'raw.acb'))).toEqual(encodeAcb(acb));
+    expect(encodeAcb(parseAcbDslOrFile(bytes(formatAcbText(acb)), 'text.acb'))).toEqual(
+      encodeAcb(acb),
+    );
+    expect(() => parseAcbDslOrFile(bytes('acb-reader a1 "x"\n'), 'bad.cfg')).toThrow(FormatError);
   });
 
   it('any text gives an ACB or an Hbs2Error', () => {
