@@ -136,7 +136,8 @@ describe('getLwwRef / setLwwRef', () => {
 describe('lwwRefSigner', () => {
   it('picks the keyring whose signing key names the ref, whatever its place', async () => {
     const [a, b] = [generateKeyring(1), generateKeyring(1)];
-    const signer = lwwRefSigner([{ keyring: a }, { path: 'b.key', keyring: b }], b.signPublicKey);
+    const given = [{ keyring: a }, { path: 'b.key', keyring: b }];
+    const signer = lwwRefSigner(given, b.signPublicKey);
     expect(signer).toEqual({ publicKey: b.signPublicKey, secretKey: b.signSecretKey });
     // The chosen pair signs a ref that reads back verified.
     const s = stores();
