@@ -51,6 +51,20 @@ export function checkPinName(name: string): void {
     throw new FormatError('pin name: control characters are not allowed');
 }
 
+/**
+ * A valid pin name made from a file's base name: control characters replaced by `?` and
+ * the name cut, at a character boundary, to the longest one allowed; `stdin` when
+ * nothing is left.
+ * @param baseName - the file's name without its directory
+ * @returns a name {@link checkPinName} accepts
+ */
+export function pinNameFrom(baseName: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = baseName.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  while (utf8.encode(name).length > MAX_PIN_NAME_BYTES) name = [...name].slice(0, -1).join('');
+  return name || 'stdin';
+}
+
 /** The ref key of the pin named `name`: `H("hbs2tk-pin|" ‖ UTF-8(name))`. */
 export function pinRefKey(name: string): Uint8Array {
   checkPinName(name);

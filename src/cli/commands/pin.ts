@@ -10,7 +10,7 @@ import {
   checkPinName,
   gc,
   listPins,
-  MAX_PIN_NAME_BYTES,
+  pinNameFrom,
   removePins,
   type PinRecord,
 } from '../../pins/index.js';
@@ -35,14 +35,11 @@ export function checkNameOption(name: string | undefined): void {
 
 /**
  * The pin name `store` uses without `--name`: the file's base name ("stdin" for standard
- * input), with control characters replaced and cut to the longest name allowed.
+ * input), made a valid pin name by the library.
  */
 export function defaultPinName(file: string | undefined): string {
   if (file === undefined || file === '-') return 'stdin';
-  // eslint-disable-next-line no-control-regex
-  let name = path.basename(file).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  while (Buffer.byteLength(name) > MAX_PIN_NAME_BYTES) name = [...name].slice(0, -1).join('');
-  return name || 'stdin';
+  return pinNameFrom(path.basename(file));
 }
 
 /**
