@@ -47,7 +47,7 @@ export {
 } from './pins/delete-plan.js';
 
 // Files
-export { readKeyringFile, type LoadedKeyring } from './keyring/load.js';
+export { loadKeyrings, readKeyringFile, type LoadedKeyring } from './keyring/load.js';
 export { loadConfig, readConfigFile, type ToolkitConfig } from './config/config.js';
 
 // Block work in worker threads

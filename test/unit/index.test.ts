@@ -126,6 +126,7 @@ describe('public API (src/index.ts)', () => {
         "inlineRunner",
         "listPins",
         "loadConfig",
+        "loadKeyrings",
         "loadNativeCrypto",
         "openReadableStore",
         "openStore",
