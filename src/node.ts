@@ -48,6 +48,7 @@ export {
 
 // Files
 export { loadKeyrings, readKeyringFile, type LoadedKeyring } from './keyring/load.js';
+export { groupKeyFilesListing } from './groupkey/files-listing.js';
 export { loadConfig, readConfigFile, type ToolkitConfig } from './config/config.js';
 
 // Block work in worker threads

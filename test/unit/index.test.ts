@@ -123,6 +123,7 @@ describe('public API (src/index.ts)', () => {
         "detectStoreLayout",
         "fsck",
         "gc",
+        "groupKeyFilesListing",
         "inlineRunner",
         "listPins",
         "loadConfig",

@@ -31,7 +31,7 @@ import type { CliContext } from '../context.js';
 import { printAsked } from '../format-option.js';
 import { loadKeyringFile, refuseExisting } from '../keyrings.js';
 import { askYesNo } from '../confirm.js';
-import { groupKeysNaming } from '../groupkeys-naming.js';
+import { groupKeyFilesListing } from '../../groupkey/files-listing.js';
 import { info, printJson, printLine, warn, writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
 
@@ -279,11 +279,13 @@ function addDelCommand(cmd: Command, ctx: CliContext): void {
       await rewriteKeyring(file, keyring);
       info(`removed public key ${pub} from ${file}`);
       const dirs = [path.dirname(file), ...(await configKeyringDirs(ctx))];
-      for (const gk of await groupKeysNaming(removed[0]!.publicKey, dirs))
+      for (const found of await groupKeyFilesListing(removed[0]!.publicKey, dirs)) {
+        const gk = path.relative(process.cwd(), found) || found;
         warn(
           `${gk} still lists the removed key ${pub} as a member; to drop it: ` +
             `hbs2 groupkey update -k KEYRING --remove ${pub} ${gk}`,
         );
+      }
     });
 }
 
