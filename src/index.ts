@@ -106,6 +106,7 @@ export {
 export {
   describeMetadata,
   describeObject,
+  readMetadataText,
   type AnnotationMetadata,
   type InspectOptions,
   type ObjectDescription,

@@ -86,6 +86,7 @@ describe('public API (src/index.ts)', () => {
         "parseKeyringFile",
         "parseSigilFile",
         "readContent",
+        "readMetadataText",
         "readObject",
         "readRecipients",
         "readersFromAcbFile",

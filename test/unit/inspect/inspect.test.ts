@@ -3,7 +3,9 @@ import { encodeBase58 } from '../../../src/codec/base58.js';
 import { crypto } from '../../../src/crypto/index.js';
 import { generateGroupKey } from '../../../src/groupkey/generate.js';
 import type { KeyringSource } from '../../../src/groupkey/open.js';
-import { describeObject } from '../../../src/inspect/inspect.js';
+import { describeObject, readMetadataText } from '../../../src/inspect/inspect.js';
+import { IntegrityError, NoMatchingKeyError, NotFoundError } from '../../../src/errors.js';
+import { resolveObject } from '../../../src/tree/object.js';
 import { generateKeyring } from '../../../src/keyring/keyring.js';
 import { storeGroupKeyTree } from '../../../src/rotate/rotate.js';
 import { MemoryBlockStore } from '../../../src/store/memory.js';
@@ -124,5 +126,50 @@ describe('describeObject', () => {
       size: 11,
       blocks: 1,
     });
+  });
+});
+
+describe('readMetadataText', () => {
+  it('the text of plain and encrypted metadata; a tree without any is NotFoundError', async () => {
+    const { store, member, outsider, gk } = setup();
+    const ann = await writeAnnotatedTree(store, chunks(10), { kind: 'short', text: 'note' });
+    expect(await readMetadataText(store, ann.annotation, {})).toBe('note');
+    const plain = await writeTree(store, chunks(10));
+    await expect(readMetadataText(store, plain.root, { name: 'ROOT' })).rejects.toThrow(
+      new NotFoundError('ROOT has no metadata'),
+    );
+    const groupKeyHash = await storeGroupKeyTree(store, undefined, gk.groupKey);
+    const enc = await writeEncryptedTree(store, chunks(100), {
+      secret: gk.secret,
+      groupKeyHash,
+      nonceS: crypto().randomBytes(32),
+      method: 2,
+      metadata: 'file-name: "x"',
+    });
+    expect(await readMetadataText(store, enc.annotation, { keyrings: [member] })).toBe(
+      'file-name: "x"',
+    );
+    await expect(readMetadataText(store, enc.annotation, { keyrings: [outsider] })).rejects.toThrow(
+      NoMatchingKeyError,
+    );
+  });
+
+  it('clear text in an encrypted tree is refused (IntegrityError naming the tree)', async () => {
+    const { store, member, gk } = setup();
+    const groupKeyHash = await storeGroupKeyTree(store, undefined, gk.groupKey);
+    const enc = await writeEncryptedTree(store, chunks(100), {
+      secret: gk.secret,
+      groupKeyHash,
+      nonceS: crypto().randomBytes(32),
+      method: 2,
+    });
+    const { ann } = await resolveObject(store, enc.annotation);
+    const forged = await store.put(encodeMTreeAnn({ ...ann!, meta: { kind: 'short', text: 'x' } }));
+    await expect(
+      readMetadataText(store, forged, { keyrings: [member], name: 'FORGED' }),
+    ).rejects.toThrow(/the metadata of FORGED is not vouched for/);
+    await expect(readMetadataText(store, forged, { keyrings: [member] })).rejects.toThrow(
+      IntegrityError,
+    );
   });
 });
