@@ -132,7 +132,8 @@ export {
 
 // Access control blocks and sigils
 export type { Acb, AcbWriter, TimeRange } from './acb/model.js';
-export { isWriterAuthorised, mergeAcbs } from './acb/model.js';
+export { isWriterAuthorised, mergeAcbs, writerStatus, type WriterStatus } from './acb/model.js';
+export { summarizeAcb, type AcbSummary } from './acb/summary.js';
 export { decodeAcb, encodeAcb } from './acb/codec.js';
 export { formatAcbDsl, parseAcbDsl } from './acb/dsl.js';
 export { parseAcbDslOrFile, parseAcbFile, readersFromAcbFile } from './acb/file.js';

@@ -97,6 +97,7 @@ describe('public API (src/index.ts)', () => {
         "storeEncrypted",
         "storeGroupKeyTree",
         "storePlain",
+        "summarizeAcb",
         "summarizeGroupKey",
         "summarizeKeyring",
         "toHex",
@@ -107,6 +108,7 @@ describe('public API (src/index.ts)', () => {
         "writeAnnotatedTree",
         "writeEncryptedTree",
         "writeTree",
+        "writerStatus",
       ]
     `);
   });
