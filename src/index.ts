@@ -141,8 +141,10 @@ export {
   createSigil,
   formatSigilFile,
   parseSigilFile,
+  summarizeSigil,
   verifySigil,
   type CreateSigilOptions,
+  type SigilSummary,
   type VerifiedSigil,
 } from './sigil/sigil.js';
 export type { Sigil, SigilData } from './sigil/model.js';

@@ -183,6 +183,19 @@ export function hasSignKey(k: Keyring, signKey: Uint8Array): boolean {
 }
 
 /**
+ * Whether one of the keyring's entries has the encryption public key `publicKey`.
+ * @param k - the keyring
+ * @param publicKey - a curve25519 public key
+ * @returns true when the keyring holds its secret key
+ */
+export function holdsEncryptionKey(k: Keyring, publicKey: Uint8Array): boolean {
+  return k.entries.some(
+    (e) =>
+      e.publicKey.length === publicKey.length && e.publicKey.every((b, i) => b === publicKey[i]),
+  );
+}
+
+/**
  * The first of `keyrings` whose signing public key is `signKey`: the one that may sign
  * what is named by that key (an lwwref, a repository).
  * @param keyrings - loaded keyrings, with or without their paths

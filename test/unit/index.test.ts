@@ -100,6 +100,7 @@ describe('public API (src/index.ts)', () => {
         "summarizeAcb",
         "summarizeGroupKey",
         "summarizeKeyring",
+        "summarizeSigil",
         "toHex",
         "updateGroupKey",
         "useCrypto",
