@@ -64,8 +64,10 @@ export { formatGroupKeyFile, parseGroupKeyFile } from './groupkey/file.js';
 export { summarizeGroupKey, type GroupKeySummary } from './groupkey/dump.js';
 export { mergeGroupKeys } from './groupkey/merge.js';
 export {
+  applyRecipientsRule,
   readRecipients,
   type ReadRecipientsOptions,
+  type RecipientsInputRule,
   type Recipient,
   type RecipientInput,
   type RecipientsResult,

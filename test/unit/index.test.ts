@@ -46,6 +46,7 @@ describe('public API (src/index.ts)', () => {
         "NotFoundError",
         "UsageError",
         "addEntry",
+        "applyRecipientsRule",
         "contentDecryptor",
         "createSigil",
         "crypto",
