@@ -47,7 +47,12 @@ export {
 } from './pins/delete-plan.js';
 
 // Files
-export { loadKeyrings, readKeyringFile, type LoadedKeyring } from './keyring/load.js';
+export {
+  findKeyringFiles,
+  loadKeyrings,
+  readKeyringFile,
+  type LoadedKeyring,
+} from './keyring/load.js';
 export { groupKeyFilesListing } from './groupkey/files-listing.js';
 export { loadConfig, readConfigFile, type ToolkitConfig } from './config/config.js';
 

@@ -9,6 +9,7 @@ import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
 import { Hbs2Error, NotFoundError, UsageError } from '../errors.js';
 import { fileError, readFileChecked } from '../fsutil.js';
 import { parseKeyringFile, type Keyring } from './keyring.js';
+import { hasSignKey } from './ops.js';
 
 /** Largest keyring file read (≈ 200,000 entries); bounds memory on a wrong path. */
 export const MAX_KEYRING_FILE_BYTES = 16 * 1024 * 1024;
@@ -106,6 +107,31 @@ export async function loadKeyrings(
     out.push({ path: loaded.path, keyring: loaded.keyring });
   }
   return out;
+}
+
+/**
+ * The keyring files among `paths` (files, directories or globs) whose signing public key
+ * is `signKey`, each as it is found. A file that cannot be read as a keyring is skipped,
+ * as hbs2's search skips it.
+ * @param paths - keyring files, directories or globs
+ * @param signKey - the ed25519 signing public key looked for
+ * @returns the matching files' paths, in the order of {@link expandPaths}
+ * @throws {@link NotFoundError} for a missing literal path
+ */
+export async function* findKeyringFiles(
+  paths: readonly string[],
+  signKey: Uint8Array,
+): AsyncGenerator<string> {
+  for (const p of await expandPaths(paths)) {
+    let k: Keyring;
+    try {
+      k = (await readKeyringFile(p.path)).keyring;
+    } catch (e) {
+      if (e instanceof Hbs2Error) continue;
+      throw e;
+    }
+    if (hasSignKey(k, signKey)) yield p.path;
+  }
 }
 
 /** One path produced by {@link expandPaths}. */

@@ -126,6 +126,7 @@ describe('public API (src/index.ts)', () => {
         "checkStore",
         "deleteBlocks",
         "detectStoreLayout",
+        "findKeyringFiles",
         "fsck",
         "gc",
         "groupKeyFilesListing",

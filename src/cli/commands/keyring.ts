@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../codec/base58.js';
-import { FormatError, Hbs2Error, NotFoundError, UsageError } from '../../errors.js';
+import { FormatError, NotFoundError, UsageError } from '../../errors.js';
 import { writeOutputFile } from '../output-file.js';
 import {
   formatKeyringFile,
@@ -15,13 +15,12 @@ import {
   parseKeyringFile,
   type Keyring,
 } from '../../keyring/keyring.js';
-import { expandPaths, MAX_KEYRING_FILE_BYTES, readKeyringFile } from '../../keyring/load.js';
+import { findKeyringFiles, MAX_KEYRING_FILE_BYTES, readKeyringFile } from '../../keyring/load.js';
 import {
   addEntry,
   checkKeyIdsForWriting,
   formatKeyringListing,
   formatPubsLines,
-  hasSignKey,
   parseKeyArgument,
   printableKeyId,
   removeEntry,
@@ -330,19 +329,9 @@ function addFindCommand(cmd: Command): void {
     .action(async (paths: string[], opts: { signKey: string; json?: boolean }) => {
       const signKey = parseKeyArgument(opts.signKey, '-s/--sign-key');
       const matches: string[] = [];
-      for (const p of await expandPaths(paths)) {
-        let k: Keyring;
-        try {
-          k = (await readKeyringFile(p.path)).keyring;
-        } catch (e) {
-          // A search skips what it cannot read, as hbs2 does.
-          if (e instanceof Hbs2Error) continue;
-          throw e;
-        }
-        if (hasSignKey(k, signKey)) {
-          matches.push(p.path);
-          if (!opts.json) await printLine(p.path);
-        }
+      for await (const file of findKeyringFiles(paths, signKey)) {
+        matches.push(file);
+        if (!opts.json) await printLine(file);
       }
       if (opts.json) await printJson(matches);
       if (matches.length === 0)

@@ -7,6 +7,7 @@ import { encodeBase58 } from '../../../src/codec/base58.js';
 import { formatKeyringFile, generateKeyring } from '../../../src/keyring/keyring.js';
 import {
   expandPaths,
+  findKeyringFiles,
   globComponentToRegExp,
   isInsecureMode,
   loadKeyrings,
@@ -135,5 +136,24 @@ describe('loadKeyrings', () => {
     await expect(loadKeyrings([path.join(dir, 'missing.key')])).rejects.toThrow(NotFoundError);
     const pub = encodeBase58(generateKeyring(1).entries[0]!.publicKey);
     await expect(loadKeyrings([pub])).rejects.toThrow(UsageError);
+  });
+});
+
+describe('findKeyringFiles', () => {
+  it('yields the keyrings with the signing key, skipping files that are not keyrings', async () => {
+    const sub = path.join(dir, 'keys/sub/c.key');
+    const { keyring } = await readKeyringFile(sub);
+    const found: string[] = [];
+    for await (const f of findKeyringFiles(
+      [path.join(dir, 'keys'), path.join(dir, 'keys/*/*.key')],
+      keyring.signPublicKey,
+    ))
+      found.push(rel(f));
+    expect(found).toEqual(['keys/sub/c.key']);
+    const none = findKeyringFiles([path.join(dir, 'keys')], keyring.signPublicKey);
+    expect((await none.next()).done).toBe(true);
+    await expect(
+      findKeyringFiles([path.join(dir, 'nope')], keyring.signPublicKey).next(),
+    ).rejects.toThrow(NotFoundError);
   });
 });
