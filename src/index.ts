@@ -127,6 +127,8 @@ export {
   getLwwRef,
   lwwRefSigner,
   setLwwRef,
+  summarizeLwwRef,
+  type LwwRefSummary,
   type LwwRefUpdate,
   type SetLwwRefOptions,
   type VerifiedLwwRef,

@@ -224,3 +224,30 @@ export function lwwRefSigner(
     keyrings.map((k) => encodeBase58(k.keyring.signPublicKey)),
   );
 }
+
+/** A verified lwwref as JSON shows it (`lwwref get --json`). */
+export interface LwwRefSummary {
+  ref: string;
+  /** A number while exact (up to 2^53 − 1), else its decimal digits. */
+  seq: number | string;
+  value: string;
+  proof: string | null;
+  box: string;
+}
+
+/**
+ * The printable view of a verified lwwref: its key, value, proof and box hash in base58.
+ * @param refKey - the ref's key
+ * @param v - its verified value
+ * @returns its summary
+ */
+export function summarizeLwwRef(refKey: Uint8Array, v: VerifiedLwwRef): LwwRefSummary {
+  const seq = v.ref.seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.ref.seq) : `${v.ref.seq}`;
+  return {
+    ref: encodeBase58(refKey),
+    seq,
+    value: encodeBase58(v.ref.value),
+    proof: v.ref.proof && encodeBase58(v.ref.proof),
+    box: encodeBase58(v.boxHash),
+  };
+}

@@ -101,6 +101,7 @@ describe('public API (src/index.ts)', () => {
         "summarizeAcb",
         "summarizeGroupKey",
         "summarizeKeyring",
+        "summarizeLwwRef",
         "summarizeSigil",
         "toHex",
         "updateGroupKey",

@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { parseBase58Key } from '../../acb/key.js';
-import { encodeBase58 } from '../../codec/base58.js';
 import type { KeyPair } from '../../crypto/index.js';
 import { UsageError } from '../../errors.js';
 import {
@@ -12,6 +11,7 @@ import {
   getLwwRef,
   lwwRefSigner,
   setLwwRef,
+  summarizeLwwRef,
   type DiscardedCurrent,
   type VerifiedLwwRef,
 } from '../../refs/index.js';
@@ -25,20 +25,8 @@ import { printJson, warn, writeStdout } from '../output.js';
 import { s3ConnectionFor } from '../s3.js';
 import { existingStorePath, resolveKeyringPaths } from '../settings.js';
 
-/** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
-function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {
-  const seq = v.ref.seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.ref.seq) : `${v.ref.seq}`;
-  return {
-    ref: encodeBase58(refKey),
-    seq,
-    value: encodeBase58(v.ref.value),
-    proof: v.ref.proof && encodeBase58(v.ref.proof),
-    box: encodeBase58(v.boxHash),
-  };
-}
-
 async function printLwwRef(refKey: Uint8Array, v: VerifiedLwwRef, json?: boolean) {
-  if (json) await printJson(lwwRefJson(refKey, v));
+  if (json) await printJson(summarizeLwwRef(refKey, v));
   else await writeStdout(formatLwwRef(v.ref) + '\n');
 }
 

@@ -20,6 +20,7 @@ import {
   MemoryRefStore,
   setLwwRef,
   setRef,
+  summarizeLwwRef,
   SimpleRefStore,
 } from '../../../src/refs/index.js';
 import { generateKeyring } from '../../../src/keyring/keyring.js';
@@ -157,5 +158,24 @@ describe('lwwRefSigner', () => {
     expect((err as NoMatchingKeyError).tried).toEqual([encodeBase58(a.signPublicKey)]);
     expect((err as Error).message).toContain(encodeBase58(refKey));
     expect(() => lwwRefSigner([], refKey)).toThrow(NoMatchingKeyError);
+  });
+});
+
+describe('summarizeLwwRef', () => {
+  it('shows key, value, box in base58; seq as a number while exact, else decimal digits', async () => {
+    const s = stores();
+    const { current } = await setLwwRef(s.refs, s.blocks, owner, refKey, value(1));
+    expect(summarizeLwwRef(refKey, current)).toEqual({
+      ref: encodeBase58(refKey),
+      seq: 1,
+      value: encodeBase58(value(1)),
+      proof: null,
+      box: encodeBase58(current.boxHash),
+    });
+    const big = { ...current, ref: { ...current.ref, seq: 2n ** 53n, proof: value(2) } };
+    expect(summarizeLwwRef(refKey, big)).toMatchObject({
+      seq: '9007199254740992',
+      proof: encodeBase58(value(2)),
+    });
   });
 });
