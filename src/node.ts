@@ -34,8 +34,16 @@ export {
   type FsckResult,
 } from './store/fsck.js';
 export { checkStore, type StoreCheckResult } from './rotate/store-check.js';
-export { addPin, listPins, removePins, type PinAdded, type PinStores } from './pins/pins.js';
-export type { PinRecord } from './pins/record.js';
+export {
+  addPin,
+  findPin,
+  listPins,
+  removePins,
+  type FoundPin,
+  type PinAdded,
+  type PinStores,
+} from './pins/pins.js';
+export { summarizePin, type PinRecord, type PinSummary } from './pins/record.js';
 export { gc, type GcOptions, type GcResult } from './pins/gc.js';
 export {
   deleteBlocks,

@@ -14,7 +14,7 @@
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { crypto } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
-import { equalBytes, HASH_LENGTH } from '../store/hash.js';
+import { equalBytes, HASH_LENGTH, hashToString } from '../store/hash.js';
 
 /** One pin: a name for a root the store keeps. */
 export interface PinRecord {
@@ -26,6 +26,29 @@ export interface PinRecord {
   size: number;
   /** When it was pinned, in seconds since the Unix epoch. */
   date: number;
+}
+
+/** A pin as JSON shows it (`pin ls --json`). */
+export interface PinSummary {
+  name: string;
+  root: string;
+  size: number;
+  /** When it was pinned, ISO 8601 in UTC. */
+  date: string;
+}
+
+/**
+ * The printable view of a pin: its root in base58, its date in ISO 8601.
+ * @param p - the pin
+ * @returns its summary
+ */
+export function summarizePin(p: PinRecord): PinSummary {
+  return {
+    name: p.name,
+    root: hashToString(p.root),
+    size: p.size,
+    date: new Date(p.date * 1000).toISOString(),
+  };
 }
 
 /** The text tag opening every pin record. */

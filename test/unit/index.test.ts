@@ -128,6 +128,7 @@ describe('public API (src/index.ts)', () => {
         "deleteBlocks",
         "detectStoreLayout",
         "findKeyringFiles",
+        "findPin",
         "fsck",
         "gc",
         "groupKeyFilesListing",
@@ -145,6 +146,7 @@ describe('public API (src/index.ts)', () => {
         "removePins",
         "runnerFor",
         "selectCrypto",
+        "summarizePin",
         "workerPool",
       ]
     `);

@@ -12,6 +12,7 @@ import {
   listPins,
   pinNameFrom,
   removePins,
+  summarizePin,
   type PinRecord,
 } from '../../pins/index.js';
 import { hashToString } from '../../store/hash.js';
@@ -67,17 +68,9 @@ export async function pinStoredRoot(
   }
 }
 
-function pinJson(p: PinRecord) {
-  return {
-    name: p.name,
-    root: hashToString(p.root),
-    size: p.size,
-    date: new Date(p.date * 1000).toISOString(),
-  };
-}
-
+/** A pin as `pin add|rm|ls` print it: root, size, date, name. */
 function pinLine(p: PinRecord): string {
-  const j = pinJson(p);
+  const j = summarizePin(p);
   return `${j.root}  ${String(j.size).padStart(12)}  ${j.date}  ${j.name}`;
 }
 
@@ -149,7 +142,7 @@ export function register(program: Command, ctx: CliContext): void {
       const store = await openForReading(ctx, opts.prefix);
       const pins = await listPins(store);
       await store.close();
-      if (opts.json) await printJson(pins.map(pinJson));
+      if (opts.json) await printJson(pins.map(summarizePin));
       else for (const p of pins) await printLine(pinLine(p));
     });
 

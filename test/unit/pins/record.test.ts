@@ -10,6 +10,7 @@ import {
   pinNameFrom,
   pinOfRef,
   pinRefKey,
+  summarizePin,
   type PinRecord,
 } from '../../../src/pins/index.js';
 import { lwwRefKeyHash } from '../../../src/refs/index.js';
@@ -97,5 +98,16 @@ describe('pinNameFrom', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('summarizePin', () => {
+  it('shows the root in base58 and the date in ISO 8601 (UTC)', () => {
+    expect(summarizePin(VECTOR)).toEqual({
+      name: 'hello.txt',
+      root: 'FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
+      size: 11,
+      date: '2026-01-01T00:00:00.000Z',
+    });
   });
 });
