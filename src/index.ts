@@ -55,6 +55,7 @@ export {
   type GeneratedGroupKey,
 } from './groupkey/generate.js';
 export {
+  keyringsWithEntry,
   openGroupKey,
   verifyGroupKeyId,
   type KeyringSource,
@@ -83,10 +84,12 @@ export { MemoryKeyIndex, type KeyIndex, type KeyIndexEntry } from './store/key-i
 
 // Content: store, read, describe, rotate
 export {
+  blake2b256Of,
   contentDecryptor,
   readContent,
   storeEncrypted,
   storePlain,
+  treeRootOf,
   type DecryptorOptions,
   type ReadContentOptions,
   type StoreContentOptions,

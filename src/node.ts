@@ -17,6 +17,7 @@ export { FsBlockStore, type FsBlockStoreOptions } from './store/fs.js';
 export { NcqBlockStore } from './store/ncq3/store.js';
 export { detectStoreLayout, type ReadableBlockStore, type StoreLayout } from './store/layout.js';
 export {
+  initStoreDirectories,
   openReadableStore,
   openStore,
   type Hbs2Store,
@@ -33,7 +34,14 @@ export {
   type FsckProblemKind,
   type FsckResult,
 } from './store/fsck.js';
-export { checkStore, type StoreCheckResult } from './rotate/store-check.js';
+export {
+  checkStore,
+  checkStoreAt,
+  type CheckStoreAtOptions,
+  type LayoutCheckResult,
+  type StoreCheckResult,
+} from './rotate/store-check.js';
+export type { NcqCheckResult, NcqProblem, NcqProblemKind } from './store/ncq3/fsck.js';
 export {
   addPin,
   findPin,
@@ -62,6 +70,8 @@ export {
   type LoadedKeyring,
 } from './keyring/load.js';
 export { groupKeyFilesListing } from './groupkey/files-listing.js';
+export { readGroupKeyFile } from './groupkey/load.js';
+export { autoMetadata, detectMimeType } from './ops/auto-metadata.js';
 export { loadConfig, readConfigFile, type ToolkitConfig } from './config/config.js';
 
 // Block work in worker threads

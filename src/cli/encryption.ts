@@ -1,11 +1,8 @@
 /**
- * CLI glue for encrypted content: loading the keyrings to try, opening a group key file
- * for `store -g`, storing group keys (recorded in the key index), and the decryptor `cat`
- * and friends hand to the tree reader.
+ * CLI glue for encrypted content: loading the keyrings to try, storing group keys
+ * (recorded in the key index), and the decryptor `cat` and friends hand to the tree reader.
  */
-import * as path from 'node:path';
-import { readFileChecked } from '../fsutil.js';
-import { parseGroupKeyFile, type GroupKey, type KeyringSource } from '../groupkey/index.js';
+import type { GroupKey, KeyringSource } from '../groupkey/index.js';
 import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import type { FoundSecret } from '../rotate/secrets.js';
@@ -28,11 +25,6 @@ export async function keyringSources(
   const paths = await resolveKeyringPaths(ctx, given);
   if (paths.length === 0) return [];
   return loadKeyringsFromPaths(paths);
-}
-
-/** Reads a group key file given on the command line. */
-export async function readGroupKeyFile(file: string): Promise<GroupKey> {
-  return parseGroupKeyFile(await readFileChecked(file, 64 * 1024 * 1024), path.basename(file));
 }
 
 /**

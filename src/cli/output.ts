@@ -126,3 +126,8 @@ export function isQuiet(): boolean {
 export function info(message: string): void {
   if (!quiet) process.stderr.write(`hbs2: ${message}\n`);
 }
+
+/** `N word`, with an `s` when N is not one ("1 block", "3 blocks"). */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

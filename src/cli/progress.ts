@@ -4,7 +4,7 @@
  */
 import type { CliContext } from './context.js';
 import { isQuiet } from './output.js';
-import { onInterrupt } from './temp-files.js';
+import { onInterrupt } from './io/temp-files.js';
 import { cliConfig } from './settings.js';
 
 /** Receives progress; `finish` erases the line. */
@@ -92,5 +92,24 @@ export async function progressEnabled(
     return (await cliConfig(ctx)).progress !== 'never';
   } catch {
     return true;
+  }
+}
+
+/**
+ * Runs `body` with a progress line labelled `label` (shown when {@link progressEnabled}),
+ * and erases the line however `body` ends.
+ */
+export async function withProgress<T>(
+  ctx: CliContext,
+  flag: boolean | undefined,
+  label: string,
+  total: number | undefined,
+  body: (p: Progress) => Promise<T>,
+): Promise<T> {
+  const p = createProgress({ label, total, enabled: await progressEnabled(ctx, flag) });
+  try {
+    return await body(p);
+  } finally {
+    p.finish();
   }
 }

@@ -3,13 +3,12 @@
  * 0.25's (`-g GKHASH`, a group key already in the store), opened with a member's keyring.
  */
 import { promises as fs } from 'node:fs';
-import { encodeBase58 } from '../codec/base58.js';
 import { NoMatchingKeyError, UsageError } from '../errors.js';
-import { type GroupKey, type KeyringSource } from '../groupkey/index.js';
+import { keyringsWithEntry, type GroupKey, type KeyringSource } from '../groupkey/index.js';
 import { parseKeyArgument } from '../keyring/ops.js';
 import { loadStoredGroupKey } from '../rotate/secrets.js';
 import { parseHash, type BlockSource } from '../store/index.js';
-import { readGroupKeyFile } from './encryption.js';
+import { readGroupKeyFile } from '../groupkey/load.js';
 
 /** Whether `arg` names an existing path (a file wins over a hash of the same spelling). */
 async function exists(arg: string): Promise<boolean> {
@@ -49,16 +48,7 @@ export function keyringsForStore(
 ): readonly KeyringSource[] {
   let sources = keyrings;
   if (publicKey !== undefined) {
-    const pk = parseKeyArgument(publicKey, '-P/--public-key');
-    sources = keyrings
-      .map((k) => ({
-        ...k,
-        keyring: {
-          ...k.keyring,
-          entries: k.keyring.entries.filter((e) => encodeBase58(e.publicKey) === encodeBase58(pk)),
-        },
-      }))
-      .filter((k) => k.keyring.entries.length > 0);
+    sources = keyringsWithEntry(keyrings, parseKeyArgument(publicKey, '-P/--public-key'));
     if (keyrings.length > 0 && sources.length === 0)
       throw new NoMatchingKeyError(
         `secret key not found: no keyring given holds ${publicKey}`,

@@ -1,5 +1,5 @@
 /** Creating new group keys (spec §5.7). */
-import { checkRecipientKey, crypto, type CryptoProvider } from '../crypto/index.js';
+import { checkRecipientKey, crypto } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
 import { bytesKey, encodeGroupKey, type GroupKey, type GroupKeyRecipient } from './model.js';
 import { encodeSealedSecret, groupKeyId, GROUP_SECRET_LENGTH } from './secret.js';
@@ -10,8 +10,6 @@ export interface GenerateGroupKeyOptions {
   secret?: Uint8Array;
   /** Unix seconds to record; default: now, rounded to the nearest second as hbs2 does. */
   timestamp?: number | bigint;
-  /** Crypto backend; default: the selected one. */
-  crypto?: CryptoProvider;
 }
 
 /** A generated key together with the secret it protects. */
@@ -25,7 +23,7 @@ export interface GeneratedGroupKey {
  * id and a timestamp. Repeated public keys are sealed once, at their first position.
  * Public keys must be 32 bytes and not of small order (FormatError otherwise).
  * @param publicKeys - the recipients' curve25519 public keys
- * @param opts - a secret to reuse, the timestamp, the backend
+ * @param opts - a secret to reuse, the timestamp
  * @returns the group key and its secret
  * @throws {@link FormatError} for a key that is not 32 bytes or is of small order
  */
@@ -33,7 +31,7 @@ export function generateGroupKey(
   publicKeys: readonly Uint8Array[],
   opts: GenerateGroupKeyOptions = {},
 ): GeneratedGroupKey {
-  const c = opts.crypto ?? crypto();
+  const c = crypto();
   const secret = opts.secret ? new Uint8Array(opts.secret) : c.randomBytes(GROUP_SECRET_LENGTH);
   if (secret.length !== GROUP_SECRET_LENGTH)
     throw new FormatError(

@@ -1,6 +1,6 @@
 /** Finding the group secret with keyring entries (hbs2's `findSecretDefault`, spec §5.3). */
 import { encodeBase58 } from '../codec/base58.js';
-import { crypto, type CryptoProvider } from '../crypto/index.js';
+import { crypto } from '../crypto/index.js';
 import { FormatError, IntegrityError, NoMatchingKeyError } from '../errors.js';
 import type { Keyring, KeyringEntry } from '../keyring/keyring.js';
 import { bytesKey, type GroupKey, type GroupKeyRecipient } from './model.js';
@@ -10,6 +10,29 @@ import { decodeSealedSecret, groupKeyId } from './secret.js';
 export interface KeyringSource {
   path?: string;
   keyring: Keyring;
+}
+
+/**
+ * The keyrings narrowed to their entries with encryption public key `publicKey` (hbs2's
+ * `store -g … -P KEY`: use only that entry); keyrings left with no entry are dropped.
+ * @param keyrings - the keyrings to narrow
+ * @param publicKey - a 32-byte encryption public key
+ * @returns the keyrings holding it, each with only that entry
+ */
+export function keyringsWithEntry(
+  keyrings: readonly KeyringSource[],
+  publicKey: Uint8Array,
+): KeyringSource[] {
+  const wanted = bytesKey(publicKey);
+  return keyrings
+    .map((k) => ({
+      ...k,
+      keyring: {
+        ...k.keyring,
+        entries: k.keyring.entries.filter((e) => bytesKey(e.publicKey) === wanted),
+      },
+    }))
+    .filter((k) => k.keyring.entries.length > 0);
 }
 
 /** What opened a group key. */
@@ -34,15 +57,11 @@ export interface OpenedGroupKey {
  * corrupt key), and FormatError when a box opens to something that is not a secret.
  * @param gk - the group key
  * @param keyrings - the keyrings to try
- * @param c - the crypto backend
  * @returns the secret, its id and the entry that opened it
  * @throws {@link NoMatchingKeyError} when no entry is a recipient, {@link IntegrityError} when the secret does not match the id
  */
-export function openGroupKey(
-  gk: GroupKey,
-  keyrings: readonly KeyringSource[],
-  c: CryptoProvider = crypto(),
-): OpenedGroupKey {
+export function openGroupKey(gk: GroupKey, keyrings: readonly KeyringSource[]): OpenedGroupKey {
+  const c = crypto();
   const byKey = new Map<string, GroupKeyRecipient>();
   for (const r of gk.recipients) byKey.set(bytesKey(r.publicKey), r);
   const tried: string[] = [];
@@ -95,7 +114,6 @@ export function openGroupKey(
  * @param gk - the group key
  * @param keyrings - keyrings that may open it
  * @param what - names the key in error messages
- * @param c - the crypto backend
  * @returns whether the id was checked
  * @throws {@link IntegrityError} when the id does not match
  */
@@ -103,11 +121,10 @@ export function verifyGroupKeyId(
   gk: GroupKey,
   keyrings: readonly KeyringSource[],
   what: string,
-  c: CryptoProvider = crypto(),
 ): boolean {
   if (!gk.id || keyrings.length === 0) return false;
   try {
-    openGroupKey(gk, keyrings, c);
+    openGroupKey(gk, keyrings);
     return true;
   } catch (e) {
     if (e instanceof NoMatchingKeyError) return false;

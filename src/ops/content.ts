@@ -10,7 +10,8 @@ import { openGroupKey, type KeyringSource } from '../groupkey/open.js';
 import type { BlockRunner } from '../parallel/pool.js';
 import { findGroupSecret, type FoundSecret, type WarningSink } from '../rotate/secrets.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
-import type { BlockSource, BlockStore } from '../store/blockstore.js';
+import type { BlockSink, BlockSource, BlockStore } from '../store/blockstore.js';
+import { hashOnlySink } from '../store/hash-only.js';
 import type { KeyIndex } from '../store/key-index.js';
 import {
   decryptTransform,
@@ -21,7 +22,7 @@ import {
   type EncryptionMethod,
 } from '../tree/encrypted-tree.js';
 import { readObject, type Decryptor } from '../tree/object.js';
-import { writeTree } from '../tree/writer.js';
+import { hashingTransform, writeTree, type WriteTreeOptions } from '../tree/writer.js';
 import { abortable, type ByteSource } from './abort.js';
 
 /** Options every store operation takes. */
@@ -52,20 +53,26 @@ export interface StoredContent {
 
 /**
  * Stores `source` as hbs2's plain merkle tree, or with `metadata` as a tree annotated
- * with that (clear) text.
- * @param store - where the blocks go
+ * with that (clear) text. With a `runner` of more than one worker, blocks are hashed in
+ * its workers while this thread reads and stores.
+ * @param store - where the blocks go (any sink: {@link treeRootOf} passes one that keeps nothing)
  * @param source - the content, in chunks of any size
- * @param opts - metadata, progress, cancellation
+ * @param opts - metadata, progress, cancellation, workers
  * @returns the root to read it back by
  * @throws the signal's reason when aborted
  */
 export async function storePlain(
-  store: BlockStore,
+  store: BlockSink,
   source: ByteSource,
   opts: StoreContentOptions = {},
 ): Promise<StoredContent> {
   const input = abortable(source, opts.signal);
-  const writer = { onProgress: opts.onProgress && ((bytes: number) => opts.onProgress!(bytes)) };
+  const runner = opts.runner;
+  const writer: WriteTreeOptions = {
+    onProgress: opts.onProgress && ((bytes: number) => opts.onProgress!(bytes)),
+    transform: runner && runner.parallelism > 1 ? hashingTransform(runner) : undefined,
+    parallelism: opts.parallelism ?? (runner ? Math.max(8, runner.parallelism * 4) : undefined),
+  };
   if (opts.metadata === undefined) {
     const res = await writeTree(store, input, writer);
     return { root: res.root, blocks: res.blocks, bytes: res.bytes };
@@ -77,6 +84,35 @@ export async function storePlain(
     writer,
   );
   return { root: res.annotation, blocks: res.blocks, bytes: res.bytes };
+}
+
+/**
+ * The root {@link storePlain} would return for `source` (`hbs2 hash --tree`), storing
+ * nothing: every block is hashed and dropped.
+ * @param source - the content, in chunks of any size
+ * @param opts - metadata, progress, cancellation, workers
+ * @returns the root and the counts
+ * @throws the signal's reason when aborted
+ */
+export function treeRootOf(
+  source: ByteSource,
+  opts: StoreContentOptions = {},
+): Promise<StoredContent> {
+  return storePlain(hashOnlySink, source, opts);
+}
+
+/**
+ * BLAKE2b-256 of the whole of `source` (`hbs2 hash`): hbs2's hash of one block holding
+ * these bytes, computed without holding them.
+ * @param source - the bytes, in chunks of any size
+ * @param signal - stops before the next chunk
+ * @returns the 32-byte digest
+ * @throws the signal's reason when aborted
+ */
+export async function blake2b256Of(source: ByteSource, signal?: AbortSignal): Promise<Uint8Array> {
+  const h = crypto().blake2b256Stream();
+  for await (const piece of abortable(source, signal)) h.update(piece);
+  return h.digest();
 }
 
 /** Options of {@link storeEncrypted}. */

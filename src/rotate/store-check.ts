@@ -1,9 +1,17 @@
 /**
- * `fsck` of a simple-layout store together with its key index (group keys by id), which
- * is part of the store: a corrupt index is a problem, and a repair rebuilds it from the
- * blocks.
+ * `fsck` of a store: a simple-layout store together with its key index (group keys by id),
+ * which is part of the store (a corrupt index is a problem, and a repair rebuilds it from the
+ * blocks), and {@link checkStoreAt} for any layout.
  */
 import { FsBlockStore } from '../store/fs.js';
+import { detectStoreLayout } from '../store/layout.js';
+import { checkNcqStore, type NcqCheckResult } from '../store/ncq3/fsck.js';
+import { NcqBlockStore } from '../store/ncq3/store.js';
+import { openStore } from '../store/open.js';
+import type { S3BlockStore } from '../store/s3/block-store.js';
+import { fsckS3 } from '../store/s3/fsck.js';
+import { isS3Location } from '../store/s3/layout.js';
+import type { S3Connection } from '../store/s3/open.js';
 import { fsck, type FsckOptions, type FsckResult } from '../store/fsck.js';
 import { checkKeyIndex, rebuildKeyIndex } from './key-index-rebuild.js';
 
@@ -35,4 +43,66 @@ export async function checkStore(
     return { ...r, keyIndexProblem, keyIndexRebuilt };
   }
   return { ...r, keyIndexProblem, unrepaired: r.unrepaired + (keyIndexProblem ? 1 : 0) };
+}
+
+/** What {@link checkStoreAt} found, by the layout of the store. */
+export type LayoutCheckResult =
+  | {
+      layout: 'ncq3';
+      /** What was found before any repair. */
+      found: NcqCheckResult;
+      /** The store as it is now (after `repair`; else the same as `found`). */
+      now: NcqCheckResult;
+    }
+  | { layout: 'simple'; result: StoreCheckResult }
+  | { layout: 's3'; result: FsckResult };
+
+/** Options of {@link checkStoreAt}. */
+export interface CheckStoreAtOptions {
+  /** Repair what can be repaired (see {@link checkStoreAt}). */
+  repair?: boolean;
+  /**
+   * Called as the check goes, with the count so far: block files (simple layout), block
+   * objects (S3) or verified blocks (NCQ3).
+   */
+  onFile?: (checked: number) => void;
+  /** How to reach the service when `location` is `s3://BUCKET/PREFIX`. */
+  s3?: S3Connection;
+}
+
+/**
+ * `fsck` of the store at `location`, whichever layout it holds. NCQ3: every section of
+ * every data file read and every block verified, without writing; `repair` then does what
+ * hbs2-peer does at its start (torn tails cut, pending files indexed) and what its sweeper
+ * does (unlisted and temp files removed), and the store is checked again. Simple layout:
+ * {@link checkStore}. S3: every block object verified; `repair` quarantines bad ones by
+ * server-side copy.
+ * @param location - the store directory, or `s3://BUCKET/PREFIX` with `opts.s3`
+ * @param opts - repair, progress, the S3 connection
+ * @returns what was found (and repaired), by layout
+ * @throws {@link FormatError} when the store's own files cannot be read as its layout
+ */
+export async function checkStoreAt(
+  location: string,
+  opts: CheckStoreAtOptions = {},
+): Promise<LayoutCheckResult> {
+  if (isS3Location(location)) {
+    const store = await openStore(location, { s3: opts.s3 });
+    try {
+      return { layout: 's3', result: await fsckS3(store.blocks as S3BlockStore, opts) };
+    } finally {
+      await store.close();
+    }
+  }
+  if ((await detectStoreLayout(location)) !== 'ncq3')
+    return { layout: 'simple', result: await checkStore(location, opts) };
+  const found = await checkNcqStore(location, { onBlock: opts.onFile });
+  if (!opts.repair) return { layout: 'ncq3', found, now: found };
+  const ncq = await NcqBlockStore.open(location, { write: true });
+  try {
+    await ncq.writingSession.sweep();
+  } finally {
+    await ncq.close();
+  }
+  return { layout: 'ncq3', found, now: await checkNcqStore(location) };
 }

@@ -27,6 +27,7 @@ import type { RefStore } from '../refs/ref-store.js';
 import type { BlockSource } from '../store/blockstore.js';
 import { HASH_LENGTH } from '../store/hash.js';
 import { readObject } from '../tree/object.js';
+import { hostName, isAllowedHost } from './host-check.js';
 import { parseRange } from './range.js';
 import { staticFile, type StaticFiles } from './static-files.js';
 
@@ -40,6 +41,11 @@ export interface ServedStore {
 export interface ServeOptions {
   /** The web page's files (`/`, its script and style); none: `/` is a 404. */
   web?: StaticFiles;
+  /**
+   * Host names answered beyond IP addresses and `localhost` (`*`: any). Every other Host
+   * header gets 403: see serve/host-check.ts (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** Headers every response carries: nothing is sniffed, framed or told where it came from. */
@@ -197,6 +203,11 @@ export function storeRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     try {
+      if (!isAllowedHost(req.headers.host, opts.allowedHosts))
+        throw new HttpError(
+          403,
+          `host '${hostName(req.headers.host ?? '').slice(0, 100)}' is not allowed: requests must name an IP address or localhost (DNS rebinding protection); hbs2 serve --allow-host NAME allows a name`,
+        );
       if (req.method !== 'GET' && req.method !== 'HEAD')
         return sendText(res, 405, 'read-only: only GET and HEAD', { allow: 'GET, HEAD' });
       const url = new URL(req.url ?? '/', 'http://localhost');

@@ -5,6 +5,7 @@
  * `createFormat` for a store that does not exist yet), so a new kind of location (an
  * `s3://` URL) is one more branch of {@link openStore}.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { withLockFile } from '../refs/lock-file.js';
 import { listSimpleRefs, type StoredRef } from '../refs/list-simple-refs.js';
@@ -164,4 +165,16 @@ async function openNcqStore(
     compact: () => compactNcqStore(ncq),
     close: () => ncq.close(),
   };
+}
+
+/**
+ * Creates the directories of `store`'s layout without writing anything (hbs2 0.24's
+ * `store --init`): the simple layout's `blocks/` and its 58 subdirectories; for NCQ3 the
+ * directory hbs2-peer itself creates on start (`ncq3/0`). Nothing to do on S3.
+ * @param store - a store opened for writing
+ */
+export async function initStoreDirectories(store: Hbs2Store): Promise<void> {
+  if (store.blocks instanceof FsBlockStore) await store.blocks.init();
+  else if (store.layout === 'ncq3')
+    await fs.mkdir(path.join(store.location, 'ncq3', '0'), { recursive: true });
 }

@@ -166,7 +166,7 @@ describe('writing to a store hbs2 wrote', () => {
 });
 
 describe('store compact', () => {
-  it('merges the index files of many commands into one; every root still reads', () => {
+  it('merges the data and index files of many commands into one each; every root still reads', () => {
     const s = 'many';
     const roots: [string, string][] = [];
     for (let i = 0; i < 6; i++) {
@@ -174,8 +174,14 @@ describe('store compact', () => {
       roots.push([ok(['store', `m${i}`], s), `content ${i}\n`]);
     }
     expect(names(s).filter((n) => n.startsWith('i-')).length).toBeGreaterThan(1);
-    expect(ok(['store', 'compact'], s)).toMatch(/merged into 1/);
+    expect(names(s).filter((n) => n.startsWith('f-'))).toHaveLength(6);
+    expect(ok(['store', 'compact'], s)).toMatch(
+      /6 data file\(s\) rewritten \(6 small ones merged\).*merged into 1/,
+    );
     expect(names(s).filter((n) => n.startsWith('i-'))).toHaveLength(1);
+    // One data file per command became one data file (§12.2's merge).
+    expect(names(s).filter((n) => n.startsWith('f-'))).toHaveLength(1);
+    expect(ok(['fsck'], s)).toMatch(/checked 1 NCQ3 data file, .*: 0 problems/);
     for (const [root, text] of roots) expect(ok(['cat', root], s)).toBe(text.trim());
     expect(ok(['store', 'compact', '-p', storeDir('by-flag')])).toMatch(/nothing to compact/);
   });

@@ -4,9 +4,12 @@
  * where hbs2 would; the next writer indexes what is durable), every root printed before the
  * kill — in earlier runs or by the killed run itself — reads back exactly, and no section
  * with a wrong hash is returned (every block section is verified). Also `store migrate`
- * killed at random moments: running it again finishes the migration with every block.
+ * killed at random moments: running it again finishes the migration with every block. And
+ * `store compact` (rewriting files with deleted blocks, merging small files) killed at random
+ * moments: every pinned root still reads, and compacting again leaves one data file.
  *
- * Trial counts: HBS2_CRASH_STORE_TRIALS (default 8), HBS2_CRASH_MIGRATE_TRIALS (default 4).
+ * Trial counts: HBS2_CRASH_STORE_TRIALS (default 8), HBS2_CRASH_MIGRATE_TRIALS (default 4),
+ * HBS2_CRASH_COMPACT_TRIALS (default 4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
@@ -21,10 +24,15 @@ import { hbs2Env, killAtRandom, runHbs2 } from '../helpers/hostile.js';
 
 const STORE_TRIALS = Number(process.env.HBS2_CRASH_STORE_TRIALS ?? 8);
 const MIGRATE_TRIALS = Number(process.env.HBS2_CRASH_MIGRATE_TRIALS ?? 4);
+const COMPACT_TRIALS = Number(process.env.HBS2_CRASH_COMPACT_TRIALS ?? 4);
 const STORE_SIZE = 24 * 1024 * 1024;
 
 let dir: string;
-const tally = { store: { killed: 0, completed: 0, tornTails: 0 }, migrate: { killed: 0 } };
+const tally = {
+  store: { killed: 0, completed: 0, tornTails: 0 },
+  migrate: { killed: 0 },
+  compact: { killed: 0 },
+};
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-ncq3-crash-'));
 });
@@ -32,7 +40,8 @@ afterAll(() => {
   console.log(
     `NCQ3 crash trials: store ${STORE_TRIALS} (killed ${tally.store.killed}, completed ` +
       `${tally.store.completed}, torn tails seen ${tally.store.tornTails}); migrate ` +
-      `${MIGRATE_TRIALS} (killed ${tally.migrate.killed})`,
+      `${MIGRATE_TRIALS} (killed ${tally.migrate.killed}); compact ${COMPACT_TRIALS} ` +
+      `(killed ${tally.compact.killed})`,
   );
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -129,6 +138,52 @@ describe('store migrate killed at random moments', () => {
       expect(fs.existsSync(path.join(prefix, 'ss-ncq3-done'))).toBe(true);
       expect(fs.existsSync(path.join(prefix, 'blocks'))).toBe(false);
       expect((await readRoot(prefix, root)).equals(data), `trial ${t}`).toBe(true);
+    }
+  }, 240_000);
+});
+
+describe('store compact killed at random moments', () => {
+  it(`${COMPACT_TRIALS} trials: every kept root reads, compacting again leaves one data file`, async () => {
+    for (let t = 0; t < COMPACT_TRIALS; t++) {
+      const prefix = path.join(dir, `compact-${t}`);
+      const env = hbs2Env(dir, prefix);
+      // Five stores (five data files), then one deleted: one file to rewrite, four to merge.
+      const kept: [string, Buffer][] = [];
+      let doomed = '';
+      for (let i = 0; i < 5; i++) {
+        const data = randomBytes(2 * 1024 * 1024 + 1000 * i + t);
+        fs.writeFileSync(path.join(dir, `c${i}.bin`), data);
+        const s = await runHbs2(['store', '--no-progress', `c${i}.bin`], { cwd: dir, env });
+        expect(s.status, s.stderr).toBe(0);
+        const root = s.stdout.toString().trim();
+        if (i === 2) doomed = root;
+        else kept.push([root, data]);
+      }
+      const del = await runHbs2(['del', '-r', '-y', doomed], { cwd: dir, env });
+      expect(del.status, del.stderr).toBe(0);
+      const t0 = performance.now();
+      const copy = `${prefix}-timing`;
+      fs.cpSync(prefix, copy, { recursive: true });
+      const timed = await runHbs2(['store', 'compact'], { cwd: dir, env: hbs2Env(dir, copy) });
+      expect(timed.status, timed.stderr).toBe(0);
+      const o = await killAtRandom(['store', 'compact'], env, (performance.now() - t0) * 1.2, dir);
+      if (o.killed) tally.compact.killed++;
+      const trial = `trial ${t}: ${o.killed ? 'killed' : 'completed'} after ${o.delayMs} ms`;
+      for (const [root, data] of kept)
+        expect((await readRoot(prefix, root)).equals(data), `${trial}: root ${root}`).toBe(true);
+      const found = await checkNcqStore(prefix);
+      expect(
+        found.problems.filter((p) => p.integrity),
+        trial,
+      ).toEqual([]);
+      const again = await runHbs2(['store', 'compact'], { cwd: dir, env });
+      expect(again.status, `${trial}: ${again.stderr}`).toBe(0);
+      const files = fs
+        .readdirSync(path.join(prefix, 'ncq3', '0'))
+        .filter((n) => n.startsWith('f-'));
+      expect(files, trial).toHaveLength(1);
+      for (const [root, data] of kept)
+        expect((await readRoot(prefix, root)).equals(data), `${trial}: ${root} after`).toBe(true);
     }
   }, 240_000);
 });

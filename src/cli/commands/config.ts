@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_TEXT, readConfigFile, type LoadedConfig } from '../../config/config.js';
 import { fileError } from '../../fsutil.js';
-import { writeOutputFile } from '../output-file.js';
+import { writeOutputFile } from '../io/output-file.js';
 import { refuseExisting } from '../keyrings.js';
 import { defaultConfigPath, defaultStorePath, type CliContext } from '../context.js';
 import { info, printLine } from '../output.js';

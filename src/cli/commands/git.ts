@@ -35,7 +35,8 @@ import { parseHash } from '../../store/hash.js';
 import { openStore } from '../../store/open.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
-import { keyringSources, readGroupKeyFile } from '../encryption.js';
+import { keyringSources } from '../encryption.js';
+import { readGroupKeyFile } from '../../groupkey/load.js';
 import { printJson, printLine } from '../output.js';
 import { resolveStorePath } from '../settings.js';
 

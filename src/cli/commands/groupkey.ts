@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { encodeBase58 } from '../../codec/base58.js';
 import { UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
-import { writeOutputFile } from '../output-file.js';
+import { writeOutputFile } from '../io/output-file.js';
 import {
   formatGroupKeyDump,
   formatGroupKeyFile,

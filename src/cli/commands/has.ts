@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { Hbs2Error } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { printBare, printJson } from '../output.js';
-import { openReadStore, parseHashArg } from './store.js';
+import { openReadStore, parseHashArg } from '../io/store-location.js';
 
 /** The block is not in the store: exit 1, the code hbs2's `has` gives. */
 class AbsentBlockError extends Hbs2Error {}

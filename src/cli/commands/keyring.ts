@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../codec/base58.js';
 import { FormatError, NotFoundError, UsageError } from '../../errors.js';
-import { writeOutputFile } from '../output-file.js';
+import { writeOutputFile } from '../io/output-file.js';
 import {
   formatKeyringFile,
   generateKeyring,

@@ -17,7 +17,7 @@ import {
 } from '../../refs/index.js';
 import { parseHash } from '../../store/hash.js';
 import { openStore } from '../../store/open.js';
-import { openStore as openWritableStore } from './store.js';
+import { openStore as openWritableStore } from '../io/store-location.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { loadKeyringsFromPaths } from '../keyrings.js';

@@ -9,12 +9,13 @@ import { hashToString } from '../../store/index.js';
 import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
-import { autoMetadata } from '../autometa.js';
+import { autoMetadata } from '../../ops/auto-metadata.js';
 import { chooseFormat } from '../format-option.js';
 import { metadataFields } from '../../inspect/metadata-sexp.js';
 import { printJson, printLine, writeStdout } from '../output.js';
 import { printSexp, readMetadataText } from './inspect.js';
-import { openInput, openReadStore, openStore, parseHashArg } from './store.js';
+import { openInput } from '../io/input.js';
+import { openReadStore, openStore, parseHashArg } from '../io/store-location.js';
 
 interface CreateOptions {
   auto?: boolean;

@@ -21,7 +21,7 @@ import { s3ConnectionFor } from '../s3.js';
 import { resolveStorePath } from '../settings.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine, warn } from '../output.js';
-import { openStore, parseHashArg } from './store.js';
+import { openStore, parseHashArg } from '../io/store-location.js';
 
 /** An explicit `--name`, checked before anything is written (exit 2 when unusable). */
 export function checkNameOption(name: string | undefined): void {

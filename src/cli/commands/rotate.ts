@@ -10,7 +10,7 @@ import { readRecipients, type RecipientInput } from '../../ops/recipients.js';
 import { openGroupKey, verifyGroupKeyId } from '../../groupkey/index.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { readFileChecked } from '../../fsutil.js';
-import { writeOutput } from '../output-file.js';
+import { writeOutput } from '../io/output-file.js';
 import { runnerFor } from '../../parallel/pool.js';
 import { FsKeyIndex } from '../../rotate/key-index.js';
 import { rotateTree } from '../../rotate/rotate.js';
@@ -18,9 +18,10 @@ import { updateGroupKey } from '../../rotate/update.js';
 import { UsageError } from '../../errors.js';
 import { collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
-import { keyringSources, readGroupKeyFile, storeGroupKey } from '../encryption.js';
+import { keyringSources, storeGroupKey } from '../encryption.js';
+import { readGroupKeyFile } from '../../groupkey/load.js';
 import { info, printJson, printLine, warn } from '../output.js';
-import { openStore, parseHashArg } from './store.js';
+import { openStore, parseHashArg } from '../io/store-location.js';
 import { createProgress, progressEnabled } from '../progress.js';
 
 /**

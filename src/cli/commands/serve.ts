@@ -4,6 +4,7 @@ import { UsageError } from '../../errors.js';
 import { serveStore } from '../../serve/http-server.js';
 import { loadStaticFiles } from '../../serve/static-files.js';
 import { openStore } from '../../store/open.js';
+import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { info, printLine, warn } from '../output.js';
 import { resolveStorePath } from '../settings.js';
@@ -12,6 +13,8 @@ interface ServeOptions {
   port: string;
   bind: string;
   prefix?: string;
+  /** `--allow-host`: host names answered beyond IP addresses and localhost. */
+  allowHost?: string[];
 }
 
 /** Parses `--port`: 0 (any free port) to 65535. */
@@ -39,7 +42,12 @@ async function serveCommand(ctx: CliContext, opts: ServeOptions): Promise<void> 
         `listening on ${opts.bind}: anyone who reaches it can read every block ` +
           '(encrypted content stays encrypted)',
       );
-    const server = await serveStore(store, { port, host: opts.bind, web: web ?? undefined });
+    const server = await serveStore(store, {
+      port,
+      host: opts.bind,
+      web: web ?? undefined,
+      allowedHosts: opts.allowHost,
+    });
     info(`serving ${store.location} (read-only); Ctrl-C stops`);
     await printLine(server.url);
     await new Promise<void>((resolve) => {
@@ -60,6 +68,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'TCP port (0: any free port)', '8000')
     .option('--bind <address>', 'address to listen on', '127.0.0.1')
     .option(
+      '--allow-host <name>',
+      'answer requests for this host name too (repeatable; * for any): by default only IP ' +
+        'addresses and localhost, against DNS rebinding',
+      collect,
+    )
+    .option(
       '-p, --prefix <dir>',
       'store directory (default: $HBS2_STORE, config `store`, ~/.local/share/hbs2)',
     )
@@ -70,6 +84,8 @@ export function register(program: Command, ctx: CliContext): void {
         '/metadata/HASH (cat --metadata as JSON). Encrypted trees are served as stored: the\n' +
         'page at / opens a keyring file locally (never uploaded) and decrypts in the browser.\n' +
         'Prints the URL on standard output; stops on Ctrl-C or SIGTERM.\n' +
+        'Requests naming another host (a web site whose name was made to resolve to this\n' +
+        'machine: DNS rebinding) get 403 unless --allow-host names it, e.g. behind a proxy.\n' +
         '\nExample:\n  hbs2 serve --port 8000   # then open http://127.0.0.1:8000/',
     )
     .action((opts: ServeOptions) => serveCommand(ctx, opts));

@@ -7,7 +7,7 @@ import { parseBase58Key } from '../../acb/key.js';
 import { encodeBase58 } from '../../codec/base58.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
-import { writeOutputFile } from '../output-file.js';
+import { writeOutputFile } from '../io/output-file.js';
 import { parseKeyringFile, type Keyring } from '../../keyring/keyring.js';
 import { MAX_KEYRING_FILE_BYTES } from '../../keyring/load.js';
 import { holdsEncryptionKey } from '../../keyring/ops.js';

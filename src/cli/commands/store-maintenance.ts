@@ -33,7 +33,8 @@ async function compactCommand(ctx: CliContext, opts: MaintenanceOptions): Promis
     if (opts.json) await printJson(r);
     else
       await printLine(
-        `compacted: ${r.filesRewritten} data file(s) rewritten, ${r.bytesBefore} -> ${r.bytesAfter} bytes; ` +
+        `compacted: ${r.filesRewritten} data file(s) rewritten (${r.filesMerged} small ones merged), ` +
+          `${r.bytesBefore} -> ${r.bytesAfter} bytes; ` +
           `${r.indexesBefore} index file(s) merged into ${Math.min(1, r.indexesBefore)}`,
       );
   } finally {
@@ -64,7 +65,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('compact')
     .description('NCQ3: rewrite data files holding deleted blocks, merge the index files')
     .option('-p, --prefix <dir>', 'store directory')
-    .option('--json', 'print {filesRewritten, bytesBefore, bytesAfter, indexesBefore}')
+    .option('--json', 'print {filesRewritten, filesMerged, bytesBefore, bytesAfter, indexesBefore}')
     .addHelpText(
       'after',
       '\n`hbs2 gc` compacts after it deletes; this also merges the index files that many\n' +

@@ -2,9 +2,12 @@
  * Compaction of an NCQ3 store opened for writing (spec ncq3-storage §12.1, §12.2, as
  * hbs2's maintenance does it): every data file holding sections that are no longer any
  * key's current one (deleted or overwritten) is rewritten with only its current sections
- * into a new data file, the old file leaves the state and is deleted, and the indexes are
- * merged into one. Tombstones are current sections, so they are kept (as hbs2 keeps them).
+ * into a new data file, small data files (one per command that wrote) are merged the same
+ * way (§12.2), the old files leave the state and are deleted, and the indexes are merged
+ * into one. Tombstones are current sections, so they are kept (as hbs2 keeps them).
  * Copied blocks are verified: a corrupt block stops compaction before anything is deleted.
+ * A kill at any point leaves every block readable: the copies are indexed before the
+ * state drops the files they came from.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -16,11 +19,14 @@ import type { SectionLocation } from './location.js';
 import { HEADER_LENGTH, KEY_LENGTH, SIZE_FIELD, sectionKind } from './section.js';
 import { dataFileName } from './state.js';
 import type { NcqBlockStore } from './store.js';
+import { ROTATE_AT } from './writer.js';
 
 /** What {@link compactNcqStore} did. */
 export interface CompactResult {
-  /** Data files rewritten (and deleted). */
+  /** Data files rewritten (and deleted), those merged included. */
   filesRewritten: number;
+  /** Of those, small data files merged only to have fewer files (§12.2). */
+  filesMerged: number;
   /** Bytes of the data files before and after. */
   bytesBefore: number;
   bytesAfter: number;
@@ -41,17 +47,23 @@ export async function compactNcqStore(store: NcqBlockStore): Promise<CompactResu
   }
   const result: CompactResult = {
     filesRewritten: 0,
+    filesMerged: 0,
     bytesBefore: 0,
     bytesAfter: 0,
     indexesBefore: state.indexes.length,
   };
   const rewrite: bigint[] = [];
+  const whole: { dataKey: bigint; size: number }[] = [];
   for (const dataKey of [...state.files].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const { size, sectionBytes } = await measure(store.workdir, dataKey);
     result.bytesBefore += size;
     const live = (current.get(dataKey) ?? []).reduce((n, e) => n + e.at.length, 0);
     if (sectionBytes > live) rewrite.push(dataKey);
+    else whole.push({ dataKey, size });
   }
+  const merged = smallFilesToMerge(whole);
+  result.filesMerged = merged.length;
+  rewrite.push(...merged);
   for (const dataKey of rewrite) {
     const entries = (current.get(dataKey) ?? []).sort((a, b) => a.at.offset - b.at.offset);
     for (const { key, at } of entries) {
@@ -70,6 +82,22 @@ export async function compactNcqStore(store: NcqBlockStore): Promise<CompactResu
   if (state.indexes.length > 1) await writer.mergeIndexes();
   await store.indexedEverything();
   return result;
+}
+
+/**
+ * The data files worth merging: the smallest first, while together they fit in one data
+ * file (the writer's rotation size); none unless at least two. hbs2 merges adjacent pairs
+ * over and over while idle; one pass here reaches the same few large files.
+ */
+function smallFilesToMerge(files: { dataKey: bigint; size: number }[]): bigint[] {
+  const picked: bigint[] = [];
+  let total = 0;
+  for (const f of [...files].sort((a, b) => a.size - b.size)) {
+    if (total + f.size > ROTATE_AT) break;
+    total += f.size;
+    picked.push(f.dataKey);
+  }
+  return picked.length >= 2 ? picked : [];
 }
 
 async function fileSize(workdir: string, dataKey: bigint): Promise<number> {

@@ -53,7 +53,10 @@ export interface NcqCheckResult {
  * torn tail is reported (`integrity: false`): hbs2 cuts it at its next start, and only
  * unacknowledged writes were in it.
  */
-export async function checkNcqStore(prefix: string): Promise<NcqCheckResult> {
+export async function checkNcqStore(
+  prefix: string,
+  opts: { onBlock?: (verified: number) => void } = {},
+): Promise<NcqCheckResult> {
   const store = await NcqBlockStore.open(prefix);
   const result: NcqCheckResult = { files: 0, sections: 0, blocks: 0, problems: [] };
   const pending = new Map(store.pending.map((p) => [p.dataKey, p]));
@@ -107,6 +110,7 @@ export async function checkNcqStore(prefix: string): Promise<NcqCheckResult> {
         }
         const payload = await source.read(s.offset + HEADER_LENGTH, size);
         result.blocks++;
+        opts.onBlock?.(result.blocks);
         if (!bytesEqualAt(c.blake2b256(payload), s.key, 0))
           result.problems.push({
             ...where,

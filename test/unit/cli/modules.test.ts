@@ -11,6 +11,11 @@ const ALL = [
   'config',
   'groupkey',
   'store',
+  'cat',
+  'hash',
+  'deps',
+  'del',
+  'fsck',
   'metadata',
   'rotate',
   'acb',
@@ -41,7 +46,7 @@ describe('modulesFor', () => {
 
   it('skips the value of --config to find the command', () => {
     expect(modulesFor(['--config', 'cat', 'keyring', 'list'])).toEqual(['keyring']);
-    expect(modulesFor(['--config=x.yaml', 'cat', 'H'])).toEqual(['store']);
+    expect(modulesFor(['--config=x.yaml', 'cat', 'H'])).toEqual(['cat']);
   });
 
   it('needs both groupkey and rotate for `groupkey` (rotate adds update/store)', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withCrypto } from '../../helpers/crypto.js';
 import fc from 'fast-check';
 import { encodeBase58 } from '../../../src/codec/base58.js';
 import { jsCrypto, loadNativeCrypto, type CryptoProvider } from '../../../src/crypto/select.js';
@@ -105,13 +106,11 @@ describe('group key worked example (spec §5.10)', () => {
     it(`opens with the X25519 secret 03×32 (${c.name})`, () => {
       const gk = parseGroupKeyFile(EXAMPLE_FILE);
       const keyring = keyringOf(c, [fill(9), fill(3)]);
-      const opened = openGroupKey(
-        gk,
-        [
+      const opened = withCrypto(c, () =>
+        openGroupKey(gk, [
           { path: 'a.key', keyring: keyringOf(c, [fill(7)]) },
           { path: 'b.key', keyring },
-        ],
-        c,
+        ]),
       );
       expect(toHex(opened.secret)).toBe(toHex(fill(1)));
       expect(encodeBase58(opened.id)).toBe(EXAMPLE_ID);
@@ -258,9 +257,11 @@ describe('generation', () => {
       it(`boxes sealed by ${maker.name} open with ${opener.name}`, () => {
         const sks = [fill(11), fill(12)];
         const pks = sks.map((sk) => maker.boxKeyPairFromSecret(sk).publicKey);
-        const { groupKey, secret } = generateGroupKey(pks, { crypto: maker });
+        const { groupKey, secret } = withCrypto(maker, () => generateGroupKey(pks));
         for (const sk of sks) {
-          const opened = openGroupKey(groupKey, [{ keyring: keyringOf(opener, [sk]) }], opener);
+          const opened = withCrypto(opener, () =>
+            openGroupKey(groupKey, [{ keyring: keyringOf(opener, [sk]) }]),
+          );
           expect(toHex(opened.secret)).toBe(toHex(secret));
         }
       });

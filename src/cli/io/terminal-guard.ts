@@ -3,7 +3,7 @@
  * scrambles it and helps nobody. `-o -` says "stdout anyway"; pipes and files are never
  * refused.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import type { OutputSink } from './output-file.js';
 
 /** Bytes looked at to judge text from binary. */

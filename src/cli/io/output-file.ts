@@ -13,9 +13,9 @@
  */
 import { promises as fs, constants as fsc, write as writeFd, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../errors.js';
-import { fileError, fsyncDir, tempPathFor } from '../fsutil.js';
-import { writeStdout, writeStdoutDone } from './output.js';
+import { UsageError } from '../../errors.js';
+import { fileError, fsyncDir, tempPathFor } from '../../fsutil.js';
+import { writeStdout, writeStdoutDone } from '../output.js';
 import { trackTempFile, untrackTempFile } from './temp-files.js';
 
 /** Where a command's output goes, written in pieces. */

@@ -1,7 +1,8 @@
 /**
- * `--auto-meta`: `file-name: "<name>"` and `mime-type: "<type>"`, in UTF-8 (hbs2 packed
- * the characters to 8 bits; we do not). The type comes from the content's magic bytes
- * (file-type), then the extension, then a text/binary guess.
+ * Automatic metadata of a file (`hbs2 store --auto-meta`, `metadata create --auto`):
+ * `file-name: "<name>"` and `mime-type: "<type>"`, in UTF-8 (hbs2 packed the characters to
+ * 8 bits; we do not). The type comes from the content's magic bytes (file-type), then the
+ * extension, then a text/binary guess.
  */
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -30,7 +31,13 @@ const BY_EXTENSION: Record<string, string> = {
   '.py': 'text/x-python',
 };
 
-/** The MIME type of `file`. */
+/**
+ * The MIME type of `file`: from its magic bytes, else its extension, else a text/binary
+ * guess from its first 8 KiB (`application/x-empty` when empty).
+ * @param file - a regular file's path
+ * @returns the MIME type
+ * @throws {@link IoError} or {@link NotFoundError} when the file cannot be read
+ */
 export async function detectMimeType(file: string): Promise<string> {
   const { fileTypeFromFile } = await import('file-type');
   try {
@@ -65,9 +72,21 @@ export async function detectMimeType(file: string): Promise<string> {
 }
 
 /**
- * The metadata text `--auto-meta` and `metadata create --auto` record. Only for regular
+ * A value in hbs2's metadata text: a double-quoted string, with `"` and `\` escaped so a
+ * file name holding them cannot end the value early or add a line.
+ */
+function quotedValue(text: string): string {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ')}"`;
+}
+
+/**
+ * The metadata text `--auto-meta` and `metadata create --auto` record:
+ * `file-name: "NAME"` and `mime-type: "TYPE"` lines (hbs2's keys). Only for regular
  * files: sniffing the type reads the file, and a pipe or device read here would lose
  * those bytes for the store itself.
+ * @param file - a regular file's path
+ * @returns the metadata text
+ * @throws {@link UsageError} when `file` is a pipe or device
  */
 export async function autoMetadata(file: string): Promise<string> {
   let regular: boolean;
@@ -81,5 +100,5 @@ export async function autoMetadata(file: string): Promise<string> {
       hint: 'give the metadata with --meta, e.g. --meta \'file-name: "NAME"\'',
     });
   const mime = await detectMimeType(file);
-  return `file-name: "${path.basename(file)}"\nmime-type: "${mime}"`;
+  return `file-name: ${quotedValue(path.basename(file))}\nmime-type: ${quotedValue(mime)}`;
 }
