@@ -129,6 +129,21 @@ describe('describeObject', () => {
   });
 });
 
+/** A small method 2 tree encrypted for `gk`, with `metadata` when given. */
+async function encryptedTree(
+  store: MemoryBlockStore,
+  gk: ReturnType<typeof setup>['gk'],
+  metadata?: string,
+) {
+  return writeEncryptedTree(store, chunks(100), {
+    secret: gk.secret,
+    groupKeyHash: await storeGroupKeyTree(store, undefined, gk.groupKey),
+    nonceS: crypto().randomBytes(32),
+    method: 2,
+    metadata,
+  });
+}
+
 describe('readMetadataText', () => {
   it('the text of plain and encrypted metadata; a tree without any is NotFoundError', async () => {
     const { store, member, outsider, gk } = setup();
@@ -138,14 +153,7 @@ describe('readMetadataText', () => {
     await expect(readMetadataText(store, plain.root, { name: 'ROOT' })).rejects.toThrow(
       new NotFoundError('ROOT has no metadata'),
     );
-    const groupKeyHash = await storeGroupKeyTree(store, undefined, gk.groupKey);
-    const enc = await writeEncryptedTree(store, chunks(100), {
-      secret: gk.secret,
-      groupKeyHash,
-      nonceS: crypto().randomBytes(32),
-      method: 2,
-      metadata: 'file-name: "x"',
-    });
+    const enc = await encryptedTree(store, gk, 'file-name: "x"');
     expect(await readMetadataText(store, enc.annotation, { keyrings: [member] })).toBe(
       'file-name: "x"',
     );
@@ -156,13 +164,7 @@ describe('readMetadataText', () => {
 
   it('clear text in an encrypted tree is refused (IntegrityError naming the tree)', async () => {
     const { store, member, gk } = setup();
-    const groupKeyHash = await storeGroupKeyTree(store, undefined, gk.groupKey);
-    const enc = await writeEncryptedTree(store, chunks(100), {
-      secret: gk.secret,
-      groupKeyHash,
-      nonceS: crypto().randomBytes(32),
-      method: 2,
-    });
+    const enc = await encryptedTree(store, gk);
     const { ann } = await resolveObject(store, enc.annotation);
     const forged = await store.put(encodeMTreeAnn({ ...ann!, meta: { kind: 'short', text: 'x' } }));
     await expect(
