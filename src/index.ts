@@ -104,6 +104,7 @@ export {
   decryptTransform,
   writeAnnotatedTree,
   writeEncryptedTree,
+  writeTreeWithMetadataBlock,
   type AnnotatedTreeResult,
   type EncryptedTreeParams,
   type EncryptionMethod,

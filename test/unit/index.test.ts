@@ -114,6 +114,7 @@ describe('public API (src/index.ts)', () => {
         "writeAnnotatedTree",
         "writeEncryptedTree",
         "writeTree",
+        "writeTreeWithMetadataBlock",
         "writerStatus",
       ]
     `);

@@ -11,7 +11,11 @@ import { storeGroupKeyTree } from '../../../src/rotate/rotate.js';
 import { MemoryBlockStore } from '../../../src/store/memory.js';
 import { encodeMTreeAnn } from '../../../src/tree/annotation.js';
 import { encryptMethod2, treeCipher } from '../../../src/tree/encrypt.js';
-import { writeAnnotatedTree, writeEncryptedTree } from '../../../src/tree/encrypted-tree.js';
+import {
+  writeAnnotatedTree,
+  writeEncryptedTree,
+  writeTreeWithMetadataBlock,
+} from '../../../src/tree/encrypted-tree.js';
 import { writeTree } from '../../../src/tree/writer.js';
 
 const BLOCK = 262_144;
@@ -149,6 +153,15 @@ describe('readMetadataText', () => {
     const { store, member, outsider, gk } = setup();
     const ann = await writeAnnotatedTree(store, chunks(10), { kind: 'short', text: 'note' });
     expect(await readMetadataText(store, ann.annotation, {})).toBe('note');
+    // hbs2's `metadata create` form: the text in a block of its own, named by the annotation.
+    const data = chunks(300_000);
+    const withBlock = await writeTreeWithMetadataBlock(store, data, 'mime-type: "x/y"');
+    expect(await store.get(withBlock.metadataBlock!)).toEqual(
+      new TextEncoder().encode('mime-type: "x/y"'),
+    );
+    expect(withBlock.ann.meta).toEqual({ kind: 'ref', hash: withBlock.metadataBlock });
+    expect(withBlock.root).toEqual((await writeTree(store, data)).root);
+    expect(await readMetadataText(store, withBlock.annotation, {})).toBe('mime-type: "x/y"');
     const plain = await writeTree(store, chunks(10));
     await expect(readMetadataText(store, plain.root, { name: 'ROOT' })).rejects.toThrow(
       new NotFoundError('ROOT has no metadata'),
