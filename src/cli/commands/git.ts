@@ -20,6 +20,7 @@ import {
   fsckRepo,
   GIT_URL_SCHEME,
   initRepo,
+  logEntryJson,
   openRepoView,
   ownerSigner,
   parseRepoKey,
@@ -271,7 +272,7 @@ export function register(program: Command, ctx: CliContext): void {
           decryptTip: false,
         });
         const log = repoLog(view);
-        if (opts.json) await printJson(log.map((e) => ({ ...e, verdict: verdictJson(e.verdict) })));
+        if (opts.json) await printJson(log.map(logEntryJson));
         else for (const e of log) await printLine(formatLogEntry(e));
       });
     });
@@ -296,8 +297,4 @@ export function register(program: Command, ctx: CliContext): void {
         );
       });
     });
-}
-
-function verdictJson(v: import('../../git/chain.js').TxVerdict): unknown {
-  return v.kind === 'lost' ? { kind: v.kind, winner: encodeBase58(v.winner) } : v;
 }
