@@ -26,7 +26,7 @@ export {
   type StoreRefs,
 } from './store/open.js';
 export { SimpleRefStore, type SimpleRefStoreOptions } from './refs/simple-ref-store.js';
-export { FsKeyIndex } from './rotate/key-index.js';
+export { FsKeyIndex } from './store/fs-key-index.js';
 export {
   fsck,
   type FsckOptions,

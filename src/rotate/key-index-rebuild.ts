@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { FormatError, NotFoundError } from '../errors.js';
 import type { BlockStore } from '../store/blockstore.js';
 import { detectBlock } from '../tree/detect.js';
-import { isIndexableId, keyIndexDir, listKeyIndex, recordGroupKey } from './key-index.js';
+import { isIndexableId, keyIndexDir, listKeyIndex, recordGroupKey } from '../store/fs-key-index.js';
 import { loadStoredGroupKey } from './secrets.js';
 
 /** Leaves with more data blocks than this (16 MiB) are not group keys we index. */

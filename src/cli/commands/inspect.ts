@@ -1,7 +1,6 @@
 /** `cat --metadata` and `metadata create|dump`: describing objects and their metadata. */
 import { yaml } from '../../config/yaml.js';
 import { describeObject, readMetadataText as metadataText } from '../../inspect/inspect.js';
-import { FsKeyIndex } from '../../rotate/key-index.js';
 import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
@@ -26,7 +25,7 @@ export async function metadataCommand(
   const desc = await describeObject(store, hash, {
     sizeOf: (h) => store.sizeOf(h),
     keyrings: await keyringSources(ctx, opts.keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     onWarning: warn,
   });
   if (opts.format === 'json') await printJson(desc);
@@ -51,7 +50,7 @@ export async function readMetadataText(
 ): Promise<string> {
   return metadataText(store, hash, {
     keyrings: await keyringSources(ctx, keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     onWarning: warn,
     name: hashArg,
   });

@@ -79,7 +79,10 @@ async function run(
   else {
     info(
       `${result.copied} of ${result.seen} blocks copied (${formatBytes(result.bytes)}), ` +
-        `${result.refsCopied} refs copied, ${result.refsPresent} already there`,
+        `${result.refsCopied} refs copied, ${result.refsPresent} already there` +
+        (result.keyIndexEntries > 0
+          ? `; ${result.keyIndexEntries} group key(s) indexed by id`
+          : ''),
     );
     for (const k of result.refsKept) info(`ref ${k}: kept the destination's different value`);
   }

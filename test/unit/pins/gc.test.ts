@@ -16,7 +16,7 @@ import {
   SimpleRefStore,
   withLockFile,
 } from '../../../src/refs/index.js';
-import { recordGroupKey } from '../../../src/rotate/key-index.js';
+import { recordGroupKey } from '../../../src/store/fs-key-index.js';
 import { FsBlockStore } from '../../../src/store/fs.js';
 import { openStore, type Hbs2Store } from '../../../src/store/open.js';
 import { hashToString, parseHash } from '../../../src/store/hash.js';
