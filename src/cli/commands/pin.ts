@@ -20,7 +20,7 @@ import { openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js'
 import { s3ConnectionFor } from '../s3.js';
 import { resolveStorePath } from '../settings.js';
 import type { CliContext } from '../context.js';
-import { printJson, printLine, warn } from '../output.js';
+import { plural, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from '../io/store-location.js';
 
 /** An explicit `--name`, checked before anything is written (exit 2 when unusable). */
@@ -81,10 +81,6 @@ function pinLine(p: PinRecord): string {
 async function openForReading(ctx: CliContext, prefix: string | undefined): Promise<Hbs2Store> {
   const location = await resolveStorePath(ctx, prefix);
   return openHbs2Store(location, { s3: await s3ConnectionFor(ctx, location) });
-}
-
-function plural(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** Registers `pin` and `gc`. */
