@@ -16,7 +16,7 @@ import {
   readContent,
   storeEncrypted,
 } from 'hbs2-toolkit';
-import { FsKeyIndex, openStore, selectCrypto } from 'hbs2-toolkit/node';
+import { openStore, selectCrypto } from 'hbs2-toolkit/node';
 
 selectCrypto(); // libsodium when sodium-native loads, else the portable backend
 
@@ -35,7 +35,7 @@ const aliceStore = await openStore(storeDir, { write: true });
 const { root } = await storeEncrypted(aliceStore.blocks, [report], {
   groupKey,
   keyrings: [{ keyring: alice }],
-  keyIndex: new FsKeyIndex(storeDir),
+  keyIndex: aliceStore.keyIndex,
   metadata: 'file-name: "report.txt"',
   onProgress: (bytes) => console.log(`stored ${bytes} bytes`),
 });
@@ -52,7 +52,7 @@ const bobStore = await openStore(storeDir);
 const chunks = [];
 for await (const chunk of readContent(bobStore.blocks, root, {
   keyrings: [{ keyring: bobsKeyring, path: 'bob.key' }],
-  keyIndex: new FsKeyIndex(storeDir),
+  keyIndex: bobStore.keyIndex,
 }))
   chunks.push(chunk);
 const text = new TextDecoder().decode(Buffer.concat(chunks));

@@ -65,8 +65,10 @@ export { formatGroupKeyFile, parseGroupKeyFile } from './groupkey/file.js';
 export { summarizeGroupKey, type GroupKeySummary } from './groupkey/dump.js';
 export { mergeGroupKeys } from './groupkey/merge.js';
 export {
+  applyRecipientsRule,
   readRecipients,
   type ReadRecipientsOptions,
+  type RecipientsInputRule,
   type Recipient,
   type RecipientInput,
   type RecipientsResult,
@@ -102,6 +104,7 @@ export {
   decryptTransform,
   writeAnnotatedTree,
   writeEncryptedTree,
+  writeTreeWithMetadataBlock,
   type AnnotatedTreeResult,
   type EncryptedTreeParams,
   type EncryptionMethod,
@@ -109,10 +112,12 @@ export {
 export {
   describeMetadata,
   describeObject,
+  readMetadataText,
   type AnnotationMetadata,
   type InspectOptions,
   type ObjectDescription,
 } from './inspect/inspect.js';
+export { formatMetadataSexp, metadataFields } from './inspect/metadata-sexp.js';
 export { findGroupSecret, type FoundSecret, type WarningSink } from './rotate/secrets.js';
 export { rotateTree, storeGroupKeyTree, type RotateResult } from './rotate/rotate.js';
 export type { BlockRunner } from './parallel/pool.js';
@@ -124,7 +129,10 @@ export { lwwRefKeyHash } from './refs/keys.js';
 export { formatLwwRef, type LwwRef } from './refs/lwwref.js';
 export {
   getLwwRef,
+  lwwRefSigner,
   setLwwRef,
+  summarizeLwwRef,
+  type LwwRefSummary,
   type LwwRefUpdate,
   type SetLwwRefOptions,
   type VerifiedLwwRef,
@@ -132,16 +140,19 @@ export {
 
 // Access control blocks and sigils
 export type { Acb, AcbWriter, TimeRange } from './acb/model.js';
-export { isWriterAuthorised, mergeAcbs } from './acb/model.js';
+export { isWriterAuthorised, mergeAcbs, writerStatus, type WriterStatus } from './acb/model.js';
+export { summarizeAcb, type AcbSummary } from './acb/summary.js';
 export { decodeAcb, encodeAcb } from './acb/codec.js';
 export { formatAcbDsl, parseAcbDsl } from './acb/dsl.js';
-export { parseAcbFile, readersFromAcbFile } from './acb/file.js';
+export { parseAcbDslOrFile, parseAcbFile, readersFromAcbFile } from './acb/file.js';
 export {
   createSigil,
   formatSigilFile,
   parseSigilFile,
+  summarizeSigil,
   verifySigil,
   type CreateSigilOptions,
+  type SigilSummary,
   type VerifiedSigil,
 } from './sigil/sigil.js';
 export type { Sigil, SigilData } from './sigil/model.js';

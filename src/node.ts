@@ -26,7 +26,7 @@ export {
   type StoreRefs,
 } from './store/open.js';
 export { SimpleRefStore, type SimpleRefStoreOptions } from './refs/simple-ref-store.js';
-export { FsKeyIndex } from './rotate/key-index.js';
+export { FsKeyIndex } from './store/fs-key-index.js';
 export {
   fsck,
   type FsckOptions,
@@ -42,8 +42,16 @@ export {
   type StoreCheckResult,
 } from './rotate/store-check.js';
 export type { NcqCheckResult, NcqProblem, NcqProblemKind } from './store/ncq3/fsck.js';
-export { addPin, listPins, removePins, type PinAdded, type PinStores } from './pins/pins.js';
-export type { PinRecord } from './pins/record.js';
+export {
+  addPin,
+  findPin,
+  listPins,
+  removePins,
+  type FoundPin,
+  type PinAdded,
+  type PinStores,
+} from './pins/pins.js';
+export { summarizePin, type PinRecord, type PinSummary } from './pins/record.js';
 export { gc, type GcOptions, type GcResult } from './pins/gc.js';
 export {
   deleteBlocks,
@@ -55,7 +63,13 @@ export {
 } from './pins/delete-plan.js';
 
 // Files
-export { readKeyringFile, type LoadedKeyring } from './keyring/load.js';
+export {
+  findKeyringFiles,
+  loadKeyrings,
+  readKeyringFile,
+  type LoadedKeyring,
+} from './keyring/load.js';
+export { groupKeyFilesListing } from './groupkey/files-listing.js';
 export { readGroupKeyFile } from './groupkey/load.js';
 export { autoMetadata, detectMimeType } from './ops/auto-metadata.js';
 export { loadConfig, readConfigFile, type ToolkitConfig } from './config/config.js';

@@ -15,6 +15,13 @@ import {
   type KeyringSource,
   type ObjectDescription,
 } from '../src/index.js';
+import {
+  downloadWorker,
+  DownloadCancelledError,
+  pullStream,
+  save,
+  type SaveMethod,
+} from './save.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -39,6 +46,7 @@ function explain(e: unknown): string {
   if (e instanceof IntegrityError)
     return `Integrity error: a block does not match its hash, so nothing more was read. ${e.message}`;
   if (e instanceof NotFoundError) return `Not found: ${e.message}`;
+  if (e instanceof DownloadCancelledError) return 'Download cancelled.';
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -159,9 +167,27 @@ function downloadName(d: ObjectDescription): string {
   return m?.[1] ?? `${d.hash}.bin`;
 }
 
+/** What the status line says while content is saved `method`'s way. */
+function savingText(method: SaveMethod, encrypted: boolean): string {
+  const doing = encrypted ? 'Decrypting' : 'Reading';
+  switch (method) {
+    case 'stream':
+      return `${doing}… straight into your downloads, block by block.`;
+    case 'file-picker':
+      return `${doing}… into the file you chose (this page cannot run its download worker here).`;
+    case 'memory':
+      return `${doing}… in memory: large files need this page on a secure origin (http://127.0.0.1, localhost or https) to stream to disk.`;
+  }
+}
+
+/** The exact content length, when the description gives it (a ciphertext size is not). */
+function contentLength(d: ObjectDescription): number | null {
+  return d.sizeIsCiphertext || typeof d.size !== 'number' ? null : d.size;
+}
+
 /**
- * Decrypts (or reads) block by block into a Blob — the browser keeps the parts, not one
- * big buffer — and saves it through a download link.
+ * Decrypts (or reads) block by block, each block written out as it comes (see save.ts):
+ * nothing is read faster than it is saved.
  */
 async function download(): Promise<void> {
   if (!shown) return;
@@ -169,30 +195,26 @@ async function download(): Promise<void> {
   const button = $<HTMLButtonElement>('download');
   const progress = $<HTMLProgressElement>('progress');
   const total = Number(desc.size) || 1;
+  const encrypted = desc.encryption.method !== 'none';
   button.disabled = true;
+  delete button.dataset.saveMethod;
   progress.hidden = false;
   progress.max = total;
   progress.value = 0;
-  setStatus(desc.encryption.method === 'none' ? 'Reading…' : 'Decrypting…');
+  setStatus(encrypted ? 'Decrypting…' : 'Reading…');
   try {
-    const parts: BlobPart[] = [];
-    let bytes = 0;
-    for await (const block of readContent(source, hash, {
-      keyrings,
-      onProgress: (n) => (progress.value = Math.min(n, total)),
-    })) {
-      parts.push(block.slice());
-      bytes += block.length;
-    }
-    const url = URL.createObjectURL(new Blob(parts, { type: 'application/octet-stream' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = downloadName(desc);
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    setStatus(`Saved ${a.download} (${bytes} bytes, every block verified).`, 'done');
+    const name = downloadName(desc);
+    const content = await pullStream(
+      readContent(source, hash, {
+        keyrings,
+        onProgress: (n) => (progress.value = Math.min(n, total)),
+      }),
+    );
+    const bytes = await save({ name, length: contentLength(desc), content }, (method) => {
+      button.dataset.saveMethod = method;
+      setStatus(savingText(method, encrypted));
+    });
+    setStatus(`Saved ${name} (${bytes} bytes, every block verified).`, 'done');
   } finally {
     button.disabled = false;
     progress.hidden = true;
@@ -222,4 +244,6 @@ $<HTMLFormElement>('object-form').addEventListener(
   }),
 );
 $('download').addEventListener('click', guarded(download));
+// Registered now, so it is active by the first download.
+void downloadWorker();
 document.documentElement.dataset.ready = 'true';

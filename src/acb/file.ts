@@ -4,6 +4,7 @@
  */
 import { ACB_HEADER, armoredOrRawBytes, formatArmored } from '../codec/armor.js';
 import { decodeAcb, encodeAcb } from './codec.js';
+import { parseAcbDsl } from './dsl.js';
 import type { Acb } from './model.js';
 
 /** The base58 text form: `# hbs2 acb file`, then base58 in 60-character lines. */
@@ -36,4 +37,20 @@ export function parseAcbFile(data: Uint8Array, name: string): Acb {
  */
 export function readersFromAcbFile(data: Uint8Array, name: string): Uint8Array[] {
   return parseAcbFile(data, name).readers;
+}
+
+/** A `define-acb` form at the start of a line (after parentheses or comment semicolons). */
+const DSL_START = /^\s*[(;]*\s*define-acb\b/m;
+
+/**
+ * Reads an ACB given either way a user may hold one: the config DSL (`define-acb …`, what
+ * `acb gen` compiles) or an ACB file, raw or base58.
+ * @param data - the file's bytes
+ * @param name - names the file in error messages
+ * @returns the access control block
+ * @throws {@link FormatError} when it is neither
+ */
+export function parseAcbDslOrFile(data: Uint8Array, name: string): Acb {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
+  return DSL_START.test(text) ? parseAcbDsl(text, name) : parseAcbFile(data, name);
 }

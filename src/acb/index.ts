@@ -3,3 +3,4 @@ export * from './codec.js';
 export * from './file.js';
 export * from './dsl.js';
 export * from './key.js';
+export * from './summary.js';

@@ -149,8 +149,25 @@ export function hasWriterRanges(acb: Acb): boolean {
  * @returns whether it may write then
  */
 export function isWriterAuthorised(acb: Acb, signPk: Uint8Array, atSeconds: number): boolean {
+  return writerStatus(acb, signPk, atSeconds) === 'authorised';
+}
+
+/** Whether a key may write, and if not why: {@link writerStatus}. */
+export type WriterStatus = 'authorised' | 'outside-ranges' | 'not-a-writer';
+
+/**
+ * Whether `signPk` may write at `atSeconds`, and if not, why: it is no writer at all, or
+ * a writer whose time ranges do not hold `atSeconds`.
+ * @param acb - the access control block
+ * @param signPk - the writer's signing public key
+ * @param atSeconds - when (Unix seconds)
+ * @returns `authorised`, `outside-ranges` or `not-a-writer`
+ */
+export function writerStatus(acb: Acb, signPk: Uint8Array, atSeconds: number): WriterStatus {
   const id = keyOf(signPk);
   const writer = writersByKey(acb.writers).find((w) => keyOf(w.key) === id);
-  if (!writer) return false;
-  return writer.ranges.length === 0 || writer.ranges.some((r) => rangeContains(r, atSeconds));
+  if (!writer) return 'not-a-writer';
+  return writer.ranges.length === 0 || writer.ranges.some((r) => rangeContains(r, atSeconds))
+    ? 'authorised'
+    : 'outside-ranges';
 }

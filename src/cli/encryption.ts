@@ -3,7 +3,6 @@
  * (recorded in the key index), and the decryptor `cat` and friends hand to the tree reader.
  */
 import type { GroupKey, KeyringSource } from '../groupkey/index.js';
-import { FsKeyIndex } from '../rotate/key-index.js';
 import { storeGroupKeyTree } from '../rotate/rotate.js';
 import type { FoundSecret } from '../rotate/secrets.js';
 import type { DecryptorOptions } from '../ops/content.js';
@@ -32,7 +31,7 @@ export async function keyringSources(
  * hbs2 computes for the same file) and records it in the key index by id.
  */
 export async function storeGroupKey(store: Hbs2Store, gk: GroupKey): Promise<Uint8Array> {
-  return storeGroupKeyTree(store.blocks, new FsKeyIndex(store.location), gk);
+  return storeGroupKeyTree(store.blocks, store.keyIndex, gk);
 }
 
 /**
@@ -44,7 +43,7 @@ export function storeDecryptorOptions(
   onFound?: (f: FoundSecret) => void,
 ): DecryptorOptions {
   return {
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     runner: () => sharedPool(() => workerPool()),
     onWarning: warn,
     onFound: (found) => {

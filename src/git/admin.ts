@@ -17,6 +17,7 @@ import type { BlockStore } from '../store/blockstore.js';
 import { writeTree } from '../tree/writer.js';
 import { encodeRepoRecord, type RepoRecord } from './codec.js';
 import { loadGroupKey, loadRepo, RepoSecrets, blockHash, type GitStores } from './repo.js';
+import { openRepoView } from './view.js';
 
 /** Stores a group key as a tree of its exact bytes; returns the tree's hash. */
 export async function storeGroupKey(blocks: BlockStore, gk: GroupKey): Promise<Uint8Array> {
@@ -172,4 +173,88 @@ export function recordWithDeleted(record: RepoRecord, tx: Uint8Array): RepoRecor
   if (record.deleted.some((d) => sameKey(d, tx)))
     throw new UsageError(`transaction ${hashToString(tx)} is already deleted`);
   return { ...record, deleted: [...record.deleted, tx] };
+}
+
+/**
+ * Lets `key` push from `from` (inclusive) to `to` (exclusive), -1 = unbounded.
+ * @param stores - the store holding the repository
+ * @param owner - the owner's signing key pair (its public key is the repository key)
+ * @param key - the writer's signing public key
+ * @param from - Unix seconds the range starts, or -1
+ * @param to - Unix seconds the range ends, or -1
+ * @returns the new record
+ * @throws {@link UsageError} when the key is already a writer at any time
+ */
+export function addWriter(
+  stores: GitStores,
+  owner: KeyPair,
+  key: Uint8Array,
+  from: number,
+  to: number,
+): Promise<RepoRecord> {
+  return updateRecord(stores, owner, (r) => ({ ...r, acb: acbWithWriter(r.acb, key, from, to) }));
+}
+
+/**
+ * Ends the authority of writer `key` at `at`; its earlier pushes stay valid.
+ * @param stores - the store holding the repository
+ * @param owner - the owner's signing key pair
+ * @param key - the writer's signing public key
+ * @param at - Unix seconds the authority ends (exclusive)
+ * @returns the new record
+ * @throws {@link UsageError} when the key is not a writer
+ */
+export function endWriter(
+  stores: GitStores,
+  owner: KeyPair,
+  key: Uint8Array,
+  at: number,
+): Promise<RepoRecord> {
+  return updateRecord(stores, owner, (r) => ({ ...r, acb: acbWithWriterEnded(r.acb, key, at) }));
+}
+
+/**
+ * Deletes transaction `tx`: it and its descendants leave the canonical chain.
+ * @param stores - the store holding the repository
+ * @param owner - the owner's signing key pair
+ * @param tx - the transaction's hash
+ * @returns the new record
+ * @throws {@link UsageError} when it is already deleted
+ */
+export function deleteTransaction(
+  stores: GitStores,
+  owner: KeyPair,
+  tx: Uint8Array,
+): Promise<RepoRecord> {
+  return updateRecord(stores, owner, (r) => recordWithDeleted(r, tx));
+}
+
+/**
+ * Fixes the chain up to `tx` (default: the canonical tip) against reorganisation: the
+ * record's checkpoint becomes that transaction.
+ * @param stores - the store holding the repository
+ * @param owner - the owner's signing key pair
+ * @param tx - a canonical transaction, or null for the current tip
+ * @param at - the time the chain is computed at: Unix seconds `now` and the allowed `skew`
+ * @returns the transaction now checkpointed
+ * @throws {@link UsageError} when the repository has no push yet or `tx` is not canonical
+ */
+export async function checkpointRepo(
+  stores: GitStores,
+  owner: KeyPair,
+  tx: Uint8Array | null,
+  at: { now: number; skew: number },
+): Promise<Uint8Array> {
+  // The chain is computed from signatures alone: no keyring needed, nothing decrypted.
+  const view = await openRepoView(stores, owner.publicKey, {
+    keyrings: [],
+    ...at,
+    decryptTip: false,
+  });
+  const target = tx ?? view.tip?.hash;
+  if (!target) throw new UsageError('the repository has no push yet');
+  if (view.chain.verdicts.get(keyOf(target))?.kind !== 'canonical')
+    throw new UsageError(`transaction ${encodeBase58(target)} is not on the canonical chain`);
+  await updateRecord(stores, owner, (r) => ({ ...r, checkpoint: target }));
+  return target;
 }

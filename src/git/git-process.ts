@@ -4,6 +4,9 @@
  * `git index-pack`. Every failure of git is an Hbs2Error carrying git's own message.
  */
 import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Hbs2Error } from '../errors.js';
 
 /** Where and how git runs: the repository's directory and environment (`GIT_DIR`…). */
@@ -152,4 +155,26 @@ export async function indexPack(git: GitEnv, pack: AsyncIterable<Uint8Array>): P
   const code = await done;
   if (code !== 0)
     throw failure(args, { code, stdout: Buffer.alloc(0), stderr: Buffer.concat(err).toString() });
+}
+
+/**
+ * Runs `fn` with a new bare git repository in a temp dir, removed afterwards: where
+ * objects are fetched to when nobody's repository is at hand (rewriting history).
+ * @param env - the environment git runs with (the scratch repository's `GIT_DIR` is added)
+ * @param fn - the work, given the scratch repository's git environment
+ * @returns what `fn` returns
+ * @throws {@link Hbs2Error} when `git init` fails; whatever `fn` throws
+ */
+export async function withScratchRepo<T>(
+  env: NodeJS.ProcessEnv,
+  fn: (git: GitEnv) => Promise<T>,
+): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hbs2-git-'));
+  try {
+    const init = await runGit({ cwd: dir, env }, ['init', '-q', '--bare', dir]);
+    if (init.code !== 0) throw new Hbs2Error(`git init: ${init.stderr.trim()}`);
+    return await fn({ cwd: dir, env: { ...env, GIT_DIR: dir } });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }

@@ -50,6 +50,24 @@ export function formatLogEntry(e: LogEntry): string {
   return `${e.hash} ${e.height} ${when} ${e.author} ${describe(e.verdict)}`;
 }
 
+/** A log entry as JSON shows it: the verdict's winning transaction in base58. */
+export type LogEntryJson = Omit<LogEntry, 'verdict'> & {
+  verdict: Exclude<TxVerdict, { kind: 'lost' }> | { kind: 'lost'; winner: string };
+};
+
+/**
+ * The printable view of a log entry (`hbs2 git log --json`).
+ * @param e - the entry
+ * @returns the entry with a printable verdict
+ */
+export function logEntryJson(e: LogEntry): LogEntryJson {
+  const v = e.verdict;
+  return {
+    ...e,
+    verdict: v.kind === 'lost' ? { kind: v.kind, winner: encodeBase58(v.winner) } : v,
+  };
+}
+
 /** What fsck read. */
 export interface FsckReport {
   transactions: number;

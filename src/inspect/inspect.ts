@@ -338,6 +338,41 @@ export async function describeMetadata(
 }
 
 /**
+ * The metadata text of `hash`, decrypted when a keyring (or the key index) opens it: what
+ * `metadata dump` prints. Text its group key does not vouch for is refused, not returned.
+ * @param store - where the object is stored
+ * @param hash - the annotated tree
+ * @param opts - keyrings and key index for encrypted metadata; `name` names the tree in
+ *   errors (default: its base58 hash)
+ * @returns the metadata text
+ * @throws {@link NotFoundError} when the object is missing or has no metadata;
+ *   {@link IntegrityError} when its metadata is not vouched for by its group key (clear
+ *   text in an encrypted tree, a metadata block from elsewhere); {@link NoMatchingKeyError}
+ *   when it is encrypted and no key opens it
+ */
+export async function readMetadataText(
+  store: BlockSource,
+  hash: Uint8Array,
+  opts: Pick<InspectOptions, 'keyrings' | 'keyIndex' | 'onWarning'> & { name?: string },
+): Promise<string> {
+  const name = opts.name ?? encodeBase58(hash);
+  const { metadata, warnings } = await describeMetadata(store, hash, opts);
+  if (metadata.kind === 'none') throw new NotFoundError(`${name} has no metadata`);
+  if (warnings.length > 0)
+    throw new IntegrityError(
+      `the metadata of ${name} is not vouched for by its group key (clear text in an encrypted tree, or a metadata block from elsewhere)`,
+      { hint: '`hbs2 cat --metadata` shows it as a warning' },
+    );
+  if (metadata.text === null)
+    throw new NoMatchingKeyError(
+      'the metadata is encrypted and no keyring entry opens its group key',
+      [],
+      { hint: 'give a keyring with -k' },
+    );
+  return metadata.text;
+}
+
+/**
  * Whether `secret` really is the tree's: decrypts its metadata block or, failing that, its
  * first data block. A secret found through the key index only matches a declared id, and
  * a forged group key can declare any id, so finding a secret proves nothing by itself.

@@ -5,8 +5,11 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
+import { Hbs2Error, NotFoundError, UsageError } from '../errors.js';
 import { fileError, readFileChecked } from '../fsutil.js';
 import { parseKeyringFile, type Keyring } from './keyring.js';
+import { hasSignKey } from './ops.js';
 
 /** Largest keyring file read (≈ 200,000 entries); bounds memory on a wrong path. */
 export const MAX_KEYRING_FILE_BYTES = 16 * 1024 * 1024;
@@ -45,6 +48,90 @@ export async function readKeyringFile(file: string): Promise<LoadedKeyring> {
   }
   const keyring = parseKeyringFile(bytes, file);
   return { path: file, keyring, bytes, mode, insecure: isInsecureMode(mode) };
+}
+
+/**
+ * The warning a keyring file's permissions call for, as ssh gives for a private key:
+ * null when only its owner can read it.
+ * @param loaded - the file's path, mode and verdict, as {@link readKeyringFile} gives them
+ * @returns the warning text, or null
+ */
+export function insecureKeyringWarning(
+  loaded: Pick<LoadedKeyring, 'path' | 'mode' | 'insecure'>,
+): string | null {
+  if (!loaded.insecure) return null;
+  const mode = loaded.mode.toString(8).padStart(4, '0');
+  return `${loaded.path}: keyring is accessible by group or others (mode ${mode}); run: chmod 600 '${loaded.path}'`;
+}
+
+/**
+ * Loads the keyrings named by `paths` (files, directories or globs, see
+ * {@link expandPaths}). A file named directly must parse (its error is thrown); a file
+ * found through a directory or glob that is not a keyring is skipped with a warning, and
+ * a keyring readable by group or others is warned about.
+ * @param paths - keyring files, directories or globs, in the order to try them
+ * @param onWarning - receives each warning, in order, as it arises
+ * @returns the keyrings with their paths, in order
+ * @throws {@link NotFoundError} for a missing literal path; {@link UsageError} when that
+ *   path is a public key given in place of a keyring; the error of a file named directly
+ */
+export async function loadKeyrings(
+  paths: readonly string[],
+  onWarning: (message: string) => void = () => {},
+): Promise<Array<{ path: string; keyring: Keyring }>> {
+  const out: Array<{ path: string; keyring: Keyring }> = [];
+  let expanded;
+  try {
+    expanded = await expandPaths(paths);
+  } catch (e) {
+    const missing =
+      e instanceof NotFoundError ? paths.find((p) => e.message.startsWith(`${p}:`)) : undefined;
+    // `-k PUBKEY`, as age takes recipients inline: a key is no keyring, whatever the path says.
+    if (missing !== undefined && sniffFileKind(missing) === 'public-key')
+      throw new UsageError(wrongKindMessage(missing, 'public-key', 'a keyring file'), {
+        hint: 'opening a group key needs the secret key: give the keyring file that holds it',
+      });
+    throw e;
+  }
+  for (const p of expanded) {
+    let loaded: LoadedKeyring;
+    try {
+      loaded = await readKeyringFile(p.path);
+    } catch (e) {
+      if (p.explicit || !(e instanceof Hbs2Error)) throw e;
+      onWarning(`${p.path}: skipped, not a keyring file`);
+      continue;
+    }
+    const insecure = insecureKeyringWarning(loaded);
+    if (insecure !== null) onWarning(insecure);
+    out.push({ path: loaded.path, keyring: loaded.keyring });
+  }
+  return out;
+}
+
+/**
+ * The keyring files among `paths` (files, directories or globs) whose signing public key
+ * is `signKey`, each as it is found. A file that cannot be read as a keyring is skipped,
+ * as hbs2's search skips it.
+ * @param paths - keyring files, directories or globs
+ * @param signKey - the ed25519 signing public key looked for
+ * @returns the matching files' paths, in the order of {@link expandPaths}
+ * @throws {@link NotFoundError} for a missing literal path
+ */
+export async function* findKeyringFiles(
+  paths: readonly string[],
+  signKey: Uint8Array,
+): AsyncGenerator<string> {
+  for (const p of await expandPaths(paths)) {
+    let k: Keyring;
+    try {
+      k = (await readKeyringFile(p.path)).keyring;
+    } catch (e) {
+      if (e instanceof Hbs2Error) continue;
+      throw e;
+    }
+    if (hasSignKey(k, signKey)) yield p.path;
+  }
 }
 
 /** One path produced by {@link expandPaths}. */

@@ -4,6 +4,7 @@
  * every function returns a new value and leaves its input as it was.
  */
 import { decodeBase58, encodeBase58 } from '../codec/base58.js';
+import type { KeyPair } from '../crypto/index.js';
 import { FormatError, NotFoundError, UsageError } from '../errors.js';
 import { generateEntry, type Keyring, type KeyringEntry } from './keyring.js';
 
@@ -179,6 +180,42 @@ export function removeEntry(k: Keyring, selector: string): RemoveResult {
 export function hasSignKey(k: Keyring, signKey: Uint8Array): boolean {
   if (k.signPublicKey.length !== signKey.length) return false;
   return k.signPublicKey.every((b, i) => b === signKey[i]);
+}
+
+/**
+ * Whether one of the keyring's entries has the encryption public key `publicKey`.
+ * @param k - the keyring
+ * @param publicKey - a curve25519 public key
+ * @returns true when the keyring holds its secret key
+ */
+export function holdsEncryptionKey(k: Keyring, publicKey: Uint8Array): boolean {
+  return k.entries.some(
+    (e) =>
+      e.publicKey.length === publicKey.length && e.publicKey.every((b, i) => b === publicKey[i]),
+  );
+}
+
+/**
+ * The first of `keyrings` whose signing public key is `signKey`: the one that may sign
+ * what is named by that key (an lwwref, a repository).
+ * @param keyrings - loaded keyrings, with or without their paths
+ * @param signKey - the ed25519 signing public key looked for
+ * @returns that keyring's item, or undefined when none holds the key
+ */
+export function findBySignKey<T extends { keyring: Keyring }>(
+  keyrings: readonly T[],
+  signKey: Uint8Array,
+): T | undefined {
+  return keyrings.find((k) => hasSignKey(k.keyring, signKey));
+}
+
+/**
+ * The signing key pair of a keyring, in the form signers take.
+ * @param k - the keyring
+ * @returns its ed25519 public and secret signing keys
+ */
+export function signingKeyPair(k: Keyring): KeyPair {
+  return { publicKey: k.signPublicKey, secretKey: k.signSecretKey };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { RAW_ACB_FIRST_BYTE, readersFromAcbFile } from '../acb/index.js';
 import { ACB_HEADER } from '../codec/armor.js';
+import { sniffFileKind, wrongKindMessage } from '../codec/file-kind.js';
 import { FormatError } from '../errors.js';
 import {
   KeyCollector,
@@ -89,6 +90,33 @@ export function isSigilSource(data: Uint8Array): boolean {
   // Only the start is decoded: a sigil header is ASCII, and inputs may be megabytes.
   const head = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, 256));
   return SIGIL_READER.detect!(data, head);
+}
+
+/**
+ * How hbs2 0.24's `groupkey from-…` commands read an input: `from-keys` takes public keys
+ * separated by any whitespace, `from-sigils` takes sigils only.
+ */
+export type RecipientsInputRule = 'whitespace-separated' | 'sigils-only';
+
+/**
+ * An input as a `groupkey from-keys` or `from-sigils` of hbs2 reads it: whitespace-separated
+ * keys become one key per line; for sigils only, anything else is refused at once.
+ * @param input - a file's name and bytes
+ * @param rule - the command's rule
+ * @returns the input {@link readRecipients} then reads
+ * @throws {@link FormatError} naming the file's kind when a sigil was required
+ */
+export function applyRecipientsRule(
+  input: { name: string; data: Uint8Array },
+  rule: RecipientsInputRule,
+): { name: string; data: Uint8Array } {
+  if (rule === 'whitespace-separated') {
+    const words = new TextDecoder().decode(input.data).split(/\s+/).filter(Boolean);
+    return { name: input.name, data: new TextEncoder().encode(words.join('\n') + '\n') };
+  }
+  if (!isSigilSource(input.data))
+    throw new FormatError(wrongKindMessage(input.name, sniffFileKind(input.data), 'a sigil file'));
+  return input;
 }
 
 /**

@@ -15,7 +15,6 @@
 import { NotFoundError } from '../errors.js';
 import { decodeLwwRef } from '../refs/lwwref.js';
 import { decodeSignedBox } from '../refs/signed-box.js';
-import { listKeyIndex } from '../rotate/key-index.js';
 import { hashToString } from '../store/hash.js';
 import type { CompactResult } from '../store/ncq3/compact.js';
 import type { Hbs2Store } from '../store/open.js';
@@ -64,7 +63,7 @@ function lwwValue(block: Uint8Array): Uint8Array | null {
 }
 
 /** The hex hashes of every block something keeps. */
-async function liveSet({ location, refs, blocks }: Hbs2Store): Promise<Set<string>> {
+async function liveSet({ refs, blocks, keyIndex }: Hbs2Store): Promise<Set<string>> {
   const live = new Set<string>();
   const walked = new Set<string>(); // roots already kept with their deps
   /** Keeps `root` and its deps; `required`: a missing block stops gc. */
@@ -92,7 +91,7 @@ async function liveSet({ location, refs, blocks }: Hbs2Store): Promise<Set<strin
     const target = lwwValue(block);
     await keep(target ?? value, null);
   }
-  for (const { groupKeyHash } of await listKeyIndex(location)) await keep(groupKeyHash, null);
+  for (const { groupKeyHash } of await keyIndex.list()) await keep(groupKeyHash, null);
   return live;
 }
 

@@ -7,7 +7,7 @@ import { FormatError, NotFoundError } from '../errors.js';
 import type { StoreBlocks, StoreRefs } from '../store/open.js';
 import { equalBytes, hashToString, parseHash } from '../store/hash.js';
 import { collectDeps } from '../tree/deps.js';
-import { encodePinRecord, pinOfRef, pinRefKey, type PinRecord } from './record.js';
+import { decodePinRecord, encodePinRecord, pinOfRef, pinRefKey, type PinRecord } from './record.js';
 
 /** The refs and blocks of one store. */
 export interface PinStores {
@@ -99,6 +99,29 @@ export async function listPins(stores: PinStores): Promise<PinRecord[]> {
     if (pin) pins.push(pin);
   }
   return pins.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A pin looked up by name, with the ref that records it (what a copy of the pin copies). */
+export interface FoundPin {
+  pin: PinRecord;
+  ref: { key: Uint8Array; value: Uint8Array };
+}
+
+/**
+ * The pin named `name`.
+ * @param stores - the store's blocks and refs
+ * @param name - the pin's name
+ * @returns the pin and its ref, or null when the name is not pinned (or its record block
+ *   is not in the store)
+ * @throws {@link FormatError} when the name is not a valid pin name, or its ref names a
+ *   block that is not a pin record
+ */
+export async function findPin(stores: PinStores, name: string): Promise<FoundPin | null> {
+  const key = pinRefKey(name);
+  const value = await stores.refs.getRef(key);
+  const block = value && (await stores.blocks.get(value));
+  if (!value || !block) return null;
+  return { pin: decodePinRecord(block, `pin '${name}'`), ref: { key, value } };
 }
 
 /**

@@ -14,7 +14,7 @@
 import { CborReader, CborWriter } from '../codec/cbor.js';
 import { crypto } from '../crypto/index.js';
 import { FormatError } from '../errors.js';
-import { equalBytes, HASH_LENGTH } from '../store/hash.js';
+import { equalBytes, HASH_LENGTH, hashToString } from '../store/hash.js';
 
 /** One pin: a name for a root the store keeps. */
 export interface PinRecord {
@@ -26,6 +26,29 @@ export interface PinRecord {
   size: number;
   /** When it was pinned, in seconds since the Unix epoch. */
   date: number;
+}
+
+/** A pin as JSON shows it (`pin ls --json`). */
+export interface PinSummary {
+  name: string;
+  root: string;
+  size: number;
+  /** When it was pinned, ISO 8601 in UTC. */
+  date: string;
+}
+
+/**
+ * The printable view of a pin: its root in base58, its date in ISO 8601.
+ * @param p - the pin
+ * @returns its summary
+ */
+export function summarizePin(p: PinRecord): PinSummary {
+  return {
+    name: p.name,
+    root: hashToString(p.root),
+    size: p.size,
+    date: new Date(p.date * 1000).toISOString(),
+  };
 }
 
 /** The text tag opening every pin record. */
@@ -49,6 +72,20 @@ export function checkPinName(name: string): void {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name))
     throw new FormatError('pin name: control characters are not allowed');
+}
+
+/**
+ * A valid pin name made from a file's base name: control characters replaced by `?` and
+ * the name cut, at a character boundary, to the longest one allowed; `stdin` when
+ * nothing is left.
+ * @param baseName - the file's name without its directory
+ * @returns a name {@link checkPinName} accepts
+ */
+export function pinNameFrom(baseName: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = baseName.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  while (utf8.encode(name).length > MAX_PIN_NAME_BYTES) name = [...name].slice(0, -1).join('');
+  return name || 'stdin';
 }
 
 /** The ref key of the pin named `name`: `H("hbs2tk-pin|" ‖ UTF-8(name))`. */

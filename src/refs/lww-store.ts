@@ -11,6 +11,8 @@ import {
   NoMatchingKeyError,
   NotFoundError,
 } from '../errors.js';
+import type { Keyring } from '../keyring/keyring.js';
+import { findBySignKey, signingKeyPair } from '../keyring/ops.js';
 import type { BlockSource, BlockStore } from '../store/blockstore.js';
 import { equalBytes, hashBlock } from '../store/hash.js';
 import { lwwRefKeyHash } from './keys.js';
@@ -200,4 +202,52 @@ export async function setLwwRef(
     // match its public key fails there (bad signature) instead of storing a dead value.
     return encodeSignedBox(makeSignedBox(signer, payload));
   });
+}
+
+/**
+ * The key pair that signs lwwref `refKey`: an lwwref is signed by the key it is named by,
+ * so it is the signing key of the keyring among `keyrings` whose signing public key is
+ * `refKey`.
+ * @param keyrings - the keyrings to choose from
+ * @param refKey - the ref's key (an ed25519 signing public key)
+ * @returns the signing key pair of that keyring
+ * @throws {@link NoMatchingKeyError} when no keyring holds it (listing the signing keys tried)
+ */
+export function lwwRefSigner(
+  keyrings: readonly { keyring: Keyring }[],
+  refKey: Uint8Array,
+): KeyPair {
+  const found = findBySignKey(keyrings, refKey);
+  if (found) return signingKeyPair(found.keyring);
+  throw new NoMatchingKeyError(
+    `no keyring given holds the signing key ${encodeBase58(refKey)}: an lwwref is signed by the key it is named by`,
+    keyrings.map((k) => encodeBase58(k.keyring.signPublicKey)),
+  );
+}
+
+/** A verified lwwref as JSON shows it (`lwwref get --json`). */
+export interface LwwRefSummary {
+  ref: string;
+  /** A number while exact (up to 2^53 − 1), else its decimal digits. */
+  seq: number | string;
+  value: string;
+  proof: string | null;
+  box: string;
+}
+
+/**
+ * The printable view of a verified lwwref: its key, value, proof and box hash in base58.
+ * @param refKey - the ref's key
+ * @param v - its verified value
+ * @returns its summary
+ */
+export function summarizeLwwRef(refKey: Uint8Array, v: VerifiedLwwRef): LwwRefSummary {
+  const seq = v.ref.seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.ref.seq) : `${v.ref.seq}`;
+  return {
+    ref: encodeBase58(refKey),
+    seq,
+    value: encodeBase58(v.ref.value),
+    proof: v.ref.proof && encodeBase58(v.ref.proof),
+    box: encodeBase58(v.boxHash),
+  };
 }

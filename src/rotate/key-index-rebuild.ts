@@ -8,16 +8,17 @@ import * as path from 'node:path';
 import { FormatError, NotFoundError } from '../errors.js';
 import type { BlockSource, BlockStore } from '../store/blockstore.js';
 import { detectBlock } from '../tree/detect.js';
-import { isIndexableId, keyIndexDir, listKeyIndex, recordGroupKey } from './key-index.js';
+import { FsKeyIndex, isIndexableId, keyIndexDir } from '../store/fs-key-index.js';
+import type { KeyIndex } from '../store/key-index.js';
 import { loadStoredGroupKey } from './secrets.js';
 
 /** Leaves with more data blocks than this (16 MiB) are not group keys we index. */
 const MAX_GROUPKEY_BLOCKS = 64;
 
 /** Checks the index; returns a problem description, or null when it is sound. */
-export async function checkKeyIndex(storePath: string): Promise<string | null> {
+export async function checkKeyIndex(index: Pick<KeyIndex, 'list'>): Promise<string | null> {
   try {
-    await listKeyIndex(storePath);
+    await index.list();
     return null;
   } catch (e) {
     if (e instanceof FormatError) return e.message;
@@ -30,7 +31,8 @@ export async function checkKeyIndex(storePath: string): Promise<string | null> {
  * first moved to `quarantine/`. Returns the number of group keys indexed.
  */
 export async function rebuildKeyIndex(store: BlockStore, storePath: string): Promise<number> {
-  if ((await checkKeyIndex(storePath)) !== null) {
+  const index = new FsKeyIndex(storePath);
+  if ((await checkKeyIndex(index)) !== null) {
     const q = path.join(storePath, 'quarantine');
     await fs.mkdir(q, { recursive: true });
     await fs.rename(keyIndexDir(storePath), path.join(q, `keyindex-${Date.now()}`));
@@ -38,8 +40,7 @@ export async function rebuildKeyIndex(store: BlockStore, storePath: string): Pro
   let count = 0;
   for await (const hash of store.hashes()) {
     const block = await store.get(hash).catch(() => null);
-    if (block && mayBeGroupKeyTree(block) && (await indexGroupKeyTree(store, storePath, hash)))
-      count++;
+    if (block && mayBeGroupKeyTree(block) && (await indexGroupKeyTree(store, index, hash))) count++;
   }
   return count;
 }
@@ -58,16 +59,16 @@ export function mayBeGroupKeyTree(block: Uint8Array): boolean {
 }
 
 /**
- * Records the group key stored as tree `hash` in the key index of the store at
- * `storePath`, when it is one and has a 32-byte id.
+ * Records the group key stored as tree `hash` in `index`, when it is one and has a 32-byte
+ * id.
  * @param store - the store's blocks
- * @param storePath - the store's location (its key index's)
+ * @param index - the store's key index
  * @param hash - the tree's root
  * @returns whether it was indexed
  */
 export async function indexGroupKeyTree(
   store: BlockSource,
-  storePath: string,
+  index: Pick<KeyIndex, 'record'>,
   hash: Uint8Array,
 ): Promise<boolean> {
   try {
@@ -75,7 +76,7 @@ export async function indexGroupKeyTree(
     // Ids are only declared: a forged one is caught when a candidate is opened
     // (findGroupSecret); one that is not 32 bytes would corrupt the index itself.
     if (!gk.id || !isIndexableId(gk.id)) return false;
-    await recordGroupKey(storePath, gk.id, hash);
+    await index.record(gk.id, hash);
     return true;
   } catch (e) {
     if (e instanceof FormatError || e instanceof NotFoundError) return false;

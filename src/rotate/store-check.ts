@@ -4,6 +4,7 @@
  * it from the blocks), and {@link checkStoreAt} for any layout.
  */
 import { FsBlockStore } from '../store/fs.js';
+import { FsKeyIndex } from '../store/fs-key-index.js';
 import { detectStoreLayout } from '../store/layout.js';
 import { checkNcqStore, type NcqCheckResult } from '../store/ncq3/fsck.js';
 import { NcqBlockStore } from '../store/ncq3/store.js';
@@ -42,7 +43,7 @@ export async function checkStore(
   opts: FsckOptions = {},
 ): Promise<StoreCheckResult> {
   const r = await fsck(storePath, opts);
-  const keyIndexProblem = await checkKeyIndex(storePath);
+  const keyIndexProblem = await checkKeyIndex(new FsKeyIndex(storePath));
   if (opts.repair) {
     const keyIndexRebuilt = await rebuildKeyIndex(new FsBlockStore(storePath), storePath);
     return { ...r, keyIndexProblem, keyIndexRebuilt };
@@ -92,7 +93,7 @@ export async function checkS3Store(
   const store = await openStore(location, { s3: opts.s3 });
   try {
     const blocks = store.blocks as S3BlockStore;
-    const keyIndexProblem = await checkKeyIndex(location);
+    const keyIndexProblem = await checkKeyIndex(store.keyIndex);
     // Picked out while the check reads every block anyway: nothing is downloaded twice.
     const groupKeyTrees: Uint8Array[] = [];
     const r = await fsckS3(blocks, {
@@ -107,7 +108,7 @@ export async function checkS3Store(
     if (keyIndexProblem) await quarantineS3KeyIndex(blocks);
     let keyIndexRebuilt = 0;
     for (const hash of groupKeyTrees)
-      if (await indexGroupKeyTree(blocks, location, hash)) keyIndexRebuilt++;
+      if (await indexGroupKeyTree(blocks, store.keyIndex, hash)) keyIndexRebuilt++;
     return { ...r, keyIndexProblem, keyIndexRebuilt };
   } finally {
     await store.close();

@@ -4,6 +4,8 @@ import { encodeBase58 } from '../codec/base58.js';
 import { checkRecipientKey, crypto } from '../crypto/index.js';
 import { FormatError, IntegrityError, NotFoundError } from '../errors.js';
 import type { Keyring } from '../keyring/keyring.js';
+import { holdsEncryptionKey } from '../keyring/ops.js';
+import { equalBytes } from '../store/hash.js';
 import {
   decodeSigil,
   decodeSigilData,
@@ -12,7 +14,6 @@ import {
   type Sigil,
   type SigilData,
 } from './model.js';
-import { equalBytes } from '../store/hash.js';
 
 /** A sigil whose signature has been checked, with its statement decoded. */
 export interface VerifiedSigil {
@@ -44,7 +45,7 @@ export function createSigil(
   encryptionKey: Uint8Array,
   opts: CreateSigilOptions = {},
 ): Sigil {
-  if (!keyring.entries.some((e) => equalBytes(e.publicKey, encryptionKey)))
+  if (!holdsEncryptionKey(keyring, encryptionKey))
     throw new NotFoundError(`encryption key ${encodeBase58(encryptionKey)} is not in the keyring`, {
       hint: 'list the keyring with: hbs2 keyring list FILE',
     });
@@ -119,4 +120,26 @@ export function formatSigilCheck(v: VerifiedSigil): string {
   if (v.data.ext !== null) lines.push(`  (ext "${encodeBase58(v.data.ext)}")`);
   lines[lines.length - 1] += ')';
   return lines.join('\n') + '\n';
+}
+
+/** A verified sigil as JSON or YAML shows it (`sigil check --json/--yaml`). */
+export interface SigilSummary {
+  signKey: string;
+  encryptionKey: string;
+  info: string | null;
+  ext: string | null;
+}
+
+/**
+ * The printable view of a verified sigil: its keys and ext hash in base58.
+ * @param v - the verified sigil
+ * @returns its summary
+ */
+export function summarizeSigil(v: VerifiedSigil): SigilSummary {
+  return {
+    signKey: encodeBase58(v.sigil.signKey),
+    encryptionKey: encodeBase58(v.data.encryptionKey),
+    info: v.data.info,
+    ext: v.data.ext ? encodeBase58(v.data.ext) : null,
+  };
 }

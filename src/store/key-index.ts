@@ -3,9 +3,10 @@
  * group key id, i.e. hold the same secret (hbs2-keyman's "GK0 → GKi" relation, spec
  * keys-and-groupkeys §7.2). Readers find a secret through it when the group key a tree
  * names does not list them but a later key with the same id does. Portable: the
- * file-system index is `FsKeyIndex` (rotate/key-index.ts), this file has the interface
- * and an in-memory one.
+ * file-system index is `FsKeyIndex` (store/fs-key-index.ts), S3's is `S3KeyIndex`
+ * (store/s3/key-index.ts); this file has the interface and an in-memory one.
  */
+import { decodeBase58 } from '../codec/base58.js';
 import { toHex, fromHex } from '../codec/hex.js';
 import { FormatError } from '../errors.js';
 
@@ -26,6 +27,29 @@ export function checkIndexableId(id: Uint8Array): void {
     throw new FormatError(
       `group key id of ${id.length} bytes cannot be indexed (ids are ${GROUP_KEY_ID_LENGTH} bytes)`,
     );
+}
+
+/**
+ * Decodes one name of a stored key index (a base58 id or group key tree hash); anything
+ * that is not 32 bytes of base58 is corruption, named by `where`, never skipped.
+ * @param name - the file or object name
+ * @param where - the directory or prefix it was listed under, for the message
+ * @returns the 32 bytes it names
+ * @throws {@link FormatError} naming the entry, with a hint to rebuild the index
+ */
+export function decodeIndexName(name: string, where: string): Uint8Array {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = decodeBase58(name);
+  } catch {
+    bytes = undefined;
+  }
+  if (bytes?.length !== GROUP_KEY_ID_LENGTH)
+    throw new FormatError(
+      `corrupt key index: ${where}/${name} is not ${bytes ? 'a 32-byte hash' : 'a base58 name'}`,
+      { hint: 'run `hbs2 fsck --repair` to rebuild the key index' },
+    );
+  return bytes;
 }
 
 /** One entry of a key index. */

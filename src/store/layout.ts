@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileError } from '../fsutil.js';
 import type { BlockSource, BlockStore } from './blockstore.js';
+import type { KeyIndex } from './key-index.js';
 
 /** Progress log of a simple → NCQ3 migration, in the NCQ3 workdir (spec §13.3). */
 export const MIGRATION_LOG = 'migrate-ss.log';
@@ -85,8 +86,10 @@ async function isDirectory(dir: string): Promise<boolean> {
 /** What reading commands need of a store, in either layout. */
 export type ReadableBlockStore = BlockSource &
   Pick<BlockStore, 'get' | 'has'> & {
-    /** The store prefix (where the key index of group keys lives). */
+    /** Where the store is (a directory, or `s3://…`). */
     readonly prefix: string;
+    /** The store's index of group keys by id. */
+    readonly keyIndex: KeyIndex;
     /** A block's size in bytes without reading it; null when absent. */
     sizeOf(hash: Uint8Array): Promise<number | null>;
   };

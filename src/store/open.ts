@@ -13,6 +13,8 @@ import type { RefStore } from '../refs/ref-store.js';
 import { SimpleRefStore } from '../refs/simple-ref-store.js';
 import type { BlockStore } from './blockstore.js';
 import { FsBlockStore, type FsBlockStoreOptions } from './fs.js';
+import { FsKeyIndex } from './fs-key-index.js';
+import type { KeyIndex } from './key-index.js';
 import { probeStoreLayout, type ReadableBlockStore, type StoreLayout } from './layout.js';
 import { compactNcqStore, type CompactResult } from './ncq3/compact.js';
 import { NcqBlockStore, type NcqBlockStoreOptions } from './ncq3/store.js';
@@ -47,6 +49,8 @@ export interface Hbs2Store {
   readonly created: boolean;
   readonly blocks: StoreBlocks;
   readonly refs: StoreRefs;
+  /** The store's index of group keys by id (files in `keyindex/`, or objects on S3). */
+  readonly keyIndex: KeyIndex;
   /**
    * Runs `fn` while no other writer can change the store's refs (gc computes what is live
    * and deletes the rest under it). Not reentrant: `fn` must not call refs writers.
@@ -115,9 +119,10 @@ export async function openReadableStore(
   s3?: S3Connection,
   ncq3: NcqReadOptions = {},
 ): Promise<ReadableBlockStore> {
-  const { location: prefix, blocks } = await openStore(location, { simple, ncq3, s3 });
+  const { location: prefix, blocks, keyIndex } = await openStore(location, { simple, ncq3, s3 });
   return {
     prefix,
+    keyIndex,
     get: (h) => blocks.get(h),
     getUnverified: blocks.getUnverified && ((h) => blocks.getUnverified!(h)),
     has: (h) => blocks.has(h),
@@ -140,6 +145,7 @@ function openSimpleStore(
     created,
     blocks,
     refs,
+    keyIndex: new FsKeyIndex(prefix),
     withExclusive: (fn) => withLockFile(refStore.lockPath, fn),
     close: () => blocks.flush(),
   };
@@ -161,6 +167,7 @@ async function openNcqStore(
     created,
     blocks: ncq,
     refs: ncq,
+    keyIndex: new FsKeyIndex(ncq.prefix),
     withExclusive: (fn) => fn(),
     compact: () => compactNcqStore(ncq),
     close: () => ncq.close(),

@@ -14,6 +14,7 @@ import { acceptLwwRefBox } from '../refs/lww-store.js';
 import type { RefStore } from '../refs/ref-store.js';
 import { decodeSignedBox } from '../refs/signed-box.js';
 import { collectDeps } from '../tree/deps.js';
+import type { KeyIndex } from '../store/key-index.js';
 import type { BlockStore } from '../store/blockstore.js';
 import { runBounded } from '../store/bounded.js';
 import { equalBytes, hashToString } from '../store/hash.js';
@@ -28,6 +29,8 @@ export interface RefEntry {
 export interface TransferStore {
   readonly blocks: BlockStore;
   readonly refs: RefStore & { listRefs(): AsyncIterable<RefEntry> };
+  /** The store's index of group keys by id; entries follow the group key trees copied. */
+  readonly keyIndex?: KeyIndex;
 }
 
 /** Progress of a transfer, reported after each block. */
@@ -65,6 +68,11 @@ export interface TransferResult extends TransferProgress {
    * there wins by the LWW rule, and other refs (pins), which are never overwritten.
    */
   readonly refsKept: string[];
+  /**
+   * Key index entries recorded at the destination: those of the source whose group key
+   * tree the destination now holds (readers find a rotated key's secret through them).
+   */
+  readonly keyIndexEntries: number;
 }
 
 /** Blocks in flight by default: enough to fill an S3 link, few enough to stay small. */
@@ -121,7 +129,24 @@ export async function transfer(
     refs = await collect(src.refs.listRefs());
   }
   await dst.blocks.flush();
-  return { ...progress, ...(await copyRefs(src, dst, refs)) };
+  const keyIndexEntries = await copyKeyIndex(src, dst);
+  return { ...progress, ...(await copyRefs(src, dst, refs)), keyIndexEntries };
+}
+
+/**
+ * Records at the destination every key index entry of the source whose group key tree
+ * the destination holds, after the blocks are durable (an entry never names a tree that
+ * is not there). Recording is idempotent, so a re-run costs only the listing.
+ */
+async function copyKeyIndex(src: TransferStore, dst: TransferStore): Promise<number> {
+  if (!src.keyIndex || !dst.keyIndex) return 0;
+  let n = 0;
+  for (const { id, groupKeyHash } of await src.keyIndex.list())
+    if (await dst.blocks.has(groupKeyHash)) {
+      await dst.keyIndex.record(id, groupKeyHash);
+      n++;
+    }
+  return n;
 }
 
 /** The root and every block it depends on; a missing one is a NotFoundError. */

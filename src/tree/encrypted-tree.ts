@@ -336,6 +336,26 @@ export async function writeAnnotatedTree(
   return { ...res, annotation, ann, metadataBlock: meta.kind === 'ref' ? meta.hash : null };
 }
 
+/**
+ * Stores `source` as a plain tree annotated with a metadata block holding `text`, as
+ * hbs2's `metadata create` does: the text in a block of its own, which the annotation
+ * names by hash.
+ * @param sink - where the blocks go
+ * @param source - the content
+ * @param text - the metadata text (`key: value` lines)
+ * @param opts - writer options (progress, parallelism)
+ * @returns the annotation's hash, the tree and the metadata block written
+ */
+export async function writeTreeWithMetadataBlock(
+  sink: BlockSink,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  text: string,
+  opts: WriteTreeOptions = {},
+): Promise<AnnotatedTreeResult> {
+  const hash = await sink.put(new TextEncoder().encode(text));
+  return writeAnnotatedTree(sink, source, { kind: 'ref', hash }, opts);
+}
+
 /** The encryption method number of an annotation, or null when it is not group-symmetric. */
 export function symmMethod(ann: MTreeAnn): 1 | 2 | null {
   return ann.crypt.kind === 'symm1' ? 1 : ann.crypt.kind === 'symm2' ? 2 : null;

@@ -7,7 +7,6 @@ import { expect, it } from 'vitest';
 import { generateGroupKey } from '../../src/groupkey/index.js';
 import { generateKeyring } from '../../src/keyring/keyring.js';
 import { storeEncrypted } from '../../src/ops/content.js';
-import { FsKeyIndex, listKeyIndex } from '../../src/rotate/key-index.js';
 import { checkS3Store } from '../../src/rotate/store-check.js';
 import { openStore } from '../../src/store/open.js';
 import { describeS3, keysUnder, s3Connection, testClient, useBucket } from './helpers.js';
@@ -24,29 +23,29 @@ async function storeWithIndex(prefix: string) {
     await storeEncrypted(store.blocks, [new Uint8Array(1000).fill(fill)], {
       groupKey,
       keyrings: [{ keyring: kr }],
-      keyIndex: new FsKeyIndex(location),
+      keyIndex: store.keyIndex,
     });
   }
-  const entries = await listKeyIndex(location);
+  const entries = await store.keyIndex.list();
   expect(entries).toHaveLength(2);
-  return { location, entries, client: testClient(bucket()) };
+  return { location, entries, index: store.keyIndex, client: testClient(bucket()) };
 }
 
 describeS3('fsck and the key index of an S3 store', () => {
   it('repair records again the index entries that were lost', async () => {
-    const { location, entries, client } = await storeWithIndex('lost');
+    const { location, entries, index, client } = await storeWithIndex('lost');
     for (const key of await keysUnder(bucket(), 'lost/keyindex/'))
       await client.send({ method: 'DELETE', key });
-    expect(await listKeyIndex(location)).toEqual([]);
+    expect(await index.list()).toEqual([]);
 
     const fixed = await checkS3Store(location, { repair: true, s3: s3Connection() });
     expect(fixed.keyIndexRebuilt).toBe(2);
     expect(fixed.unrepaired).toBe(0);
-    expect(await listKeyIndex(location)).toEqual(entries);
+    expect(await index.list()).toEqual(entries);
   });
 
   it('a corrupt index is an unrepaired problem; repair sets it aside and rebuilds it', async () => {
-    const { location, entries, client } = await storeWithIndex('corrupt');
+    const { location, entries, index, client } = await storeWithIndex('corrupt');
     // An id that is no base58 name.
     await client.send({
       method: 'PUT',
@@ -62,7 +61,7 @@ describeS3('fsck and the key index of an S3 store', () => {
     expect(fixed.keyIndexProblem).toBe(found.keyIndexProblem);
     expect(fixed.keyIndexRebuilt).toBe(2);
     expect(fixed.unrepaired).toBe(0);
-    expect(await listKeyIndex(location)).toEqual(entries);
+    expect(await index.list()).toEqual(entries);
     const quarantined = await keysUnder(bucket(), 'corrupt/quarantine/');
     expect(quarantined).toHaveLength(3); // the planted object and the two entries
     expect(quarantined).toContainEqual(

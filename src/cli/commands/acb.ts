@@ -11,12 +11,12 @@ import {
   encodeAcb,
   formatAcbDsl,
   formatAcbText,
-  isWriterAuthorised,
   mergeAcbs,
   parseAcbDsl,
   parseAcbFile,
   parseBase58Key,
-  writersByKey,
+  summarizeAcb,
+  writerStatus,
   type Acb,
 } from '../../acb/index.js';
 import type { CliContext } from '../context.js';
@@ -50,20 +50,6 @@ async function emitAcb(acb: Acb, opts: OutputOptions): Promise<void> {
 
 async function readAcb(file: string): Promise<Acb> {
   return parseAcbFile(await readFileChecked(file, MAX_ACB_FILE_BYTES), file);
-}
-
-/** The JSON/YAML shape of `acb dump`. */
-function acbToJson(acb: Acb): unknown {
-  return {
-    root: acb.root ? encodeBase58(acb.root) : null,
-    owners: acb.owners.map(encodeBase58),
-    readers: acb.readers.map(encodeBase58),
-    writers: writersByKey(acb.writers).map((w) => ({
-      key: encodeBase58(w.key),
-      ranges: w.ranges.map((r) => ({ from: r.from, to: r.to })),
-    })),
-    prev: acb.prev ? encodeBase58(acb.prev) : null,
-  };
 }
 
 /** Parses `--at`: Unix seconds as a (possibly negative) integer. */
@@ -114,7 +100,8 @@ export function register(program: Command, _ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  hbs2 acb dump team.acb')
     .action(async (file: string, opts: { json?: boolean; yaml?: boolean }) => {
       const value = await readAcb(file);
-      if (!(await printAsked(opts, () => acbToJson(value)))) await writeStdout(formatAcbDsl(value));
+      if (!(await printAsked(opts, () => summarizeAcb(value))))
+        await writeStdout(formatAcbDsl(value));
     });
 
   acb
@@ -144,15 +131,13 @@ export function register(program: Command, _ctx: CliContext): void {
       const signKey = parseBase58Key(keyText, 'SIGN-KEY');
       const at = parseAt(opts.at);
       const value = await readAcb(file);
-      if (isWriterAuthorised(value, signKey, at)) {
+      const status = writerStatus(value, signKey, at);
+      if (status === 'authorised') {
         await printLine('authorised');
         return;
       }
-      const listed = writersByKey(value.writers).some(
-        (w) => encodeBase58(w.key) === encodeBase58(signKey),
-      );
       throw new NoMatchingKeyError(
-        listed
+        status === 'outside-ranges'
           ? `${encodeBase58(signKey)} is not authorised to write at ${at}: outside its time ranges in ${file}`
           : `${encodeBase58(signKey)} is not authorised to write at ${at}: not a writer in ${file}`,
         [],

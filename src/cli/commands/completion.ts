@@ -15,6 +15,7 @@ export function register(program: Command, _ctx: CliContext): void {
       'after',
       '\nExample:\n  hbs2 completion bash > ~/.local/share/bash-completion/completions/hbs2\n' +
         '  source <(hbs2 completion bash)\n' +
+        '  source <(hbs2 completion zsh)    # in ~/.zshrc, or save it as _hbs2 in a $fpath dir\n' +
         '  hbs2 completion fish > ~/.config/fish/completions/hbs2.fish',
     )
     .action(async (shell: string) => {

@@ -3,43 +3,41 @@
  * deleted transactions, checkpoint) and the readers' log and fsck. Thin over src/git/.
  */
 import type { Command } from 'commander';
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { parseAcbDsl } from '../../acb/dsl.js';
-import { parseAcbFile } from '../../acb/file.js';
+import { parseAcbDslOrFile } from '../../acb/file.js';
 import { parseBase58Key } from '../../acb/key.js';
 import { UNBOUNDED, type Acb } from '../../acb/model.js';
 import { encodeBase58 } from '../../codec/base58.js';
-import { Hbs2Error, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import {
-  acbWithWriter,
-  acbWithWriterEnded,
   addReaders,
+  addWriter,
+  checkpointRepo,
   DEFAULT_SKEW_SECONDS,
+  deleteTransaction,
+  endWriter,
   formatLogEntry,
   fsckRepo,
+  GIT_URL_SCHEME,
   initRepo,
+  logEntryJson,
   openRepoView,
-  recordWithDeleted,
+  ownerSigner,
+  parseRepoKey,
   removeReaders,
   repoLog,
-  updateRecord,
-  type GitStores,
   rewriteHistory,
-  type GitEnv,
+  withScratchRepo,
+  type GitStores,
 } from '../../git/index.js';
-import { runGit } from '../../git/git-process.js';
 import type { KeyringSource } from '../../groupkey/open.js';
+import { signingKeyPair } from '../../keyring/ops.js';
 import { parseHash } from '../../store/hash.js';
-import { keyOf } from '../../acb/model.js';
+import { openStore } from '../../store/open.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
 import { readGroupKeyFile } from '../../groupkey/load.js';
-import { GIT_URL_SCHEME, parseGitUrl } from '../git-remote.js';
-import { openGitStores, ownerSigner, signerOf } from '../git-stores.js';
 import { printJson, printLine } from '../output.js';
 import { resolveStorePath } from '../settings.js';
 
@@ -50,16 +48,12 @@ interface StoreOpts {
 
 /** Reads an ACB file: the text DSL (`define-acb …`) or the binary/armored form. */
 async function readAcbFile(file: string): Promise<Acb> {
-  const data = await readFileChecked(file, 16 * 1024 * 1024);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(data);
-  return /^\s*[(;]*\s*define-acb\b/m.test(text)
-    ? parseAcbDsl(text, file)
-    : parseAcbFile(data, file);
+  return parseAcbDslOrFile(await readFileChecked(file, 16 * 1024 * 1024), file);
 }
 
 /** The repository key given as `hbs2tk://KEY` or bare base58. */
 function repoArg(text: string): Uint8Array {
-  return text.startsWith(GIT_URL_SCHEME) ? parseGitUrl(text) : parseBase58Key(text, 'REPO');
+  return parseRepoKey(text, 'REPO');
 }
 
 /** Loads the keyrings, opens the store, runs `fn` and closes the store. */
@@ -70,26 +64,11 @@ async function withRepoStore(
   fn: (stores: GitStores, keyrings: KeyringSource[]) => Promise<void>,
 ): Promise<void> {
   const keyrings = await keyringSources(ctx, opts.keyring);
-  const store = await openGitStores(await resolveStorePath(ctx, opts.prefix), write);
+  const store = await openStore(await resolveStorePath(ctx, opts.prefix), { write });
   try {
     await fn(store, keyrings);
   } finally {
     await store.close();
-  }
-}
-
-/** Runs `fn` with a new bare git repository in a temp dir, removed afterwards. */
-async function withScratchRepo<T>(
-  env: NodeJS.ProcessEnv,
-  fn: (git: GitEnv) => Promise<T>,
-): Promise<T> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hbs2-git-'));
-  try {
-    const init = await runGit({ cwd: dir, env }, ['init', '-q', '--bare', dir]);
-    if (init.code !== 0) throw new Hbs2Error(`git init: ${init.stderr.trim()}`);
-    return await fn({ cwd: dir, env: { ...env, GIT_DIR: dir } });
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -136,7 +115,7 @@ export function register(program: Command, ctx: CliContext): void {
           throw new UsageError('no keyring given', { hint: "pass the owner's keyring with -k" });
         const acb = await readAcbFile(opts.acb);
         const gk = await readGroupKeyFile(opts.groupKey);
-        const key = await initRepo(stores, signerOf(keyrings[0]), acb, gk);
+        const key = await initRepo(stores, signingKeyPair(keyrings[0].keyring), acb, gk);
         await printLine(`${GIT_URL_SCHEME}${encodeBase58(key)}`);
       });
     });
@@ -225,10 +204,7 @@ export function register(program: Command, ctx: CliContext): void {
           const key = parseBase58Key(signkey, `writer '${signkey}'`);
           const from = seconds(opts.from, now());
           const to = seconds(opts.to, UNBOUNDED);
-          await updateRecord(stores, owner, (r) => ({
-            ...r,
-            acb: acbWithWriter(r.acb, key, from, to),
-          }));
+          await addWriter(stores, owner, key, from, to);
         });
       },
     );
@@ -246,10 +222,7 @@ export function register(program: Command, ctx: CliContext): void {
         const owner = ownerSigner(keyrings, repoArg(repo));
         const key = parseBase58Key(signkey, `writer '${signkey}'`);
         const at = seconds(opts.at, now());
-        await updateRecord(stores, owner, (r) => ({
-          ...r,
-          acb: acbWithWriterEnded(r.acb, key, at),
-        }));
+        await endWriter(stores, owner, key, at);
       });
     });
 
@@ -262,7 +235,7 @@ export function register(program: Command, ctx: CliContext): void {
       await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
         const owner = ownerSigner(keyrings, repoArg(repo));
         const tx = parseHash(txText, `TX '${txText}'`);
-        await updateRecord(stores, owner, (r) => recordWithDeleted(r, tx));
+        await deleteTransaction(stores, owner, tx);
       });
     });
 
@@ -275,20 +248,13 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  hbs2 git checkpoint -k owner.key hbs2tk://<REPO>')
     .action(async (repo: string, txText: string | undefined, opts: StoreOpts) => {
       await withRepoStore(ctx, opts, true, async (stores, keyrings) => {
-        const repoKey = repoArg(repo);
-        const owner = ownerSigner(keyrings, repoKey);
-        const view = await openRepoView(stores, repoKey, {
-          keyrings,
+        const owner = ownerSigner(keyrings, repoArg(repo));
+        const tx = txText ? parseHash(txText, `TX '${txText}'`) : null;
+        const fixed = await checkpointRepo(stores, owner, tx, {
           now: now(),
           skew: DEFAULT_SKEW_SECONDS,
-          decryptTip: false,
         });
-        const tx = txText ? parseHash(txText, `TX '${txText}'`) : view.tip?.hash;
-        if (!tx) throw new UsageError('the repository has no push yet');
-        if (view.chain.verdicts.get(keyOf(tx))?.kind !== 'canonical')
-          throw new UsageError(`transaction ${encodeBase58(tx)} is not on the canonical chain`);
-        await updateRecord(stores, owner, (r) => ({ ...r, checkpoint: tx }));
-        await printLine(encodeBase58(tx));
+        await printLine(encodeBase58(fixed));
       });
     });
 
@@ -306,7 +272,7 @@ export function register(program: Command, ctx: CliContext): void {
           decryptTip: false,
         });
         const log = repoLog(view);
-        if (opts.json) await printJson(log.map((e) => ({ ...e, verdict: verdictJson(e.verdict) })));
+        if (opts.json) await printJson(log.map(logEntryJson));
         else for (const e of log) await printLine(formatLogEntry(e));
       });
     });
@@ -331,8 +297,4 @@ export function register(program: Command, ctx: CliContext): void {
         );
       });
     });
-}
-
-function verdictJson(v: import('../../git/chain.js').TxVerdict): unknown {
-  return v.kind === 'lost' ? { kind: v.kind, winner: encodeBase58(v.winner) } : v;
 }

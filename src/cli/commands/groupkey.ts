@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import { encodeBase58 } from '../../codec/base58.js';
-import { sniffFileKind, wrongKindMessage } from '../../codec/file-kind.js';
-import { FormatError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutputFile } from '../io/output-file.js';
 import {
@@ -22,7 +21,12 @@ import {
   type GroupKey,
 } from '../../groupkey/index.js';
 import { printableKeyId } from '../../keyring/ops.js';
-import { isSigilSource, readRecipients, type RecipientInput } from '../../ops/recipients.js';
+import {
+  applyRecipientsRule,
+  readRecipients,
+  type RecipientInput,
+  type RecipientsInputRule,
+} from '../../ops/recipients.js';
 import { STDIN_NAME, collect, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
@@ -76,10 +80,11 @@ interface NewOptions {
   acb?: string[];
   /** `-r KEY`: recipients given inline, as `age -r` takes them. */
   recipient?: string[];
-  /** `from-sigils`: every input must be a sigil (hbs2's `groupkey from-sigils`). */
-  sigilsOnly?: boolean;
-  /** `from-keys`: keys separated by any whitespace, as hbs2 0.24 reads them from stdin. */
-  whitespaceSeparated?: boolean;
+  /**
+   * hbs2 0.24's `from-keys` (keys separated by any whitespace) or `from-sigils` (every
+   * input must be a sigil).
+   */
+  rule?: RecipientsInputRule;
 }
 
 async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
@@ -94,14 +99,8 @@ async function groupkeyNew(pubs: string[], opts: NewOptions): Promise<void> {
   // With --acb or -r alone they are the whole recipient list: stdin is not read.
   const names = given === 0 ? ['-'] : pubs;
   const sources: RecipientInput[] = [...inline];
-  for (const read of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES)) {
-    const input = opts.whitespaceSeparated ? oneKeyPerLine(read) : read;
-    if (opts.sigilsOnly && !isSigilSource(input.data))
-      throw new FormatError(
-        wrongKindMessage(input.name, sniffFileKind(input.data), 'a sigil file'),
-      );
-    sources.push(input);
-  }
+  for (const read of await readInputs(names, MAX_RECIPIENTS_FILE_BYTES))
+    sources.push(opts.rule ? applyRecipientsRule(read, opts.rule) : read);
   for (const file of acbs)
     sources.push({
       name: file,
@@ -123,15 +122,6 @@ contributes its encryption key once its signature verifies (a bad one: exit 4).
 --acb FILE adds the ACB's readers (repeatable). Duplicates across all sources are
 counted once (with a warning).`;
 
-/** hbs2's `from-keys` input (keys separated by spaces or newlines) as one key per line. */
-function oneKeyPerLine(input: { name: string; data: Uint8Array }): {
-  name: string;
-  data: Uint8Array;
-} {
-  const words = new TextDecoder().decode(input.data).split(/\s+/).filter(Boolean);
-  return { name: input.name, data: new TextEncoder().encode(words.join('\n') + '\n') };
-}
-
 function addNewOptions(c: Command): Command {
   return c
     .argument('[pubs...]', "recipients files, keyring files, sigil files, or '-' for stdin")
@@ -147,12 +137,12 @@ function addFromCommand(
   gk: Command,
   name: string,
   description: string,
-  rule: 'sigilsOnly' | 'whitespaceSeparated',
+  rule: RecipientsInputRule,
   help: string,
 ): void {
   addNewOptions(gk.command(name).description(description))
     .hook('preAction', (cmd) => {
-      cmd.setOptionValue(rule, true);
+      cmd.setOptionValue('rule', rule);
     })
     .addHelpText('after', help);
 }
@@ -187,7 +177,7 @@ export function register(program: Command, ctx: CliContext): void {
     gk,
     'from-keys',
     "create a group key for whitespace-separated keys (hbs2's from-keys)",
-    'whitespaceSeparated',
+    'whitespace-separated',
     '\nAs hbs2 0.24: the public keys are separated by spaces or newlines (stdin by default).\n' +
       '\nExample:\n  hbs2 keyring pubs alice.key | hbs2 groupkey from-keys -o team.gk',
   );
@@ -195,7 +185,7 @@ export function register(program: Command, ctx: CliContext): void {
     gk,
     'from-sigils',
     "create a group key for the encryption keys of sigils (hbs2's from-sigils)",
-    'sigilsOnly',
+    'sigils-only',
     '\nEvery input must be a sigil; each signature is checked first (a bad one: exit 4).\n' +
       '\nExample:\n  hbs2 groupkey from-sigils alice.sigil bob.sigil -o team.gk',
   );

@@ -1,12 +1,10 @@
 /** `cat --metadata` and `metadata create|dump`: describing objects and their metadata. */
 import { yaml } from '../../config/yaml.js';
-import { IntegrityError, NoMatchingKeyError, NotFoundError } from '../../errors.js';
-import { describeMetadata, describeObject } from '../../inspect/inspect.js';
-import { FsKeyIndex } from '../../rotate/key-index.js';
+import { describeObject, readMetadataText as metadataText } from '../../inspect/inspect.js';
 import type { ReadableBlockStore } from '../../store/index.js';
 import type { CliContext } from '../context.js';
 import { keyringSources } from '../encryption.js';
-import { formatMetadataSexp } from '../metadata-sexp.js';
+import { formatMetadataSexp } from '../../inspect/metadata-sexp.js';
 import { printBare, printJson, warn, writeStdout } from '../output.js';
 
 /** The printed forms of `cat --metadata`. */
@@ -27,7 +25,7 @@ export async function metadataCommand(
   const desc = await describeObject(store, hash, {
     sizeOf: (h) => store.sizeOf(h),
     keyrings: await keyringSources(ctx, opts.keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     onWarning: warn,
   });
   if (opts.format === 'json') await printJson(desc);
@@ -50,22 +48,10 @@ export async function readMetadataText(
   hashArg: string,
   keyring: string[] | undefined,
 ): Promise<string> {
-  const { metadata, warnings } = await describeMetadata(store, hash, {
+  return metadataText(store, hash, {
     keyrings: await keyringSources(ctx, keyring),
-    keyIndex: new FsKeyIndex(store.prefix),
+    keyIndex: store.keyIndex,
     onWarning: warn,
+    name: hashArg,
   });
-  if (metadata.kind === 'none') throw new NotFoundError(`${hashArg} has no metadata`);
-  if (warnings.length > 0)
-    throw new IntegrityError(
-      `the metadata of ${hashArg} is not vouched for by its group key (clear text in an encrypted tree, or a metadata block from elsewhere)`,
-      { hint: '`hbs2 cat --metadata` shows it as a warning' },
-    );
-  if (metadata.text === null)
-    throw new NoMatchingKeyError(
-      'the metadata is encrypted and no keyring entry opens its group key',
-      [],
-      { hint: 'give a keyring with -k' },
-    );
-  return metadata.text;
 }

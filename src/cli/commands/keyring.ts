@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../codec/base58.js';
-import { FormatError, Hbs2Error, NotFoundError, UsageError } from '../../errors.js';
+import { FormatError, NotFoundError, UsageError } from '../../errors.js';
 import { writeOutputFile } from '../io/output-file.js';
 import {
   formatKeyringFile,
@@ -15,13 +15,12 @@ import {
   parseKeyringFile,
   type Keyring,
 } from '../../keyring/keyring.js';
-import { expandPaths, MAX_KEYRING_FILE_BYTES, readKeyringFile } from '../../keyring/load.js';
+import { findKeyringFiles, MAX_KEYRING_FILE_BYTES, readKeyringFile } from '../../keyring/load.js';
 import {
   addEntry,
   checkKeyIdsForWriting,
   formatKeyringListing,
   formatPubsLines,
-  hasSignKey,
   parseKeyArgument,
   printableKeyId,
   removeEntry,
@@ -31,7 +30,7 @@ import type { CliContext } from '../context.js';
 import { printAsked } from '../format-option.js';
 import { loadKeyringFile, refuseExisting } from '../keyrings.js';
 import { askYesNo } from '../confirm.js';
-import { groupKeysNaming } from '../groupkeys-naming.js';
+import { groupKeyFilesListing } from '../../groupkey/files-listing.js';
 import { info, printJson, printLine, warn, writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
 
@@ -279,11 +278,13 @@ function addDelCommand(cmd: Command, ctx: CliContext): void {
       await rewriteKeyring(file, keyring);
       info(`removed public key ${pub} from ${file}`);
       const dirs = [path.dirname(file), ...(await configKeyringDirs(ctx))];
-      for (const gk of await groupKeysNaming(removed[0]!.publicKey, dirs))
+      for (const found of await groupKeyFilesListing(removed[0]!.publicKey, dirs)) {
+        const gk = path.relative(process.cwd(), found) || found;
         warn(
           `${gk} still lists the removed key ${pub} as a member; to drop it: ` +
             `hbs2 groupkey update -k KEYRING --remove ${pub} ${gk}`,
         );
+      }
     });
 }
 
@@ -328,19 +329,9 @@ function addFindCommand(cmd: Command): void {
     .action(async (paths: string[], opts: { signKey: string; json?: boolean }) => {
       const signKey = parseKeyArgument(opts.signKey, '-s/--sign-key');
       const matches: string[] = [];
-      for (const p of await expandPaths(paths)) {
-        let k: Keyring;
-        try {
-          k = (await readKeyringFile(p.path)).keyring;
-        } catch (e) {
-          // A search skips what it cannot read, as hbs2 does.
-          if (e instanceof Hbs2Error) continue;
-          throw e;
-        }
-        if (hasSignKey(k, signKey)) {
-          matches.push(p.path);
-          if (!opts.json) await printLine(p.path);
-        }
+      for await (const file of findKeyringFiles(paths, signKey)) {
+        matches.push(file);
+        if (!opts.json) await printLine(file);
       }
       if (opts.json) await printJson(matches);
       if (matches.length === 0)

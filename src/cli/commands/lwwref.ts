@@ -4,17 +4,18 @@
  */
 import type { Command } from 'commander';
 import { parseBase58Key } from '../../acb/key.js';
-import { encodeBase58 } from '../../codec/base58.js';
-import { NoMatchingKeyError, UsageError } from '../../errors.js';
-import type { Keyring } from '../../keyring/keyring.js';
+import type { KeyPair } from '../../crypto/index.js';
+import { UsageError } from '../../errors.js';
 import {
   formatLwwRef,
   getLwwRef,
+  lwwRefSigner,
   setLwwRef,
+  summarizeLwwRef,
   type DiscardedCurrent,
   type VerifiedLwwRef,
 } from '../../refs/index.js';
-import { equalBytes, parseHash } from '../../store/hash.js';
+import { parseHash } from '../../store/hash.js';
 import { openStore } from '../../store/open.js';
 import { openStore as openWritableStore } from '../io/store-location.js';
 import { collect } from '../args.js';
@@ -24,36 +25,21 @@ import { printJson, warn, writeStdout } from '../output.js';
 import { s3ConnectionFor } from '../s3.js';
 import { existingStorePath, resolveKeyringPaths } from '../settings.js';
 
-/** `--json` form of a verified value; seq is a number while exact, else a decimal string. */
-function lwwRefJson(refKey: Uint8Array, v: VerifiedLwwRef): unknown {
-  const seq = v.ref.seq <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.ref.seq) : `${v.ref.seq}`;
-  return {
-    ref: encodeBase58(refKey),
-    seq,
-    value: encodeBase58(v.ref.value),
-    proof: v.ref.proof && encodeBase58(v.ref.proof),
-    box: encodeBase58(v.boxHash),
-  };
-}
-
 async function printLwwRef(refKey: Uint8Array, v: VerifiedLwwRef, json?: boolean) {
-  if (json) await printJson(lwwRefJson(refKey, v));
+  if (json) await printJson(summarizeLwwRef(refKey, v));
   else await writeStdout(formatLwwRef(v.ref) + '\n');
 }
 
-/** The keyring among `paths` whose signing key is `refKey`. */
-async function signingKeyring(paths: string[], refKey: Uint8Array): Promise<Keyring> {
+/**
+ * The key pair that signs lwwref `refKey`, from the keyrings of `paths` (`-k`, else the
+ * config's). Which keyring it is, is the library's choice.
+ */
+async function signerFor(paths: string[], refKey: Uint8Array): Promise<KeyPair> {
   if (paths.length === 0)
     throw new UsageError('no keyring given', {
       hint: 'pass -k KEYRING or list keyrings in the config file',
     });
-  const loaded = await loadKeyringsFromPaths(paths);
-  const found = loaded.find((l) => equalBytes(l.keyring.signPublicKey, refKey));
-  if (found) return found.keyring;
-  throw new NoMatchingKeyError(
-    `no keyring given holds the signing key ${encodeBase58(refKey)}: an lwwref is signed by the key it is named by`,
-    loaded.map((l) => encodeBase58(l.keyring.signPublicKey)),
-  );
+  return lwwRefSigner(await loadKeyringsFromPaths(paths), refKey);
 }
 
 const DISCARDED: Record<DiscardedCurrent, string> = {
@@ -122,9 +108,8 @@ export function register(program: Command, ctx: CliContext): void {
       ) => {
         const refKey = parseBase58Key(refText, `REFKEY '${refText}'`);
         const value = parseHash(valueText, `VALUE '${valueText}'`);
-        const keyring = await signingKeyring(await resolveKeyringPaths(ctx, opts.keyring), refKey);
+        const signer = await signerFor(await resolveKeyringPaths(ctx, opts.keyring), refKey);
         const store = await openWritableStore(ctx, opts.prefix);
-        const signer = { publicKey: keyring.signPublicKey, secretKey: keyring.signSecretKey };
         const res = await setLwwRef(store.refs, store.blocks, signer, refKey, value);
         await store.close();
         if (res.discarded)

@@ -6,12 +6,12 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { hashToString } from '../../store/index.js';
-import { writeAnnotatedTree } from '../../tree/encrypted-tree.js';
+import { writeTreeWithMetadataBlock } from '../../tree/encrypted-tree.js';
 import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { autoMetadata } from '../../ops/auto-metadata.js';
 import { chooseFormat } from '../format-option.js';
-import { metadataFields } from '../metadata-sexp.js';
+import { metadataFields } from '../../inspect/metadata-sexp.js';
 import { printJson, printLine, writeStdout } from '../output.js';
 import { printSexp, readMetadataText } from './inspect.js';
 import { openInput } from '../io/input.js';
@@ -38,13 +38,9 @@ async function createCommand(ctx: CliContext, file: string, given: CreateOptions
   const store = opts.dry ? undefined : await openStore(ctx, opts.prefix);
   if (!opts.hash) await writeStdout(`${text}\n\n`);
   if (!store) return;
-  const metaBlock = await store.blocks.put(new TextEncoder().encode(text));
   const input = await openInput(file);
   // Unlike hbs2 we keep the plain root: deleting it could delete a tree stored before.
-  const res = await writeAnnotatedTree(store.blocks, input.source, {
-    kind: 'ref',
-    hash: metaBlock,
-  });
+  const res = await writeTreeWithMetadataBlock(store.blocks, input.source, text);
   await store.close();
   await printLine(hashToString(res.annotation));
 }

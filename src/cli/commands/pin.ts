@@ -10,8 +10,9 @@ import {
   checkPinName,
   gc,
   listPins,
-  MAX_PIN_NAME_BYTES,
+  pinNameFrom,
   removePins,
+  summarizePin,
   type PinRecord,
 } from '../../pins/index.js';
 import { hashToString } from '../../store/hash.js';
@@ -19,7 +20,7 @@ import { openStore as openHbs2Store, type Hbs2Store } from '../../store/open.js'
 import { s3ConnectionFor } from '../s3.js';
 import { resolveStorePath } from '../settings.js';
 import type { CliContext } from '../context.js';
-import { printJson, printLine, warn } from '../output.js';
+import { plural, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from '../io/store-location.js';
 
 /** An explicit `--name`, checked before anything is written (exit 2 when unusable). */
@@ -35,14 +36,11 @@ export function checkNameOption(name: string | undefined): void {
 
 /**
  * The pin name `store` uses without `--name`: the file's base name ("stdin" for standard
- * input), with control characters replaced and cut to the longest name allowed.
+ * input), made a valid pin name by the library.
  */
 export function defaultPinName(file: string | undefined): string {
   if (file === undefined || file === '-') return 'stdin';
-  // eslint-disable-next-line no-control-regex
-  let name = path.basename(file).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  while (Buffer.byteLength(name) > MAX_PIN_NAME_BYTES) name = [...name].slice(0, -1).join('');
-  return name || 'stdin';
+  return pinNameFrom(path.basename(file));
 }
 
 /**
@@ -70,17 +68,9 @@ export async function pinStoredRoot(
   }
 }
 
-function pinJson(p: PinRecord) {
-  return {
-    name: p.name,
-    root: hashToString(p.root),
-    size: p.size,
-    date: new Date(p.date * 1000).toISOString(),
-  };
-}
-
+/** A pin as `pin add|rm|ls` print it: root, size, date, name. */
 function pinLine(p: PinRecord): string {
-  const j = pinJson(p);
+  const j = summarizePin(p);
   return `${j.root}  ${String(j.size).padStart(12)}  ${j.date}  ${j.name}`;
 }
 
@@ -91,10 +81,6 @@ function pinLine(p: PinRecord): string {
 async function openForReading(ctx: CliContext, prefix: string | undefined): Promise<Hbs2Store> {
   const location = await resolveStorePath(ctx, prefix);
   return openHbs2Store(location, { s3: await s3ConnectionFor(ctx, location) });
-}
-
-function plural(n: number, what: string): string {
-  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** Registers `pin` and `gc`. */
@@ -152,7 +138,7 @@ export function register(program: Command, ctx: CliContext): void {
       const store = await openForReading(ctx, opts.prefix);
       const pins = await listPins(store);
       await store.close();
-      if (opts.json) await printJson(pins.map(pinJson));
+      if (opts.json) await printJson(pins.map(summarizePin));
       else for (const p of pins) await printLine(pinLine(p));
     });
 

@@ -12,7 +12,6 @@ import { encodeBase58 } from '../../codec/base58.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutput } from '../io/output-file.js';
 import { runnerFor } from '../../parallel/pool.js';
-import { FsKeyIndex } from '../../rotate/key-index.js';
 import { rotateTree } from '../../rotate/rotate.js';
 import { updateGroupKey } from '../../rotate/update.js';
 import { UsageError } from '../../errors.js';
@@ -136,7 +135,7 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
     try {
       res = await rotateTree(
         store.blocks,
-        new FsKeyIndex(store.location),
+        store.keyIndex,
         hash,
         gk,
         await keyringSources(ctx, opts.keyring),

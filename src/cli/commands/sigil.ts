@@ -9,12 +9,14 @@ import { NotFoundError, UsageError } from '../../errors.js';
 import { readFileChecked } from '../../fsutil.js';
 import { writeOutputFile } from '../io/output-file.js';
 import { parseKeyringFile, type Keyring } from '../../keyring/keyring.js';
+import { MAX_KEYRING_FILE_BYTES } from '../../keyring/load.js';
+import { holdsEncryptionKey } from '../../keyring/ops.js';
 import {
   createSigil,
   formatSigilCheck,
   formatSigilFile,
   parseSigilFile,
-  type VerifiedSigil,
+  summarizeSigil,
 } from '../../sigil/index.js';
 import { STDIN_NAME, readStdin } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -22,9 +24,8 @@ import { printAsked } from '../format-option.js';
 import { writeStdout } from '../output.js';
 import { resolveKeyringPaths } from '../settings.js';
 
-/** Sigils are a few hundred bytes; keyrings may hold many entries. */
+/** Sigils are a few hundred bytes. */
 const MAX_SIGIL_FILE_BYTES = 1024 * 1024;
-const MAX_KEYRING_FILE_BYTES = 16 * 1024 * 1024;
 
 /** The keyring holding `encKey`: among `-k` files, or the config's keyrings when none given. */
 async function findKeyring(
@@ -41,23 +42,13 @@ async function findKeyring(
   for (const p of paths) {
     const k = parseKeyringFile(await readFileChecked(p, MAX_KEYRING_FILE_BYTES), p);
     first ??= k;
-    if (k.entries.some((e) => encodeBase58(e.publicKey) === encodeBase58(encKey))) return k;
+    if (holdsEncryptionKey(k, encKey)) return k;
   }
   // createSigil reports the missing key (exit 6) with its hint.
   if (paths.length === 1 && first) return first;
   throw new NotFoundError(`encryption key ${encodeBase58(encKey)} is in none of the keyrings`, {
     hint: 'list a keyring with: hbs2 keyring list FILE',
   });
-}
-
-/** The JSON/YAML shape of `sigil check`. */
-function sigilToJson(v: VerifiedSigil): unknown {
-  return {
-    signKey: encodeBase58(v.sigil.signKey),
-    encryptionKey: encodeBase58(v.data.encryptionKey),
-    info: v.data.info,
-    ext: v.data.ext ? encodeBase58(v.data.ext) : null,
-  };
 }
 
 /** Registers the `sigil` commands. */
@@ -116,6 +107,7 @@ export function register(program: Command, ctx: CliContext): void {
           ? await readStdin(MAX_SIGIL_FILE_BYTES)
           : await readFileChecked(file, MAX_SIGIL_FILE_BYTES);
       const v = parseSigilFile(data, name);
-      if (!(await printAsked(opts, () => sigilToJson(v)))) await writeStdout(formatSigilCheck(v));
+      if (!(await printAsked(opts, () => summarizeSigil(v))))
+        await writeStdout(formatSigilCheck(v));
     });
 }

@@ -13,7 +13,6 @@ import { keyringSources } from '../encryption.js';
 import { keyringsForStore, readStoreGroupKey } from '../store-groupkey.js';
 import { storeEncrypted, storePlain } from '../../ops/content.js';
 import { autoMetadata } from '../../ops/auto-metadata.js';
-import { FsKeyIndex } from '../../rotate/key-index.js';
 import { readFileChecked } from '../../fsutil.js';
 import { hashToString, MAX_METADATA_TEXT_BYTES } from '../../store/index.js';
 import { initStoreDirectories, type Hbs2Store } from '../../store/open.js';
@@ -167,7 +166,7 @@ export async function storeCommand(
         storeEncrypted(store.blocks, input.source, {
           groupKey: gk,
           keyrings,
-          keyIndex: new FsKeyIndex(store.location),
+          keyIndex: store.keyIndex,
           reread: input.again,
           method,
           metadata: meta,

@@ -6,10 +6,11 @@
  */
 import type { Command } from 'commander';
 import { NotFoundError } from '../../errors.js';
-import { decodePinRecord, pinRefKey } from '../../pins/record.js';
+import { findPin } from '../../pins/pins.js';
 import { parseHash } from '../../store/hash.js';
 import { openStore, type Hbs2Store } from '../../store/open.js';
 import { transfer, type RefEntry, type TransferResult } from '../../transfer/transfer.js';
+import { collect } from '../args.js';
 import type { CliContext } from '../context.js';
 import { info, printJson } from '../output.js';
 import { createProgress, formatBytes, progressEnabled } from '../progress.js';
@@ -26,10 +27,6 @@ interface TransferCommandOptions {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /** Opens the store at `location` (a directory or s3://). */
 async function open(ctx: CliContext, location: string, write: boolean): Promise<Hbs2Store> {
   return openStore(location, { write, s3: await s3ConnectionFor(ctx, location) });
@@ -44,12 +41,10 @@ async function selection(
   const roots = (opts.root ?? []).map((r) => parseHash(r, `--root '${r}'`));
   const refs: RefEntry[] = [];
   for (const name of opts.pin ?? []) {
-    const key = pinRefKey(name);
-    const value = await src.refs.getRef(key);
-    const block = value && (await src.blocks.get(value));
-    if (!value || !block) throw new NotFoundError(`no pin named '${name}' in ${src.location}`);
-    roots.push(decodePinRecord(block, `pin '${name}'`).root);
-    refs.push({ key, value });
+    const found = await findPin(src, name);
+    if (!found) throw new NotFoundError(`no pin named '${name}' in ${src.location}`);
+    roots.push(found.pin.root);
+    refs.push(found.ref);
   }
   return { roots, refs };
 }
@@ -84,7 +79,10 @@ async function run(
   else {
     info(
       `${result.copied} of ${result.seen} blocks copied (${formatBytes(result.bytes)}), ` +
-        `${result.refsCopied} refs copied, ${result.refsPresent} already there`,
+        `${result.refsCopied} refs copied, ${result.refsPresent} already there` +
+        (result.keyIndexEntries > 0
+          ? `; ${result.keyIndexEntries} group key(s) indexed by id`
+          : ''),
     );
     for (const k of result.refsKept) info(`ref ${k}: kept the destination's different value`);
   }

@@ -4,9 +4,9 @@
  * (store-locks.ts).
  */
 import { UsageError } from '../../errors.js';
-import { registerKeyIndexBackend, type KeyIndexBackend } from '../key-index-backend.js';
 import type { Hbs2Store } from '../open.js';
 import { S3BlockStore } from './block-store.js';
+import { S3KeyIndex } from './key-index.js';
 import { S3Client, type S3ClientOptions } from './client.js';
 import { parseS3Location } from './layout.js';
 import { S3RefStore } from './ref-store.js';
@@ -27,39 +27,14 @@ export function openS3Store(location: string, connection: S3Connection | undefin
   const locks = s3StoreLocks(client, loc.prefix);
   // Every ref update holds the shared side, so none runs while gc holds the exclusive one.
   const refs = new S3RefStore(client, loc.prefix, (fn) => locks.shared(fn));
-  registerKeyIndexBackend(location, s3KeyIndex(client, loc.prefix));
   return {
     location,
     layout: 's3',
     created: false,
     blocks,
     refs,
+    keyIndex: new S3KeyIndex(client, loc.prefix),
     withExclusive: (fn) => locks.exclusive(fn),
     close: async () => undefined,
-  };
-}
-
-/** The key index as empty objects under `PREFIX/keyindex/`. */
-function s3KeyIndex(client: S3Client, prefix: string): KeyIndexBackend {
-  const base = `${prefix}keyindex/`;
-  return {
-    async record(idName, hashName) {
-      await client.send({
-        method: 'PUT',
-        key: `${base}${idName}/${hashName}`,
-        body: new Uint8Array(0),
-      });
-    },
-    async ids() {
-      const ids = new Set<string>();
-      for await (const o of client.list(base)) ids.add(o.key.slice(base.length).split('/')[0]!);
-      return [...ids].sort();
-    },
-    async entries(idName) {
-      const out: string[] = [];
-      for await (const o of client.list(`${base}${idName}/`))
-        out.push(o.key.slice(base.length + idName.length + 1));
-      return out.sort();
-    },
   };
 }

@@ -12,8 +12,11 @@ import {
   mergeAcb,
   mergeAcbs,
   parseAcbDsl,
+  parseAcbDslOrFile,
   parseAcbFile,
   readersFromAcbFile,
+  summarizeAcb,
+  writerStatus,
   type Acb,
 } from '../../../src/acb/index.js';
 
@@ -178,6 +181,45 @@ describe('writer authorisation', () => {
     expect(isWriterAuthorised(acb, key(3), 100)).toBe(false);
     expect(isWriterAuthorised(acb, key(4), 0)).toBe(false);
   });
+
+  it('says why a key may not write: outside its ranges, or no writer at all', () => {
+    expect(writerStatus(acb, key(1), 5)).toBe('authorised');
+    expect(writerStatus(acb, key(2), 2500)).toBe('outside-ranges');
+    expect(writerStatus(acb, key(3), 100)).toBe('outside-ranges');
+    expect(writerStatus(acb, key(4), 0)).toBe('not-a-writer');
+  });
+
+  it('summarizes an ACB in base58, each writer once with its ranges united', () => {
+    const twice: Acb = {
+      ...acb,
+      root: key(9),
+      readers: [key(7)],
+      writers: [...acb.writers, { key: key(3), ranges: [{ from: 500, to: 600 }] }],
+    };
+    expect(summarizeAcb(twice)).toEqual({
+      root: b58(9),
+      owners: [],
+      readers: [b58(7)],
+      writers: [
+        { key: b58(1), ranges: [] },
+        {
+          key: b58(2),
+          ranges: [
+            { from: 1000, to: 2000 },
+            { from: 3000, to: -1 },
+          ],
+        },
+        {
+          key: b58(3),
+          ranges: [
+            { from: -1, to: 100 },
+            { from: 500, to: 600 },
+          ],
+        },
+      ],
+      prev: null,
+    });
+  });
 });
 
 describe('ACB DSL', () => {
@@ -300,6 +342,19 @@ describe('ACB DSL', () => {
       key(3),
       key(4),
     ]);
+  });
+
+  it('parseAcbDslOrFile reads the DSL, the raw file and the base58 file alike', () => {
+    const acb = parseAcbDsl(dsl, 'acb.cfg');
+    const bytes = (t: string) => new TextEncoder().encode(t);
+    expect(encodeAcb(parseAcbDslOrFile(bytes(dsl), 'acb.cfg'))).toEqual(encodeAcb(acb));
+    // A DSL whose define-acb follows comment lines is still the DSL.
+    expect(encodeAcb(parseAcbDslOrFile(bytes(`; team\n\n${dsl}`), 'c'))).toEqual(encodeAcb(acb));
+    expect(encodeAcb(parseAcbDslOrFile(encodeAcb(acb), 'raw.acb'))).toEqual(encodeAcb(acb));
+    expect(encodeAcb(parseAcbDslOrFile(bytes(formatAcbText(acb)), 'text.acb'))).toEqual(
+      encodeAcb(acb),
+    );
+    expect(() => parseAcbDslOrFile(bytes('acb-reader a1 "x"\n'), 'bad.cfg')).toThrow(FormatError);
   });
 
   it('any text gives an ACB or an Hbs2Error', () => {

@@ -3,13 +3,19 @@ import { encodeBase58 } from '../../../src/codec/base58.js';
 import { crypto } from '../../../src/crypto/index.js';
 import { generateGroupKey } from '../../../src/groupkey/generate.js';
 import type { KeyringSource } from '../../../src/groupkey/open.js';
-import { describeObject } from '../../../src/inspect/inspect.js';
+import { describeObject, readMetadataText } from '../../../src/inspect/inspect.js';
+import { IntegrityError, NoMatchingKeyError, NotFoundError } from '../../../src/errors.js';
+import { resolveObject } from '../../../src/tree/object.js';
 import { generateKeyring } from '../../../src/keyring/keyring.js';
 import { storeGroupKeyTree } from '../../../src/rotate/rotate.js';
 import { MemoryBlockStore } from '../../../src/store/memory.js';
 import { encodeMTreeAnn } from '../../../src/tree/annotation.js';
 import { encryptMethod2, treeCipher } from '../../../src/tree/encrypt.js';
-import { writeAnnotatedTree, writeEncryptedTree } from '../../../src/tree/encrypted-tree.js';
+import {
+  writeAnnotatedTree,
+  writeEncryptedTree,
+  writeTreeWithMetadataBlock,
+} from '../../../src/tree/encrypted-tree.js';
 import { writeTree } from '../../../src/tree/writer.js';
 
 const BLOCK = 262_144;
@@ -124,5 +130,61 @@ describe('describeObject', () => {
       size: 11,
       blocks: 1,
     });
+  });
+});
+
+/** A small method 2 tree encrypted for `gk`, with `metadata` when given. */
+async function encryptedTree(
+  store: MemoryBlockStore,
+  gk: ReturnType<typeof setup>['gk'],
+  metadata?: string,
+) {
+  return writeEncryptedTree(store, chunks(100), {
+    secret: gk.secret,
+    groupKeyHash: await storeGroupKeyTree(store, undefined, gk.groupKey),
+    nonceS: crypto().randomBytes(32),
+    method: 2,
+    metadata,
+  });
+}
+
+describe('readMetadataText', () => {
+  it('the text of plain and encrypted metadata; a tree without any is NotFoundError', async () => {
+    const { store, member, outsider, gk } = setup();
+    const ann = await writeAnnotatedTree(store, chunks(10), { kind: 'short', text: 'note' });
+    expect(await readMetadataText(store, ann.annotation, {})).toBe('note');
+    // hbs2's `metadata create` form: the text in a block of its own, named by the annotation.
+    const data = chunks(300_000);
+    const withBlock = await writeTreeWithMetadataBlock(store, data, 'mime-type: "x/y"');
+    expect(await store.get(withBlock.metadataBlock!)).toEqual(
+      new TextEncoder().encode('mime-type: "x/y"'),
+    );
+    expect(withBlock.ann.meta).toEqual({ kind: 'ref', hash: withBlock.metadataBlock });
+    expect(withBlock.root).toEqual((await writeTree(store, data)).root);
+    expect(await readMetadataText(store, withBlock.annotation, {})).toBe('mime-type: "x/y"');
+    const plain = await writeTree(store, chunks(10));
+    await expect(readMetadataText(store, plain.root, { name: 'ROOT' })).rejects.toThrow(
+      new NotFoundError('ROOT has no metadata'),
+    );
+    const enc = await encryptedTree(store, gk, 'file-name: "x"');
+    expect(await readMetadataText(store, enc.annotation, { keyrings: [member] })).toBe(
+      'file-name: "x"',
+    );
+    await expect(readMetadataText(store, enc.annotation, { keyrings: [outsider] })).rejects.toThrow(
+      NoMatchingKeyError,
+    );
+  });
+
+  it('clear text in an encrypted tree is refused (IntegrityError naming the tree)', async () => {
+    const { store, member, gk } = setup();
+    const enc = await encryptedTree(store, gk);
+    const { ann } = await resolveObject(store, enc.annotation);
+    const forged = await store.put(encodeMTreeAnn({ ...ann!, meta: { kind: 'short', text: 'x' } }));
+    await expect(
+      readMetadataText(store, forged, { keyrings: [member], name: 'FORGED' }),
+    ).rejects.toThrow(/the metadata of FORGED is not vouched for/);
+    await expect(readMetadataText(store, forged, { keyrings: [member] })).rejects.toThrow(
+      IntegrityError,
+    );
   });
 });

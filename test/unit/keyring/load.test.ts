@@ -2,12 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FormatError, NotFoundError } from '../../../src/errors.js';
+import { FormatError, NotFoundError, UsageError } from '../../../src/errors.js';
+import { encodeBase58 } from '../../../src/codec/base58.js';
 import { formatKeyringFile, generateKeyring } from '../../../src/keyring/keyring.js';
 import {
   expandPaths,
+  findKeyringFiles,
   globComponentToRegExp,
   isInsecureMode,
+  loadKeyrings,
   readKeyringFile,
 } from '../../../src/keyring/load.js';
 
@@ -101,5 +104,56 @@ describe('expandPaths', () => {
     expect(globComponentToRegExp('a.b').test('axb')).toBe(false);
     expect(globComponentToRegExp('[a-c]x').test('bx')).toBe(true);
     expect(globComponentToRegExp('[a').test('[a')).toBe(true);
+  });
+});
+
+describe('loadKeyrings', () => {
+  it('loads a directory in order, skipping (with a warning) a file that is no keyring', async () => {
+    const warnings: string[] = [];
+    const loaded = await loadKeyrings([path.join(dir, 'keys')], (w) => warnings.push(w));
+    expect(loaded.map((l) => rel(l.path))).toEqual(['keys/a.key', 'keys/b.key']);
+    expect(warnings).toEqual([`${path.join(dir, 'keys/notes.txt')}: skipped, not a keyring file`]);
+  });
+
+  it('warns about a keyring readable by others, naming its mode and the fix', async () => {
+    const f = path.join(dir, 'keys/b.key');
+    fs.chmodSync(f, 0o640);
+    try {
+      const warnings: string[] = [];
+      await loadKeyrings([f], (w) => warnings.push(w));
+      expect(warnings).toEqual(
+        process.platform === 'win32'
+          ? []
+          : [`${f}: keyring is accessible by group or others (mode 0640); run: chmod 600 '${f}'`],
+      );
+    } finally {
+      fs.chmodSync(f, 0o600);
+    }
+  });
+
+  it('a file named directly must be a keyring; a public key given as a path is a usage error', async () => {
+    await expect(loadKeyrings([path.join(dir, 'keys/notes.txt')])).rejects.toThrow(FormatError);
+    await expect(loadKeyrings([path.join(dir, 'missing.key')])).rejects.toThrow(NotFoundError);
+    const pub = encodeBase58(generateKeyring(1).entries[0]!.publicKey);
+    await expect(loadKeyrings([pub])).rejects.toThrow(UsageError);
+  });
+});
+
+describe('findKeyringFiles', () => {
+  it('yields the keyrings with the signing key, skipping files that are not keyrings', async () => {
+    const sub = path.join(dir, 'keys/sub/c.key');
+    const { keyring } = await readKeyringFile(sub);
+    const found: string[] = [];
+    for await (const f of findKeyringFiles(
+      [path.join(dir, 'keys'), path.join(dir, 'keys/*/*.key')],
+      keyring.signPublicKey,
+    ))
+      found.push(rel(f));
+    expect(found).toEqual(['keys/sub/c.key']);
+    const none = findKeyringFiles([path.join(dir, 'keys')], keyring.signPublicKey);
+    expect((await none.next()).done).toBe(true);
+    await expect(
+      findKeyringFiles([path.join(dir, 'nope')], keyring.signPublicKey).next(),
+    ).rejects.toThrow(NotFoundError);
   });
 });

@@ -13,12 +13,15 @@ import {
 import {
   addEntry,
   formatKeyringListing,
+  findBySignKey,
   formatPubsLines,
   hasSignKey,
+  holdsEncryptionKey,
   parseKeyArgument,
   printableKeyId,
   removeEntry,
   selectEntries,
+  signingKeyPair,
   summarizeKeyring,
   validateKeyId,
 } from '../../../src/keyring/ops.js';
@@ -168,6 +171,20 @@ describe('parseKeyArgument / hasSignKey', () => {
     expect(hasSignKey(generateKeyring(0), key)).toBe(false);
     expect(() => parseKeyArgument('0OIl', '-s')).toThrow(/^-s: not a base58 key$/);
     expect(() => parseKeyArgument('abc', '-s')).toThrow(FormatError);
+  });
+
+  it('finds the keyring of a signing key; tells whether a keyring holds an encryption key', () => {
+    const [a, b] = [generateKeyring(2), generateKeyring(1)];
+    const given = [
+      { path: 'a', keyring: a },
+      { path: 'b', keyring: b },
+    ];
+    expect(findBySignKey(given, b.signPublicKey)?.path).toBe('b');
+    expect(findBySignKey(given, generateKeyring(0).signPublicKey)).toBeUndefined();
+    expect(signingKeyPair(a)).toEqual({ publicKey: a.signPublicKey, secretKey: a.signSecretKey });
+    expect(holdsEncryptionKey(a, a.entries[1]!.publicKey)).toBe(true);
+    expect(holdsEncryptionKey(a, b.entries[0]!.publicKey)).toBe(false);
+    expect(holdsEncryptionKey(a, a.signPublicKey)).toBe(false);
   });
 });
 

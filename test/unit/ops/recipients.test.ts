@@ -3,7 +3,7 @@ import { emptyAcb, encodeAcb, formatAcbText } from '../../../src/acb/index.js';
 import { encodeBase58 } from '../../../src/codec/base58.js';
 import { FormatError, IntegrityError } from '../../../src/errors.js';
 import { formatKeyringFile, generateKeyring, type Keyring } from '../../../src/keyring/keyring.js';
-import { isSigilSource, readRecipients } from '../../../src/ops/recipients.js';
+import { applyRecipientsRule, isSigilSource, readRecipients } from '../../../src/ops/recipients.js';
 import { createSigil, encodeSigil, formatSigilFile } from '../../../src/sigil/index.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -79,5 +79,31 @@ describe('readRecipients: one reader for every kind of source', () => {
       /^k: not a curve25519 public key$/,
     );
     expect(isSigilSource(enc(`${b58(a)}\n`))).toBe(false);
+  });
+});
+
+describe("applyRecipientsRule: hbs2's groupkey from-keys and from-sigils", () => {
+  it('from-keys: keys separated by any whitespace are read one per line', () => {
+    const input = applyRecipientsRule(
+      { name: 'stdin', data: enc(`  ${b58(a)}\t${b58(b)}\n\n${b58(c)} `) },
+      'whitespace-separated',
+    );
+    expect(new TextDecoder().decode(input.data)).toBe(`${b58(a)}\n${b58(b)}\n${b58(c)}\n`);
+    expect(shown(readRecipients([input]))).toEqual([
+      `${b58(a)} stdin:1`,
+      `${b58(b)} stdin:2`,
+      `${b58(c)} stdin:3`,
+    ]);
+  });
+
+  it('from-sigils: a sigil passes unchanged, anything else is a FormatError naming its kind', () => {
+    const sigil = { name: 'b.sigil', data: encodeSigil(sigilOf(b)) };
+    expect(applyRecipientsRule(sigil, 'sigils-only')).toBe(sigil);
+    expect(() =>
+      applyRecipientsRule({ name: 'c.key', data: enc(formatKeyringFile(c)) }, 'sigils-only'),
+    ).toThrow(FormatError);
+    expect(() =>
+      applyRecipientsRule({ name: 'c.key', data: enc(formatKeyringFile(c)) }, 'sigils-only'),
+    ).toThrow(/^c\.key is a keyring .*sigil/);
   });
 });

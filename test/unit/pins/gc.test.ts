@@ -8,15 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crypto } from '../../../src/crypto/index.js';
-import { IntegrityError, NotFoundError } from '../../../src/errors.js';
-import { addPin, gc, listPins, pinRefKey, removePins } from '../../../src/pins/index.js';
+import { FormatError, IntegrityError, NotFoundError } from '../../../src/errors.js';
+import { addPin, findPin, gc, listPins, pinRefKey, removePins } from '../../../src/pins/index.js';
 import {
   REFS_LOCK_NAME,
   setLwwRef,
   SimpleRefStore,
   withLockFile,
 } from '../../../src/refs/index.js';
-import { recordGroupKey } from '../../../src/rotate/key-index.js';
+import { recordGroupKey } from '../../../src/store/fs-key-index.js';
 import { FsBlockStore } from '../../../src/store/fs.js';
 import { openStore, type Hbs2Store } from '../../../src/store/open.js';
 import { hashToString, parseHash } from '../../../src/store/hash.js';
@@ -171,5 +171,23 @@ describe('gc', () => {
     fs.rmSync(files.blockPath(parseHash(data!)));
     await expect(addPin(stores, root, 'x')).rejects.toThrow(NotFoundError);
     expect(await listPins(stores)).toEqual([]);
+  });
+});
+
+describe('findPin', () => {
+  it('finds a pin by name with the ref recording it; an unknown name is null', async () => {
+    const root = await storeBytes(filled(1000, 3));
+    const { pin } = await addPin(stores, root, 'report.pdf');
+    const found = await findPin(stores, 'report.pdf');
+    expect(found?.pin).toEqual(pin);
+    expect(found?.ref.key).toEqual(pinRefKey('report.pdf'));
+    expect(found?.ref.value).toEqual(await stores.refs.getRef(pinRefKey('report.pdf')));
+    expect(await findPin(stores, 'other')).toBeNull();
+  });
+
+  it('a ref naming a block that is not a pin record is a FormatError', async () => {
+    const block = await stores.blocks.put(new TextEncoder().encode('not a pin'));
+    await stores.refs.updateRef(pinRefKey('odd'), async () => block);
+    await expect(findPin(stores, 'odd')).rejects.toThrow(FormatError);
   });
 });

@@ -5,8 +5,12 @@ import { FormatError } from '../../../src/errors.js';
 import {
   decodePinRecord,
   encodePinRecord,
+  checkPinName,
+  MAX_PIN_NAME_BYTES,
+  pinNameFrom,
   pinOfRef,
   pinRefKey,
+  summarizePin,
   type PinRecord,
 } from '../../../src/pins/index.js';
 import { lwwRefKeyHash } from '../../../src/refs/index.js';
@@ -69,5 +73,41 @@ describe('pin record', () => {
     // An LWW ref key of the same 32 bytes as a name's UTF-8 is another hash.
     const pk = new TextEncoder().encode('x'.repeat(32));
     expect(hex(lwwRefKeyHash(pk))).not.toBe(hex(pinRefKey('x'.repeat(32))));
+  });
+});
+
+describe('pinNameFrom', () => {
+  it('keeps a plain file name; replaces control characters; empty is stdin', () => {
+    expect(pinNameFrom('report.pdf')).toBe('report.pdf');
+    expect(pinNameFrom('a\nb\u0085c')).toBe('a?b?c');
+    expect(pinNameFrom('')).toBe('stdin');
+  });
+
+  it('cuts a long name at a character boundary to the longest allowed', () => {
+    const name = pinNameFrom('é'.repeat(200)); // 400 bytes
+    expect(new TextEncoder().encode(name).length).toBe(254);
+    expect(name).toBe('é'.repeat(127));
+  });
+
+  it('makes a name checkPinName accepts out of any base name', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (base) => {
+        const name = pinNameFrom(base);
+        expect(() => checkPinName(name)).not.toThrow();
+        expect(new TextEncoder().encode(name).length).toBeLessThanOrEqual(MAX_PIN_NAME_BYTES);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('summarizePin', () => {
+  it('shows the root in base58 and the date in ISO 8601 (UTC)', () => {
+    expect(summarizePin(VECTOR)).toEqual({
+      name: 'hello.txt',
+      root: 'FMqApxg8fAWSnamHHwHX3hCSXvDFZe1UoqpPmfeCvtu9',
+      size: 11,
+      date: '2026-01-01T00:00:00.000Z',
+    });
   });
 });

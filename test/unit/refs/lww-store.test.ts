@@ -15,12 +15,16 @@ import {
   encodeSignedBox,
   getLwwRef,
   lwwRefKeyHash,
+  lwwRefSigner,
   makeSignedBox,
   MemoryRefStore,
   setLwwRef,
   setRef,
+  summarizeLwwRef,
   SimpleRefStore,
 } from '../../../src/refs/index.js';
+import { generateKeyring } from '../../../src/keyring/keyring.js';
+import { encodeBase58 } from '../../../src/codec/base58.js';
 import { FsBlockStore, hashBlock, MemoryBlockStore } from '../../../src/store/index.js';
 
 const keyPair = (seed: number) => crypto().signKeyPairFromSeed(new Uint8Array(32).fill(seed));
@@ -127,5 +131,51 @@ describe('getLwwRef / setLwwRef', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('lwwRefSigner', () => {
+  it('picks the keyring whose signing key names the ref, whatever its place', async () => {
+    const [a, b] = [generateKeyring(1), generateKeyring(1)];
+    const given = [{ keyring: a }, { path: 'b.key', keyring: b }];
+    const signer = lwwRefSigner(given, b.signPublicKey);
+    expect(signer).toEqual({ publicKey: b.signPublicKey, secretKey: b.signSecretKey });
+    // The chosen pair signs a ref that reads back verified.
+    const s = stores();
+    await setLwwRef(s.refs, s.blocks, signer, b.signPublicKey, value(3));
+    expect((await getLwwRef(s.refs, s.blocks, b.signPublicKey))?.ref.value).toEqual(value(3));
+  });
+
+  it('no keyring holding the key: NoMatchingKeyError listing the signing keys tried', () => {
+    const a = generateKeyring(0);
+    let err: unknown;
+    try {
+      lwwRefSigner([{ keyring: a }], refKey);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NoMatchingKeyError);
+    expect((err as NoMatchingKeyError).tried).toEqual([encodeBase58(a.signPublicKey)]);
+    expect((err as Error).message).toContain(encodeBase58(refKey));
+    expect(() => lwwRefSigner([], refKey)).toThrow(NoMatchingKeyError);
+  });
+});
+
+describe('summarizeLwwRef', () => {
+  it('shows key, value, box in base58; seq as a number while exact, else decimal digits', async () => {
+    const s = stores();
+    const { current } = await setLwwRef(s.refs, s.blocks, owner, refKey, value(1));
+    expect(summarizeLwwRef(refKey, current)).toEqual({
+      ref: encodeBase58(refKey),
+      seq: 1,
+      value: encodeBase58(value(1)),
+      proof: null,
+      box: encodeBase58(current.boxHash),
+    });
+    const big = { ...current, ref: { ...current.ref, seq: 2n ** 53n, proof: value(2) } };
+    expect(summarizeLwwRef(refKey, big)).toMatchObject({
+      seq: '9007199254740992',
+      proof: encodeBase58(value(2)),
+    });
   });
 });

@@ -15,7 +15,7 @@ import { generateGroupKey } from '../../../src/groupkey/generate.js';
 import type { GroupKey } from '../../../src/groupkey/model.js';
 import type { KeyringSource } from '../../../src/groupkey/open.js';
 import { generateKeyring } from '../../../src/keyring/keyring.js';
-import { FsKeyIndex, groupKeysWithId, recordGroupKey } from '../../../src/rotate/key-index.js';
+import { FsKeyIndex, groupKeysWithId, recordGroupKey } from '../../../src/store/fs-key-index.js';
 import { rotateTree, storeGroupKeyTree } from '../../../src/rotate/rotate.js';
 import { findGroupSecret } from '../../../src/rotate/secrets.js';
 import { updateGroupKey } from '../../../src/rotate/update.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateGroupKey } from '../../../src/groupkey/index.js';
 import { generateKeyring } from '../../../src/keyring/keyring.js';
 import { storeEncrypted } from '../../../src/ops/content.js';
-import { FsKeyIndex, listKeyIndex } from '../../../src/rotate/key-index.js';
+import { FsKeyIndex, listKeyIndex } from '../../../src/store/fs-key-index.js';
 import { checkStore } from '../../../src/rotate/store-check.js';
 import { FsBlockStore } from '../../../src/store/fs.js';
 

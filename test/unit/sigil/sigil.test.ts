@@ -10,7 +10,9 @@ import {
   formatSigilCheck,
   formatSigilFile,
   parseSigilFile,
+  summarizeSigil,
 } from '../../../src/sigil/index.js';
+import { encodeBase58 } from '../../../src/codec/base58.js';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const enc = new TextEncoder();
@@ -116,6 +118,19 @@ describe('sigil create / check', () => {
     const check = formatSigilCheck(v);
     expect(check).toContain('  (info "laptop \\"work\\"")\n');
     expect(check.trimEnd().endsWith('"))')).toBe(true);
+  });
+
+  it('summarizes a verified sigil in base58 (null info and ext when absent)', () => {
+    const k = generateKeyring(1);
+    const ext = crypto().randomBytes(32);
+    const pub = k.entries[0]!.publicKey;
+    expect(summarizeSigil(parseSigilFile(encodeSigil(createSigil(k, pub, { ext })), 'f'))).toEqual({
+      signKey: encodeBase58(k.signPublicKey),
+      encryptionKey: encodeBase58(pub),
+      info: null,
+      ext: encodeBase58(ext),
+    });
+    expect(summarizeSigil(parseSigilFile(encodeSigil(createSigil(k, pub)), 'f')).ext).toBeNull();
   });
 
   it('refuses an encryption key that is not in the keyring', () => {

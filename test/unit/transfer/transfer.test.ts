@@ -15,6 +15,9 @@ import { hashToString } from '../../../src/store/hash.js';
 import { openStore, type Hbs2Store } from '../../../src/store/open.js';
 import { writeTree } from '../../../src/tree/writer.js';
 import { transfer } from '../../../src/transfer/transfer.js';
+import { generateGroupKey } from '../../../src/groupkey/generate.js';
+import { generateKeyring } from '../../../src/keyring/keyring.js';
+import { storeEncrypted } from '../../../src/ops/content.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hbs2-transfer-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -92,5 +95,29 @@ describe('transfer', () => {
     const kept = await transfer(src, dst);
     expect(kept.refsKept).toEqual([hashToString(pinKey)]);
     expect(await dst.refs.getRef(pinKey)).toEqual(new Uint8Array(v2));
+  });
+
+  it('records the key index entries of the group key trees it copied', async () => {
+    const src = await newStore();
+    const alice = generateKeyring(1);
+    const { groupKey } = generateGroupKey([alice.entries[0]!.publicKey]);
+    const { root, groupKeyHash } = await storeEncrypted(src.blocks, [randomBytes(1000)], {
+      groupKey,
+      keyrings: [{ keyring: alice }],
+      keyIndex: src.keyIndex,
+    });
+    const other = await newStore();
+    await storeEncrypted(other.blocks, [randomBytes(10)], {
+      groupKey: generateGroupKey([alice.entries[0]!.publicKey]).groupKey,
+      keyrings: [{ keyring: alice }],
+      keyIndex: src.keyIndex, // an entry whose tree the closure below does not hold
+    });
+    const byRoot = await newStore();
+    const r = await transfer(src, byRoot, { roots: [root] });
+    expect(r.keyIndexEntries).toBe(1);
+    expect(await byRoot.keyIndex.list()).toEqual([{ id: groupKey.id, groupKeyHash }]);
+    const whole = await newStore();
+    expect((await transfer(src, whole)).keyIndexEntries).toBe(1);
+    expect(await whole.keyIndex.groupKeysWithId(groupKey.id!)).toEqual([groupKeyHash]);
   });
 });

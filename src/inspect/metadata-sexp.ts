@@ -1,7 +1,8 @@
 /**
  * hbs2 0.25's printed form of tree metadata (`hbs2 cat --metadata`, `metadata dump`):
  * the metadata text's `key: value` lines as an s-expression list,
- * `((file-name: "a.txt") (mime-type: "text/plain"))`.
+ * `((file-name: "a.txt") (mime-type: "text/plain"))`. A format of hbs2's, so it lives in
+ * the library: any reader of metadata can print what hbs2 prints.
  */
 
 /** Widest single-line form hbs2 prints before it breaks the list into lines. */
@@ -14,7 +15,7 @@ function atom(value: string): string {
 }
 
 /** The `(key: value)` items of a metadata text (a line that is not `key: value` is quoted whole). */
-export function metadataItems(text: string): string[] {
+function metadataItems(text: string): string[] {
   const items: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -28,6 +29,8 @@ export function metadataItems(text: string): string[] {
 /**
  * The s-expression of a metadata text: on one line when it fits in 80 columns, otherwise
  * one item per line, aligned inside the outer parentheses. No trailing newline, as hbs2.
+ * @param text - the metadata text (`key: value` lines)
+ * @returns hbs2 0.25's printed form of it
  */
 export function formatMetadataSexp(text: string): string {
   const items = metadataItems(text);
@@ -36,7 +39,12 @@ export function formatMetadataSexp(text: string): string {
   return `(${items.join('\n ')})`;
 }
 
-/** The `key: value` pairs of a metadata text, values unquoted (for `--json`). */
+/**
+ * The `key: value` pairs of a metadata text, quoted values unquoted; lines of another
+ * shape are left out.
+ * @param text - the metadata text (`key: value` lines)
+ * @returns the fields by key (a repeated key: its last value)
+ */
 export function metadataFields(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
