@@ -35,7 +35,10 @@ async function compactCommand(ctx: CliContext, opts: MaintenanceOptions): Promis
       await printLine(
         `compacted: ${r.filesRewritten} data file(s) rewritten (${r.filesMerged} small ones merged), ` +
           `${r.bytesBefore} -> ${r.bytesAfter} bytes; ` +
-          `${r.indexesBefore} index file(s) merged into ${Math.min(1, r.indexesBefore)}`,
+          `${r.indexesBefore} index file(s) merged into ${Math.min(1, r.indexesBefore)}` +
+          (r.leftoversRemoved > 0
+            ? `; ${r.leftoversRemoved} leftover file(s) of an interrupted command removed`
+            : ''),
       );
   } finally {
     await store.close();
@@ -65,7 +68,10 @@ export function register(program: Command, ctx: CliContext): void {
     .command('compact')
     .description('NCQ3: rewrite data files holding deleted blocks, merge the index files')
     .option('-p, --prefix <dir>', 'store directory')
-    .option('--json', 'print {filesRewritten, filesMerged, bytesBefore, bytesAfter, indexesBefore}')
+    .option(
+      '--json',
+      'print {filesRewritten, filesMerged, bytesBefore, bytesAfter, indexesBefore, leftoversRemoved}',
+    )
     .addHelpText(
       'after',
       '\n`hbs2 gc` compacts after it deletes; this also merges the index files that many\n' +

@@ -4,7 +4,8 @@
  * key's current one (deleted or overwritten) is rewritten with only its current sections
  * into a new data file, small data files (one per command that wrote) are merged the same
  * way (§12.2), the old files leave the state and are deleted, and the indexes are merged
- * into one. Tombstones are current sections, so they are kept (as hbs2 keeps them).
+ * into one, and files no state lists (a killed writer's) are swept (§12.4). Tombstones are
+ * current sections, so they are kept (as hbs2 keeps them).
  * Copied blocks are verified: a corrupt block stops compaction before anything is deleted.
  * A kill at any point leaves every block readable: the copies are indexed before the
  * state drops the files they came from.
@@ -32,6 +33,8 @@ export interface CompactResult {
   bytesAfter: number;
   /** Index files before the merge; 1 after it (0 for an empty store). */
   indexesBefore: number;
+  /** Files no state lists (a killed writer's, e.g. an interrupted compaction's) removed. */
+  leftoversRemoved: number;
 }
 
 /** Compacts `store` (opened for writing): see the module comment. */
@@ -51,6 +54,7 @@ export async function compactNcqStore(store: NcqBlockStore): Promise<CompactResu
     bytesBefore: 0,
     bytesAfter: 0,
     indexesBefore: state.indexes.length,
+    leftoversRemoved: 0,
   };
   const rewrite: bigint[] = [];
   const whole: { dataKey: bigint; size: number }[] = [];
@@ -81,6 +85,8 @@ export async function compactNcqStore(store: NcqBlockStore): Promise<CompactResu
   for (const k of state.files) result.bytesAfter += await fileSize(store.workdir, k);
   if (state.indexes.length > 1) await writer.mergeIndexes();
   await store.indexedEverything();
+  // What hbs2-peer's sweeper would remove; under the lock nothing unlisted is in use.
+  result.leftoversRemoved = (await writer.sweep()).length;
   return result;
 }
 
