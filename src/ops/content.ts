@@ -52,6 +52,18 @@ export interface StoredContent {
 }
 
 /**
+ * The tree writer's options every store operation derives from its own: progress in input
+ * bytes, and blocks in flight (default 8, or 4 per worker of the runner).
+ */
+function writerOptions(opts: StoreContentOptions): WriteTreeOptions {
+  return {
+    onProgress: opts.onProgress && ((bytes: number) => opts.onProgress!(bytes)),
+    parallelism:
+      opts.parallelism ?? (opts.runner ? Math.max(8, opts.runner.parallelism * 4) : undefined),
+  };
+}
+
+/**
  * Stores `source` as hbs2's plain merkle tree, or with `metadata` as a tree annotated
  * with that (clear) text. With a `runner` of more than one worker, blocks are hashed in
  * its workers while this thread reads and stores.
@@ -69,9 +81,8 @@ export async function storePlain(
   const input = abortable(source, opts.signal);
   const runner = opts.runner;
   const writer: WriteTreeOptions = {
-    onProgress: opts.onProgress && ((bytes: number) => opts.onProgress!(bytes)),
+    ...writerOptions(opts),
     transform: runner && runner.parallelism > 1 ? hashingTransform(runner) : undefined,
-    parallelism: opts.parallelism ?? (runner ? Math.max(8, runner.parallelism * 4) : undefined),
   };
   if (opts.metadata === undefined) {
     const res = await writeTree(store, input, writer);
@@ -183,11 +194,7 @@ export async function storeEncrypted(
       metadata: opts.metadata,
       runner: opts.runner,
     },
-    {
-      onProgress: opts.onProgress && ((bytes: number) => opts.onProgress!(bytes)),
-      parallelism:
-        opts.parallelism ?? (opts.runner ? Math.max(8, opts.runner.parallelism * 4) : undefined),
-    },
+    writerOptions(opts),
   );
   return { root: res.annotation, groupKeyHash, blocks: res.blocks, bytes: res.bytes };
 }
