@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseKeyringFile, type Keyring } from '../../src/keyring/index.js';
 import { fsck, isTempName } from '../../src/store/index.js';
-import { hbs2Env, killAtRandom, runHbs2 } from '../helpers/hostile.js';
+import { hbs2Env, killAtRandom, runHbs2, storeSamples } from '../helpers/hostile.js';
 
 const KEYRING_TRIALS = Number(process.env.HBS2_CRASH_TRIALS ?? 30);
 const STORE_TRIALS = Number(process.env.HBS2_CRASH_STORE_TRIALS ?? 8);
@@ -120,19 +120,11 @@ describe('store of a 24 MiB file killed at random moments', () => {
     fs.mkdirSync(path.join(store, 'blocks'), { recursive: true });
     const env = hbs2Env(dir, store);
     // Roots stored before the trials, with their content.
-    const before: Array<[string, Buffer]> = [];
-    let bigMs = 0;
-    for (const size of [11, 300_000, STORE_SIZE]) {
-      const f = path.join(dir, `before-${size}`);
-      const data = randomBytes(size);
-      fs.writeFileSync(f, data);
-      const t0 = performance.now();
-      const r = await runHbs2(['store', '--no-progress', f], { cwd: dir, env });
-      expect(r.status, r.stderr).toBe(0);
-      if (size === STORE_SIZE) bigMs = performance.now() - t0;
-      before.push([r.stdout.toString().trim(), data]);
-      fs.rmSync(f);
-    }
+    const { stored: before, lastMs: bigMs } = await storeSamples(dir, env, [
+      11,
+      300_000,
+      STORE_SIZE,
+    ]);
     const maxDelay = maxDelayFor(bigMs);
 
     const input = path.join(dir, 'big.bin');

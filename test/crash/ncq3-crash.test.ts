@@ -20,7 +20,13 @@ import { checkNcqStore } from '../../src/store/ncq3/fsck.js';
 import { NcqBlockStore } from '../../src/store/ncq3/store.js';
 import { parseHash } from '../../src/store/hash.js';
 import { readObject } from '../../src/tree/index.js';
-import { hbs2Env, killAtRandom, runHbs2 } from '../helpers/hostile.js';
+import {
+  hbs2Env,
+  killAtRandom,
+  killAtRandomAfterTiming,
+  runHbs2,
+  storeSamples,
+} from '../helpers/hostile.js';
 
 const STORE_TRIALS = Number(process.env.HBS2_CRASH_STORE_TRIALS ?? 8);
 const MIGRATE_TRIALS = Number(process.env.HBS2_CRASH_MIGRATE_TRIALS ?? 4);
@@ -62,18 +68,11 @@ describe('NCQ3 store of a 24 MiB file killed at random moments', () => {
   it(`${STORE_TRIALS} trials: opens, tails recovered, printed roots read back, no wrong hash`, async () => {
     const store = path.join(dir, 'store');
     const env = hbs2Env(dir, store);
-    const printed: Array<[string, Buffer]> = [];
-    let bigMs = 0;
-    for (const size of [11, 300_000, STORE_SIZE]) {
-      const f = path.join(dir, `before-${size}`);
-      const data = randomBytes(size);
-      fs.writeFileSync(f, data);
-      const t0 = performance.now();
-      const r = await runHbs2(['store', '--no-progress', f], { cwd: dir, env });
-      expect(r.status, r.stderr).toBe(0);
-      if (size === STORE_SIZE) bigMs = performance.now() - t0;
-      printed.push([r.stdout.toString().trim(), data]);
-    }
+    const { stored: printed, lastMs: bigMs } = await storeSamples(dir, env, [
+      11,
+      300_000,
+      STORE_SIZE,
+    ]);
     expect(fs.existsSync(path.join(store, 'ncq3'))).toBe(true);
     const input = path.join(dir, 'big.bin');
     for (let t = 0; t < STORE_TRIALS; t++) {
@@ -123,12 +122,7 @@ describe('store migrate killed at random moments', () => {
       const s = await runHbs2(['store', '--no-progress', 'm.bin'], { cwd: dir, env });
       expect(s.status, s.stderr).toBe(0);
       const root = s.stdout.toString().trim();
-      const t0 = performance.now();
-      const copy = `${prefix}-timing`;
-      fs.cpSync(prefix, copy, { recursive: true });
-      const timed = await runHbs2(['store', 'migrate'], { cwd: dir, env: hbs2Env(dir, copy) });
-      expect(timed.status, timed.stderr).toBe(0);
-      const o = await killAtRandom(['store', 'migrate'], env, (performance.now() - t0) * 1.2, dir);
+      const o = await killAtRandomAfterTiming(['store', 'migrate'], dir, prefix);
       if (o.killed) tally.migrate.killed++;
       // Interrupted or not, the data reads (from blocks/ while the migration is unfinished).
       const mid = await runHbs2(['cat', root], { cwd: dir, env });
@@ -161,12 +155,7 @@ describe('store compact killed at random moments', () => {
       }
       const del = await runHbs2(['del', '-r', '-y', doomed], { cwd: dir, env });
       expect(del.status, del.stderr).toBe(0);
-      const t0 = performance.now();
-      const copy = `${prefix}-timing`;
-      fs.cpSync(prefix, copy, { recursive: true });
-      const timed = await runHbs2(['store', 'compact'], { cwd: dir, env: hbs2Env(dir, copy) });
-      expect(timed.status, timed.stderr).toBe(0);
-      const o = await killAtRandom(['store', 'compact'], env, (performance.now() - t0) * 1.2, dir);
+      const o = await killAtRandomAfterTiming(['store', 'compact'], dir, prefix);
       if (o.killed) tally.compact.killed++;
       const trial = `trial ${t}: ${o.killed ? 'killed' : 'completed'} after ${o.delayMs} ms`;
       for (const [root, data] of kept)

@@ -5,7 +5,7 @@
  * placed straight into a store, and SIGKILL-at-a-random-moment runs.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeBase58 } from '../../src/codec/base58.js';
@@ -229,4 +229,49 @@ export function killAtRandom(
       });
     });
   });
+}
+
+/**
+ * Stores a file of random bytes of each size in `sizes` (`hbs2 store`, with `env`'s store)
+ * before a crash trial, removing the file afterwards; throws if a store fails.
+ * @returns each printed root with its content, and how long the last store took (ms)
+ */
+export async function storeSamples(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  sizes: readonly number[],
+): Promise<{ stored: Array<[string, Buffer]>; lastMs: number }> {
+  const stored: Array<[string, Buffer]> = [];
+  let lastMs = 0;
+  for (const size of sizes) {
+    const f = path.join(dir, `before-${size}`);
+    const data = randomBytes(size);
+    fs.writeFileSync(f, data);
+    const t0 = performance.now();
+    const r = await runHbs2(['store', '--no-progress', f], { cwd: dir, env });
+    if (r.status !== 0) throw new Error(`store of ${size} bytes failed: ${r.stderr}`);
+    lastMs = performance.now() - t0;
+    stored.push([r.stdout.toString().trim(), data]);
+    fs.rmSync(f);
+  }
+  return { stored, lastMs };
+}
+
+/**
+ * Runs `hbs2 ARGS` to completion on a copy of the store at `prefix` to time it, then on
+ * the store itself, SIGKILLed at a random moment within 1.2 × that time (the copy
+ * included); throws if the timed run fails.
+ */
+export async function killAtRandomAfterTiming(
+  args: readonly string[],
+  dir: string,
+  prefix: string,
+): Promise<KillOutcome> {
+  const t0 = performance.now();
+  const copy = `${prefix}-timing`;
+  fs.cpSync(prefix, copy, { recursive: true });
+  const timed = await runHbs2(args, { cwd: dir, env: hbs2Env(dir, copy) });
+  if (timed.status !== 0)
+    throw new Error(`timing run of ${args.join(' ')} failed: ${timed.stderr}`);
+  return killAtRandom(args, hbs2Env(dir, prefix), (performance.now() - t0) * 1.2, dir);
 }
