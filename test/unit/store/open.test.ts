@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { probeStoreLayout } from '../../../src/store/layout.js';
-import { openStore } from '../../../src/store/open.js';
+import { initStoreDirectories, openStore } from '../../../src/store/open.js';
 import { hashBlock, parseHash } from '../../../src/store/hash.js';
 import { wholeStore } from '../../helpers/ncq3-vectors.js';
 
@@ -63,5 +63,20 @@ describe('openStore', () => {
     const store = await openStore(dir, { write: true });
     expect([store.layout, store.created]).toEqual(['ncq3', false]);
     await store.close();
+  });
+});
+
+describe('initStoreDirectories', () => {
+  it("makes the simple layout's 58 block directories, or NCQ3's ncq3/0", async () => {
+    const simpleDir = path.join(dir, 'simple');
+    const simple = await openStore(simpleDir, { write: true, createFormat: 'simple' });
+    await initStoreDirectories(simple);
+    await simple.close();
+    expect(fs.readdirSync(path.join(simpleDir, 'blocks'))).toHaveLength(58);
+    const ncqDir = path.join(dir, 'ncq3');
+    const ncq = await openStore(ncqDir, { write: true, createFormat: 'ncq3' });
+    await initStoreDirectories(ncq);
+    await ncq.close();
+    expect(fs.statSync(path.join(ncqDir, 'ncq3', '0')).isDirectory()).toBe(true);
   });
 });
