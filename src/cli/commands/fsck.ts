@@ -10,7 +10,7 @@ import {
   type LayoutCheckResult,
   type StoreCheckResult,
 } from '../../rotate/store-check.js';
-import type { FsckProblem, FsckResult } from '../../store/index.js';
+import type { FsckProblem } from '../../store/index.js';
 import type { NcqCheckResult, NcqProblem } from '../../store/ncq3/fsck.js';
 import { isS3Location } from '../../store/s3/layout.js';
 import type { CliContext } from '../context.js';
@@ -74,21 +74,19 @@ async function reportNcq(
 /**
  * Prints a simple-layout or S3 store's check: one line per problem, stale temp files as
  * warnings (an interrupted command, not a problem of the store), the key index's state
- * (local stores) and a summary.
+ * and a summary.
  */
 async function reportBlocks(
   location: string,
-  r: FsckResult | StoreCheckResult,
+  r: StoreCheckResult,
   opts: FsckCommandOptions,
 ): Promise<void> {
-  if ('keyIndexProblem' in r) {
-    const { keyIndexProblem, keyIndexRebuilt: n } = r;
-    if (n !== undefined)
-      info(
-        `key index: ${plural(n, 'group key')} indexed${keyIndexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
-      );
-    else if (keyIndexProblem) await printLine(`key index: ${keyIndexProblem}`);
-  }
+  const { keyIndexProblem, keyIndexRebuilt: n } = r;
+  if (n !== undefined)
+    info(
+      `key index: ${plural(n, 'group key')} indexed${keyIndexProblem ? ' (the corrupt index was moved to quarantine/)' : ''}`,
+    );
+  else if (keyIndexProblem) await printLine(`key index: ${keyIndexProblem}`);
   const stale = r.problems.filter((p) => p.kind === 'stale-temp');
   const problems = r.problems.filter((p) => p.kind !== 'stale-temp');
   const repaired = problems.filter((p) => p.action !== 'none').length;
