@@ -96,17 +96,16 @@ export async function progressEnabled(
 }
 
 /**
- * Runs `body` with a progress line labelled `label` (shown when {@link progressEnabled}),
+ * Runs `body` with a progress line (shown when {@link progressEnabled} says so for `flag`),
  * and erases the line however `body` ends.
  */
 export async function withProgress<T>(
   ctx: CliContext,
   flag: boolean | undefined,
-  label: string,
-  total: number | undefined,
+  line: Omit<ProgressOptions, 'enabled' | 'stream'>,
   body: (p: Progress) => Promise<T>,
 ): Promise<T> {
-  const p = createProgress({ label, total, enabled: await progressEnabled(ctx, flag) });
+  const p = createProgress({ ...line, enabled: await progressEnabled(ctx, flag) });
   try {
     return await body(p);
   } finally {

@@ -105,7 +105,7 @@ export async function catCommand(
     ? await plainSizeIfKnown(store, hash)
     : undefined;
   await withOutput(opts.output, outputOptions, (sink) =>
-    withProgress(ctx, opts.progress, 'cat', total, async (p) => {
+    withProgress(ctx, opts.progress, { label: 'cat', total }, async (p) => {
       const content = readContent(store, hash, {
         keyrings: await keyringSources(ctx, opts.keyring),
         ...storeDecryptorOptions(store, () => {

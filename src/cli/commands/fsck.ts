@@ -5,17 +5,13 @@
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import { IntegrityError } from '../../errors.js';
-import {
-  checkStoreAt,
-  type LayoutCheckResult,
-  type StoreCheckResult,
-} from '../../rotate/store-check.js';
+import { checkStoreAt, type StoreCheckResult } from '../../rotate/store-check.js';
 import type { FsckProblem } from '../../store/index.js';
 import type { NcqCheckResult, NcqProblem } from '../../store/ncq3/fsck.js';
 import { isS3Location } from '../../store/s3/layout.js';
 import type { CliContext } from '../context.js';
 import { info, plural, printJson, printLine, warn } from '../output.js';
-import { createProgress, progressEnabled } from '../progress.js';
+import { withProgress } from '../progress.js';
 import { s3ConnectionFor } from '../s3.js';
 import { existingStorePath } from '../settings.js';
 import { PREFIX_FLAGS, PREFIX_HELP, type StoreLocationOptions } from '../io/store-location.js';
@@ -129,21 +125,13 @@ async function reportBlocks(
  */
 export async function fsckCommand(ctx: CliContext, opts: FsckCommandOptions): Promise<void> {
   const location = await existingStorePath(ctx, opts.prefix);
-  const progress = createProgress({
-    label: 'fsck: blocks checked',
-    unit: 'items',
-    enabled: await progressEnabled(ctx, opts.progress),
-  });
-  let checked: LayoutCheckResult;
-  try {
-    checked = await checkStoreAt(location, {
-      repair: opts.repair,
-      s3: await s3ConnectionFor(ctx, location),
-      onFile: (n) => progress.update(n),
-    });
-  } finally {
-    progress.finish();
-  }
+  const s3 = await s3ConnectionFor(ctx, location);
+  const checked = await withProgress(
+    ctx,
+    opts.progress,
+    { label: 'fsck: blocks checked', unit: 'items' },
+    (p) => checkStoreAt(location, { repair: opts.repair, s3, onFile: (n) => p.update(n) }),
+  );
   if (checked.layout === 'ncq3') await reportNcq(location, checked.found, checked.now, opts);
   else await reportBlocks(location, checked.result, opts);
 }

@@ -30,7 +30,7 @@ export async function hashCommand(
   }
   const runner = hashingRunnerFor(input);
   try {
-    const res = await withProgress(ctx, opts.progress, 'hash', input.size, (p) =>
+    const res = await withProgress(ctx, opts.progress, { label: 'hash', total: input.size }, (p) =>
       treeRootOf(input.source, { runner, onProgress: (bytes) => p.update(bytes) }),
     );
     await printHash(hashToString(res.root), 'tree', opts.json);

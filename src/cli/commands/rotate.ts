@@ -21,7 +21,7 @@ import { keyringSources, storeGroupKey } from '../encryption.js';
 import { readGroupKeyFile } from '../../groupkey/load.js';
 import { info, printJson, printLine, warn } from '../output.js';
 import { openStore, parseHashArg } from '../io/store-location.js';
-import { createProgress, progressEnabled } from '../progress.js';
+import { withProgress } from '../progress.js';
 
 /**
  * Public keys from recipients files, keyrings, sigils or ACBs (as `groupkey-new` reads them) or given inline: an
@@ -127,23 +127,14 @@ async function rotateCommand(ctx: CliContext, tree: string, opts: RotateOptions)
   const store = await openStore(ctx, opts.prefix);
   const runner = runnerFor(undefined);
   try {
-    const progress = createProgress({
-      label: 'rotate: re-encrypted',
-      enabled: await progressEnabled(ctx, opts.progress),
-    });
-    let res;
-    try {
-      res = await rotateTree(
-        store.blocks,
-        store.keyIndex,
-        hash,
-        gk,
-        await keyringSources(ctx, opts.keyring),
-        { runner, onWarning: warn, onProgress: (bytes) => progress.update(bytes) },
-      );
-    } finally {
-      progress.finish();
-    }
+    const keyrings = await keyringSources(ctx, opts.keyring);
+    const res = await withProgress(ctx, opts.progress, { label: 'rotate: re-encrypted' }, (p) =>
+      rotateTree(store.blocks, store.keyIndex, hash, gk, keyrings, {
+        runner,
+        onWarning: warn,
+        onProgress: (bytes) => p.update(bytes),
+      }),
+    );
     await store.close();
     if (opts.json)
       await printJson({

@@ -162,21 +162,25 @@ export async function storeCommand(
       // A regular file is read twice on one descriptor: a pass for the deterministic
       // tree nonce, then the encryption, which re-checks every chunk against the first
       // pass. Anything else (stdin, pipes, devices) is read once, under a random nonce.
-      const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
-        storeEncrypted(store.blocks, input.source, {
-          groupKey: gk,
-          keyrings,
-          keyIndex: store.keyIndex,
-          reread: input.again,
-          method,
-          metadata: meta,
-          runner,
-          onProgress: (bytes) => p.update(bytes),
-          parallelism: Math.max(
-            store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
-            runner.parallelism * 4,
-          ),
-        }),
+      const res = await withProgress(
+        ctx,
+        opts.progress,
+        { label: 'store', total: input.size },
+        (p) =>
+          storeEncrypted(store.blocks, input.source, {
+            groupKey: gk,
+            keyrings,
+            keyIndex: store.keyIndex,
+            reread: input.again,
+            method,
+            metadata: meta,
+            runner,
+            onProgress: (bytes) => p.update(bytes),
+            parallelism: Math.max(
+              store.layout === 's3' ? S3_BLOCKS_IN_FLIGHT : 8,
+              runner.parallelism * 4,
+            ),
+          }),
       );
       return await finishStore(store, res.root, file, opts);
     } catch (e) {
@@ -199,7 +203,7 @@ export async function storeCommand(
   const input = await openInput(file);
   const runner = hashingRunnerFor(input);
   try {
-    const res = await withProgress(ctx, opts.progress, 'store', input.size, (p) =>
+    const res = await withProgress(ctx, opts.progress, { label: 'store', total: input.size }, (p) =>
       storePlain(store.blocks, input.source, {
         metadata: meta,
         runner,
